@@ -1,0 +1,30 @@
+"""What the artifacts hand to applications besides the password: an IAM policy for IAM database login."""
+
+from __future__ import annotations
+
+from cdktf import TerraformStack
+from cdktf_cdktf_provider_aws.iam_policy import IamPolicy
+from cdktf_cdktf_provider_aws.rds_cluster import RdsCluster
+
+from aurora_bundle.hcl import Expr, jsonencode, make
+
+
+def build_connect_policy(stack: TerraformStack, cluster: RdsCluster) -> IamPolicy:
+    """rds-db:connect to this cluster's database users (those granted rds_iam in PostgreSQL)."""
+    account = "data.aws_caller_identity.current.account_id"
+    partition = "data.aws_partition.current.partition"
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": "ConnectWithIamToken",
+            "Effect": "Allow",
+            "Action": "rds-db:connect",
+            "Resource": Expr(f'"arn:${{{partition}}}:rds-db:${{local.region}}:${{{account}}}:dbuser:'
+                             f'${{{cluster.fqn}.cluster_resource_id}}/*"'),
+        }],
+    }
+    return make(IamPolicy, stack, "connect",
+        name_prefix="${substr(local.identifier, 0, 40)}-connect-",
+        description="IAM database authentication to the Aurora PostgreSQL cluster",
+        policy=jsonencode(document),
+    )

@@ -1,0 +1,65 @@
+"""``python generate.py``: validate the bundle's inputs, then write kms/ and src/ (and the README's params)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from aurora_bundle.errors import BundleError
+
+
+def build(root: Path, *, offline_dir: Path | None = None, check: bool = False) -> list[Path]:
+    """Validate and generate. Returns the files that changed (or would change, with ``check``)."""
+    from aurora_bundle import spec as spec_module
+    from aurora_bundle import validation
+    from aurora_bundle.readme import render_readme
+
+    spec = spec_module.load(root)
+    validation.validate(spec)
+    from aurora_bundle.synth import render_steps, write_atomically, write_steps
+
+    published = render_steps(spec, offline=False)
+    offline = render_steps(spec, offline=True) if offline_dir is not None else {}
+    readme_path = root / "README.md"
+    readme = render_readme(readme_path.read_text(), spec) if readme_path.exists() else None
+    if check:
+        stale = [root / step / "main.tf.json" for step, text in published.items()
+                 if not (root / step / "main.tf.json").exists() or (root / step / "main.tf.json").read_text() != text]
+        if readme is not None and readme != readme_path.read_text():
+            stale.append(readme_path)
+        return stale
+    changed = write_steps(root, published)
+    if offline_dir is not None:
+        changed += write_steps(offline_dir, offline)
+    if readme is not None and write_atomically(readme_path, readme):
+        changed.append(readme_path)
+    return changed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="generate.py", description=__doc__)
+    parser.add_argument("--root", type=Path, default=Path(__file__).resolve().parent.parent,
+                        help="bundle directory (default: this repository)")
+    parser.add_argument("--offline", type=Path, metavar="DIR",
+                        help="also write the offline wiring (AWS provider only) into DIR/kms and DIR/src")
+    parser.add_argument("--check", action="store_true",
+                        help="write nothing; exit 1 if the committed output differs from a fresh build")
+    args = parser.parse_args(argv)
+    started = time.monotonic()
+    try:
+        changed = build(args.root, offline_dir=args.offline, check=args.check)
+    except BundleError as error:
+        for problem in error.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        print(f"{len(error.problems)} problem(s); nothing was written.", file=sys.stderr)
+        return 1
+    elapsed = time.monotonic() - started
+    if args.check:
+        for path in changed:
+            print(f"stale: {path.relative_to(args.root)} (run make build)", file=sys.stderr)
+        return 1 if changed else 0
+    names = ", ".join(str(p.relative_to(args.root)) if p.is_relative_to(args.root) else str(p) for p in changed)
+    print(f"generated in {elapsed:.1f}s; {'changed: ' + names if changed else 'no changes'}")
+    return 0

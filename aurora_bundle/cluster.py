@@ -1,0 +1,75 @@
+"""The Aurora PostgreSQL cluster, its exported-log groups and the KMS key it is encrypted with."""
+
+from __future__ import annotations
+
+from cdktf import TerraformResourceLifecycle, TerraformStack, Precondition
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.data_aws_kms_alias import DataAwsKmsAlias
+from cdktf_cdktf_provider_aws.rds_cluster import RdsCluster
+
+from aurora_bundle.engine import ENGINE, PORT
+from aurora_bundle.hcl import b, make, n, strings
+from aurora_bundle.kms import KEY_ALIAS
+from aurora_bundle.network import Network
+from aurora_bundle.parameter_groups import ParameterGroups
+from aurora_bundle.rules import RULES
+from aurora_bundle.wiring import Secrets
+
+KMS_KEY_ARN = "data.aws_kms_alias.main.target_key_arn"
+SERVERLESS = 'var.database.instance_class == "db.serverless"'
+
+
+def lookup_kms_key(stack: TerraformStack) -> DataAwsKmsAlias:
+    """The kms step's key, found by its alias (steps share no state)."""
+    return make(DataAwsKmsAlias, stack, "main", name=f"${{{KEY_ALIAS}}}")
+
+
+def build_cluster(stack: TerraformStack, network: Network, groups: ParameterGroups, secrets: Secrets) -> RdsCluster:
+    logs = make(CloudwatchLogGroup, stack, "exports",
+        name="/aws/rds/cluster/${local.identifier}/${each.value}",
+        retention_in_days=n("var.observability.log_retention_days"),
+        kms_key_id=f"${{{KMS_KEY_ARN}}}",
+    )
+    logs.add_override("for_each", "${toset(var.observability.log_exports)}")
+    cluster = make(RdsCluster, stack, "main",
+        cluster_identifier="${local.identifier}",
+        engine=ENGINE,
+        engine_mode="provisioned",
+        engine_version="${var.database.engine_version}",
+        allow_major_version_upgrade=True,
+        db_cluster_parameter_group_name=groups.cluster.name,
+        db_instance_parameter_group_name=groups.instance.name,
+        apply_immediately=b("var.database.apply_immediately"),
+        port=PORT,
+        master_username=secrets.username,
+        master_password=secrets.password,
+        snapshot_identifier="${try(var.database.snapshot_identifier, null)}",
+        db_subnet_group_name=network.subnet_group.name,
+        vpc_security_group_ids=[network.security_group.id],
+        storage_encrypted=True,
+        kms_key_id=f"${{{KMS_KEY_ARN}}}",
+        storage_type="${var.database.storage_type}",
+        iam_database_authentication_enabled=b("var.database.iam_authentication"),
+        deletion_protection=b("var.database.deletion_protection"),
+        backup_retention_period=n("var.backup.retention_days"),
+        preferred_backup_window="${var.backup.window}",
+        copy_tags_to_snapshot=True,
+        skip_final_snapshot=b("var.backup.skip_final_snapshot"),
+        final_snapshot_identifier=f"${{format(\"%s-final-%s\", local.identifier, {secrets.snapshot_suffix})}}",
+        enabled_cloudwatch_logs_exports=strings("var.observability.log_exports"),
+        depends_on=[logs],
+        lifecycle=TerraformResourceLifecycle(
+            precondition=[Precondition(condition=f"${{{rule.condition}}}", error_message=rule.message())
+                          for rule in RULES],
+        ),
+    )
+    cluster.add_override("dynamic.serverlessv2_scaling_configuration", {
+        "for_each": f"${{{SERVERLESS} ? [var.scaling.serverless] : []}}",
+        "content": {
+            "min_capacity": "${serverlessv2_scaling_configuration.value.min_capacity}",
+            "max_capacity": "${serverlessv2_scaling_configuration.value.max_capacity}",
+            "seconds_until_auto_pause": "${serverlessv2_scaling_configuration.value.min_capacity == 0 ? "
+            "serverlessv2_scaling_configuration.value.seconds_until_auto_pause : null}",
+        },
+    })
+    return cluster

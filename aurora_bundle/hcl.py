@@ -1,0 +1,80 @@
+"""Terraform expressions as plain strings, and the few token casts the typed bindings need.
+
+Everything that depends on params is a Terraform expression evaluated per deployment. CDKTF's
+``Fn`` helpers escape ``${`` inside their arguments, so expressions are written here as HCL text.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from cdktf import IResolvable, Token
+from constructs import Construct
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Expr:
+    """A raw HCL expression (no surrounding ${})."""
+
+    code: str
+
+    def __str__(self) -> str:
+        return f"${{{self.code}}}"
+
+
+def render(value: Any) -> str:
+    """Render a Python value (which may contain ``Expr``) as HCL expression text."""
+    if isinstance(value, Expr):
+        return value.code
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(str(k))} = {render(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(render(v) for v in value) + "]"
+    if isinstance(value, str):
+        return json.dumps(value).replace("${", "$${")
+    return json.dumps(value)
+
+
+def s(code: str) -> str:
+    """A string attribute computed by Terraform."""
+    return f"${{{code}}}"
+
+
+def n(code: str) -> float:
+    """A number attribute computed by Terraform."""
+    return Token.as_number(f"${{{code}}}")
+
+
+def b(code: str) -> IResolvable:
+    """A bool attribute computed by Terraform."""
+    return Token.as_any(f"${{{code}}}")
+
+
+def strings(code: str) -> list[str]:
+    """A list-of-strings attribute computed by Terraform."""
+    return Token.as_list(f"${{{code}}}")
+
+
+def jsonencode(value: Any) -> str:
+    return s(f"jsonencode({render(value)})")
+
+
+def string_map(code: str) -> dict[str, str]:
+    """A map-of-strings attribute computed by Terraform."""
+    return Token.as_string_map(f"${{{code}}}")
+
+
+def make(cls: type[T], stack: Construct, logical_id: str, /, **kwargs: Any) -> T:
+    """Create a resource or data source whose Terraform name is exactly ``logical_id``.
+
+    Construct ids must be unique across types (``aws_kms_key.main`` and ``aws_kms_alias.main``
+    would clash) and CDKTF would otherwise add hash suffixes, so the construct id carries the type
+    and the logical id is set explicitly.
+    """
+    element = cls(stack, f"{cls.__name__}.{logical_id}", **kwargs)
+    element.override_logical_id(logical_id)  # type: ignore[attr-defined]
+    return element

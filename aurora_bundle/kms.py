@@ -1,0 +1,62 @@
+"""The kms step: the customer-managed key that encrypts everything the cluster stores or sends.
+
+It lives in its own step with ``skip_on_delete`` so it survives decommissioning and final snapshots
+stay readable. The src step finds it by its alias (``key_alias``), derived from name_prefix.
+"""
+
+from __future__ import annotations
+
+from cdktf import TerraformStack
+from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
+from cdktf_cdktf_provider_aws.data_aws_partition import DataAwsPartition
+from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
+from cdktf_cdktf_provider_aws.kms_key import KmsKey
+
+from aurora_bundle.hcl import Expr, jsonencode, make
+
+KEY_ALIAS = 'format("alias/%s-aurora", var.md_metadata.name_prefix)'
+
+_ACCOUNT = "data.aws_caller_identity.current.account_id"
+_PARTITION = "data.aws_partition.current.partition"
+_ROOT = Expr(f'"arn:${{{_PARTITION}}}:iam::${{{_ACCOUNT}}}:root"')
+_DATA_KEY_USE = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]
+_SAME_ACCOUNT = {"StringEquals": {"aws:SourceAccount": Expr(_ACCOUNT)}}
+
+
+def key_policy() -> str:
+    """Root account administers the key (IAM decides who else may); AWS services use it, scoped."""
+    statements = [
+        {"Sid": "AccountAdministers", "Effect": "Allow", "Principal": {"AWS": _ROOT},
+         "Action": "kms:*", "Resource": "*"},
+        {"Sid": "RdsAndPerformanceInsightsThroughRds", "Effect": "Allow", "Principal": {"AWS": _ROOT},
+         "Action": [*_DATA_KEY_USE, "kms:CreateGrant", "kms:ListGrants"], "Resource": "*",
+         "Condition": {"StringEquals": {"kms:ViaService": Expr('"rds.${local.region}.amazonaws.com"'),
+                                        "kms:CallerAccount": Expr(_ACCOUNT)}}},
+        {"Sid": "CloudWatchLogsForRdsLogGroups", "Effect": "Allow",
+         "Principal": {"Service": Expr('"logs.${local.region}.amazonaws.com"')},
+         "Action": _DATA_KEY_USE, "Resource": "*",
+         "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": Expr(
+             f'"arn:${{{_PARTITION}}}:logs:${{local.region}}:${{{_ACCOUNT}}}:log-group:/aws/rds/*"')}}},
+        {"Sid": "AlarmsPublishToEncryptedTopic", "Effect": "Allow",
+         "Principal": {"Service": ["cloudwatch.amazonaws.com", "sns.amazonaws.com"]},
+         "Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Resource": "*", "Condition": _SAME_ACCOUNT},
+    ]
+    return jsonencode({"Version": "2012-10-17", "Statement": statements})
+
+
+def account_context(stack: TerraformStack) -> None:
+    """data.aws_caller_identity.current and data.aws_partition.current, used in ARNs and policies."""
+    make(DataAwsCallerIdentity, stack, "current")
+    make(DataAwsPartition, stack, "current")
+
+
+def build_kms_step(stack: TerraformStack) -> None:
+    account_context(stack)
+    key = make(KmsKey, stack, "main",
+        description="${format(\"Aurora PostgreSQL %s: storage, snapshots, logs, Performance Insights, alarms\", "
+        "var.md_metadata.name_prefix)}",
+        enable_key_rotation=True,
+        deletion_window_in_days=30,
+        policy=key_policy(),
+    )
+    make(KmsAlias, stack, "main", name=f"${{{KEY_ALIAS}}}", target_key_id=key.key_id)

@@ -1,0 +1,62 @@
+"""Where the cluster sits: the chosen non-public subnets and a security group open only to the VPC."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cdktf import TerraformLocal, TerraformResourceLifecycle, TerraformStack, Precondition
+from cdktf_cdktf_provider_aws.data_aws_subnet import DataAwsSubnet
+from cdktf_cdktf_provider_aws.db_subnet_group import DbSubnetGroup
+from cdktf_cdktf_provider_aws.security_group import SecurityGroup
+from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
+
+from aurora_bundle.engine import PORT
+from aurora_bundle.hcl import make, strings
+
+
+@dataclass(frozen=True)
+class Network:
+    subnet_group: DbSubnetGroup
+    security_group: SecurityGroup
+
+
+def build_network(stack: TerraformStack) -> Network:
+    infra = "var.vpc.data.infrastructure"
+    TerraformLocal(stack, "vpc_id", f'${{element(split("/", {infra}.arn), 1)}}')
+    TerraformLocal(
+        stack,
+        "subnet_ids",
+        f'${{[for subnet in (var.networking.subnet_type == "internal" ? {infra}.internal_subnets : '
+        f'{infra}.private_subnets) : element(split("/", subnet.arn), 1)]}}',
+    )
+    subnets = make(DataAwsSubnet, stack, "selected", id="${each.value}")
+    subnets.add_override("for_each", "${toset(local.subnet_ids)}")
+    TerraformLocal(stack, "availability_zones",
+                   f"${{sort(distinct([for subnet in {subnets.fqn} : subnet.availability_zone]))}}")
+
+    subnet_group = make(DbSubnetGroup, stack, "main",
+        name="${local.identifier}",
+        description="${format(\"Aurora PostgreSQL %s: %s subnets\", local.name_prefix, var.networking.subnet_type)}",
+        subnet_ids=strings("local.subnet_ids"),
+        lifecycle=TerraformResourceLifecycle(precondition=[Precondition(
+            condition="${length(local.availability_zones) >= 2}",
+            error_message="networking.subnet_type: the vpc connection must have subnets of this type in at least "
+            "two availability zones; pick the other subnet type or add subnets to the VPC.",
+        )]),
+    )
+    security_group = make(SecurityGroup, stack, "main",
+        name_prefix="${local.identifier}-",
+        description="Aurora PostgreSQL cluster: PostgreSQL from inside the VPC only",
+        vpc_id="${local.vpc_id}",
+        tags={"Name": "${local.identifier}"},
+        lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
+    )
+    make(VpcSecurityGroupIngressRule, stack, "postgresql_from_vpc",
+        security_group_id=security_group.id,
+        description="PostgreSQL from the VPC's CIDR",
+        cidr_ipv4="${var.vpc.data.infrastructure.cidr}",
+        ip_protocol="tcp",
+        from_port=PORT,
+        to_port=PORT,
+    )
+    return Network(subnet_group=subnet_group, security_group=security_group)

@@ -1,0 +1,47 @@
+"""The AWS provider of each step: the aws_authentication role, the VPC's region, Massdriver's tags."""
+
+from __future__ import annotations
+
+from cdktf import TerraformLocal, TerraformStack
+from aurora_bundle.hcl import string_map
+from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderAssumeRole, AwsProviderDefaultTags, AwsProviderEndpoints
+
+AWS_PROVIDER_VERSION = "5.100.0"
+# Services the bundle calls, for the offline wiring's emulator endpoints.
+EMULATED_SERVICES = ("applicationautoscaling", "cloudwatch", "ec2", "iam", "kms", "logs", "rds",
+                     "secretsmanager", "sns", "sts")
+
+
+def declare_region(stack: TerraformStack) -> None:
+    TerraformLocal(
+        stack,
+        "region",
+        '${coalesce(try(var.vpc.specs.aws.region, null), split(":", var.vpc.data.infrastructure.arn)[3])}',
+    )
+
+
+def configure_aws(stack: TerraformStack, emulator_endpoint: str | None = None) -> AwsProvider:
+    """The provider Massdriver runs; with ``emulator_endpoint`` (offline wiring) it talks to the emulator."""
+    offline: dict[str, object] = {}
+    if emulator_endpoint is not None:
+        offline = {
+            "access_key": "test",
+            "secret_key": "test",
+            "skip_credentials_validation": True,
+            "skip_metadata_api_check": "true",
+            "skip_region_validation": True,
+            "skip_requesting_account_id": True,
+            "max_retries": 2,
+            "endpoints": [AwsProviderEndpoints(**{svc: emulator_endpoint for svc in EMULATED_SERVICES})],
+        }
+    provider = AwsProvider(
+        stack,
+        "aws",
+        region="${local.region}",
+        assume_role=[AwsProviderAssumeRole(role_arn="${var.aws_authentication.data.arn}",
+                                           external_id="${var.aws_authentication.data.external_id}")],
+        default_tags=[AwsProviderDefaultTags(tags=string_map("var.md_metadata.default_tags"))],
+        **offline,  # type: ignore[arg-type]
+    )
+    stack.add_override("terraform.required_providers.aws", {"source": "hashicorp/aws", "version": AWS_PROVIDER_VERSION})
+    return provider

@@ -1,0 +1,117 @@
+"""Rules JSON Schema cannot express, checked twice from one definition.
+
+Each rule is evaluated in Python on presets and examples at build time, and emitted as a Terraform
+precondition on the cluster so a deployment with params that break it fails at plan time with the
+same message, before anything changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aurora_bundle.engine import MAJORS, SERVERLESS_CLASS
+
+MAX_READERS = 15
+
+
+def _get(params: dict[str, Any], path: str) -> Any:
+    node: Any = params
+    for part in path.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def _window_minutes(window: str) -> int:
+    start, end = window.split("-")
+    to_min = [int(t[:2]) * 60 + int(t[3:]) for t in (start, end)]
+    return (to_min[1] - to_min[0]) % 1440
+
+
+@dataclass(frozen=True)
+class Rule:
+    field: str  # the field a user has to change
+    expected: str  # what it must be, as a user reads it
+    broken: Callable[[dict[str, Any]], bool]  # True when params break the rule
+    condition: str  # the same rule as a Terraform expression (true = fine)
+
+    def message(self) -> str:
+        return f"{self.field}: {self.expected}."
+
+
+def _serverless(p: dict[str, Any]) -> dict[str, Any] | None:
+    value = _get(p, "scaling.serverless")
+    return value if isinstance(value, dict) else None
+
+
+def _autoscaling_on(p: dict[str, Any]) -> bool:
+    return _get(p, "scaling.autoscaling.mode") not in (None, "disabled")
+
+
+_SCALE_TO_ZERO_MAJORS = sorted(m for m, info in MAJORS.items() if info.scale_to_zero)
+_SERVERLESS_NULL = "var.scaling.serverless == null"
+
+RULES: list[Rule] = [
+    Rule(
+        field="scaling.serverless",
+        expected="is required when database.instance_class is db.serverless (set the minimum and maximum ACUs)",
+        broken=lambda p: _get(p, "database.instance_class") == SERVERLESS_CLASS and _serverless(p) is None,
+        condition=f'var.database.instance_class != "{SERVERLESS_CLASS}" || !({_SERVERLESS_NULL})',
+    ),
+    Rule(
+        field="scaling.serverless.min_capacity",
+        expected="must be at most scaling.serverless.max_capacity",
+        broken=lambda p: (s := _serverless(p)) is not None
+        and s.get("min_capacity", 0) > s.get("max_capacity", float("inf")),
+        condition=f"{_SERVERLESS_NULL} ? true : var.scaling.serverless.min_capacity <= var.scaling.serverless.max_capacity",
+    ),
+    Rule(
+        field="scaling.serverless.min_capacity",
+        expected="can be 0 (scale to zero) only on engine versions that support auto-pause: "
+        + ", ".join(_SCALE_TO_ZERO_MAJORS),
+        broken=lambda p: (s := _serverless(p)) is not None
+        and _get(p, "database.instance_class") == SERVERLESS_CLASS
+        and s.get("min_capacity") == 0
+        and _get(p, "database.engine_version") not in _SCALE_TO_ZERO_MAJORS,
+        condition=f"{_SERVERLESS_NULL} ? true : (var.scaling.serverless.min_capacity > 0 || "
+        f"contains({_SCALE_TO_ZERO_MAJORS!r}, var.database.engine_version))".replace("'", '"'),
+    ),
+    Rule(
+        field="scaling.autoscaling.min_readers",
+        expected="must be at most scaling.autoscaling.max_readers",
+        broken=lambda p: _autoscaling_on(p)
+        and _get(p, "scaling.autoscaling.min_readers") > _get(p, "scaling.autoscaling.max_readers"),
+        condition='var.scaling.autoscaling.mode == "disabled" || '
+        "var.scaling.autoscaling.min_readers <= var.scaling.autoscaling.max_readers",
+    ),
+    Rule(
+        field="scaling.autoscaling.max_readers",
+        expected=f"plus scaling.reader_count must be at most {MAX_READERS} (Aurora's reader limit)",
+        broken=lambda p: _autoscaling_on(p)
+        and (_get(p, "scaling.reader_count") or 0) + _get(p, "scaling.autoscaling.max_readers") > MAX_READERS,
+        condition=f'var.scaling.autoscaling.mode == "disabled" || '
+        f"var.scaling.reader_count + var.scaling.autoscaling.max_readers <= {MAX_READERS}",
+    ),
+    Rule(
+        field="scaling.autoscaling.target",
+        expected="must be a CPU percentage of at most 100 when scaling on cpu",
+        broken=lambda p: _get(p, "scaling.autoscaling.mode") == "cpu" and _get(p, "scaling.autoscaling.target") > 100,
+        condition='var.scaling.autoscaling.mode != "cpu" || var.scaling.autoscaling.target <= 100',
+    ),
+    Rule(
+        field="backup.window",
+        expected="must be at least 30 minutes long",
+        broken=lambda p: isinstance(w := _get(p, "backup.window"), str) and _window_minutes(w) < 30,
+        condition="(tonumber(substr(var.backup.window, 6, 2)) * 60 + tonumber(substr(var.backup.window, 9, 2)) "
+        "- tonumber(substr(var.backup.window, 0, 2)) * 60 - tonumber(substr(var.backup.window, 3, 2)) + 1440) "
+        "% 1440 >= 30",
+    ),
+]
+
+
+def broken_rules(params: dict[str, Any]) -> list[Rule]:
+    """The rules ``params`` break. Call only on params that passed the JSON Schema."""
+    return [rule for rule in RULES if rule.broken(params)]
