@@ -6,7 +6,7 @@ import sys
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
-from aurora_bundle.cli import main  # noqa: E402
+from aurora_bundle.cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

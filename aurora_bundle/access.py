@@ -6,7 +6,7 @@ from cdktf import TerraformStack
 from cdktf_cdktf_provider_aws.iam_policy import IamPolicy
 from cdktf_cdktf_provider_aws.rds_cluster import RdsCluster
 
-from aurora_bundle.hcl import Expr, jsonencode, make
+from aurora_bundle.hcl import Expr, address, jsonencode, make
 
 
 def build_connect_policy(stack: TerraformStack, cluster: RdsCluster) -> IamPolicy:
@@ -20,7 +20,7 @@ def build_connect_policy(stack: TerraformStack, cluster: RdsCluster) -> IamPolic
             "Effect": "Allow",
             "Action": "rds-db:connect",
             "Resource": Expr(f'"arn:${{{partition}}}:rds-db:${{local.region}}:${{{account}}}:dbuser:'
-                             f'${{{cluster.fqn}.cluster_resource_id}}/*"'),
+                             f'${{{address(cluster)}.cluster_resource_id}}/*"'),
         }],
     }
     return make(IamPolicy, stack, "connect",

@@ -23,7 +23,7 @@ from aurora_bundle.engine import (
     MAX_CONNECTIONS_BYTES_PER_CONNECTION,
     MAX_CONNECTIONS_CAP,
 )
-from aurora_bundle.hcl import Expr, jsonencode, make, n, render
+from aurora_bundle.hcl import Expr, address, jsonencode, make, n, render
 from aurora_bundle.wiring import Wiring
 
 GIB = 1024**3
@@ -149,7 +149,7 @@ def build_alarms(stack: TerraformStack, cluster: RdsCluster, wiring: Wiring) -> 
                            "dimensions": Expr(f"{alarm_ref}.dimensions")},
             }
 
-        wiring.register_alarm(stack, spec.key, alarm.fqn, count, registration)
+        wiring.register_alarm(stack, spec.key, address(alarm), count, registration)
 
 
 __all__ = ["ALARMS", "AlarmSpec", "build_alarms", "render"]

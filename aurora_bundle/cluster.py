@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cdktf import TerraformResourceLifecycle, TerraformStack, Precondition
+from cdktf import Precondition, TerraformResourceLifecycle, TerraformStack
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.data_aws_kms_alias import DataAwsKmsAlias
 from cdktf_cdktf_provider_aws.rds_cluster import RdsCluster

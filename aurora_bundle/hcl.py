@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from cdktf import IResolvable, Token
+from cdktf import IResolvable, TerraformDataSource, Token
 from constructs import Construct
 
 T = TypeVar("T")
@@ -78,3 +78,9 @@ def make(cls: type[T], stack: Construct, logical_id: str, /, **kwargs: Any) -> T
     element = cls(stack, f"{cls.__name__}.{logical_id}", **kwargs)
     element.override_logical_id(logical_id)  # type: ignore[attr-defined]
     return element
+
+
+def address(element: Any) -> str:
+    """``aws_rds_cluster.main`` (or ``data.aws_subnet.selected``) for use inside expressions."""
+    prefix = "data." if isinstance(element, TerraformDataSource) else ""
+    return f"{prefix}{element.terraform_resource_type}.{element.friendly_unique_id}"

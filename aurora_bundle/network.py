@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cdktf import TerraformLocal, TerraformResourceLifecycle, TerraformStack, Precondition
+from cdktf import Precondition, TerraformLocal, TerraformResourceLifecycle, TerraformStack
 from cdktf_cdktf_provider_aws.data_aws_subnet import DataAwsSubnet
 from cdktf_cdktf_provider_aws.db_subnet_group import DbSubnetGroup
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 
 from aurora_bundle.engine import PORT
-from aurora_bundle.hcl import make, strings
+from aurora_bundle.hcl import address, make, strings
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ def build_network(stack: TerraformStack) -> Network:
     subnets = make(DataAwsSubnet, stack, "selected", id="${each.value}")
     subnets.add_override("for_each", "${toset(local.subnet_ids)}")
     TerraformLocal(stack, "availability_zones",
-                   f"${{sort(distinct([for subnet in {subnets.fqn} : subnet.availability_zone]))}}")
+                   f"${{sort(distinct([for subnet in {address(subnets)} : subnet.availability_zone]))}}")
 
     subnet_group = make(DbSubnetGroup, stack, "main",
         name="${local.identifier}",

@@ -15,8 +15,8 @@ from cdktf_cdktf_provider_aws.rds_cluster_parameter_group import (
     RdsClusterParameterGroupParameter,
 )
 
-from aurora_bundle.hcl import make
 from aurora_bundle.engine import ENGINE
+from aurora_bundle.hcl import make
 
 FAMILY = f'"{ENGINE}${{var.database.engine_version}}"'
 

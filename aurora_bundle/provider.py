@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 from cdktf import TerraformLocal, TerraformStack
+from cdktf_cdktf_provider_aws.provider import (
+    AwsProvider,
+    AwsProviderAssumeRole,
+    AwsProviderDefaultTags,
+    AwsProviderEndpoints,
+)
+
 from aurora_bundle.hcl import string_map
-from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderAssumeRole, AwsProviderDefaultTags, AwsProviderEndpoints
 
 AWS_PROVIDER_VERSION = "5.100.0"
 # Services the bundle calls, for the offline wiring's emulator endpoints.

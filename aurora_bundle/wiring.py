@@ -20,7 +20,7 @@ from cdktf_cdktf_provider_random.password import Password
 from cdktf_cdktf_provider_random.provider import RandomProvider
 from cdktf_cdktf_provider_random.string_resource import StringResource
 
-from aurora_bundle.hcl import Expr, jsonencode, make, render
+from aurora_bundle.hcl import Expr, address, jsonencode, make, render
 from aurora_bundle.provider import configure_aws
 
 RANDOM_VERSION = "3.7.2"
@@ -76,8 +76,8 @@ class PublishedWiring(Wiring):
         password = make(Password, stack, "root_password", length=40, special=True, override_special=PASSWORD_SPECIALS,
                             min_lower=1, min_upper=1, min_numeric=1, min_special=1)
         suffix = make(Id, stack, "final_snapshot", byte_length=4)
-        return Secrets(username=f'format("root%s", {username.fqn}.result)', password=f"{password.fqn}.result",
-                       snapshot_suffix=f"{suffix.fqn}.hex")
+        return Secrets(username=f'format("root%s", {address(username)}.result)', password=f"{address(password)}.result",
+                       snapshot_suffix=f"{address(suffix)}.hex")
 
     def publish_artifact(self, stack: TerraformStack, field: str, name: Any, payload: Any) -> None:
         resource = make(TerraformResource, stack, field, terraform_resource_type="massdriver_resource",

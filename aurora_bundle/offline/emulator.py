@@ -1,12 +1,30 @@
-"""Offline AWS emulator (moto 5.2.5 server mode) for the Aurora bundle tests.
+"""Offline AWS emulator for the Aurora bundle: moto 5.2.5 in server mode.
 
-PATCHES PLACEHOLDER
+Run ``python -m aurora_bundle.offline.emulator [--port N] [--host 127.0.0.1]``.
+Before serving, moto is monkeypatched in-process so that a Terraform cycle
+(init, apply, plan -> "No changes", destroy) of the Aurora PostgreSQL bundle
+with hashicorp/aws 5.100.0 is clean.  Each patch names the gap it closes and is
+written against moto 5.2.5; it skips itself if the target it patches is gone.
+
+Patches (name: gap):
+  iam_managed_policies       AttachRolePolicy on AWS-managed policies 404s
+                             (AmazonRDSEnhancedMonitoringRole not loaded).
+  appautoscaling_tags        Gap 1: application-autoscaling TagResource,
+                             UntagResource, ListTagsForResource not implemented.
+  rds_aurora_storage_types   CreateDBCluster StorageType=aurora-iopt1 -> 500.
+  rds_parameter_source       Gap 2: parameters lack Source=user.
+  rds_parameter_reset        ResetDB[Cluster]ParameterGroup not implemented
+                             (used when parameters are removed from config).
+  rds_scaling_config_info    Gap 3: empty Serverless-v1 ScalingConfigurationInfo
+                             always returned.
+  rds_performance_insights   Gap 4: Performance Insights settings ignored.
 """
 
 from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
 import json
 import os
 import signal
@@ -14,218 +32,326 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
 LOOPBACK = "127.0.0.1"
 READY_PREFIX = "EMULATOR_READY "
-_PATCHED = False
+MOTO_VERSION = "5.2.5"
+WATCH_PARENT_ENV = "AURORA_EMULATOR_WATCH_PARENT"
+
+SERVICES: tuple[str, ...] = (
+    "applicationautoscaling",
+    "cloudwatch",
+    "ec2",
+    "iam",
+    "kms",
+    "logs",
+    "rds",
+    "secretsmanager",
+    "sns",
+    "sts",
+)
 
 
-def _patch_env() -> None:
-    # Gap: AWS-managed IAM policies (e.g. AmazonRDSEnhancedMonitoringRole) are
-    # only loaded on request; AttachRolePolicy otherwise 404s.
+# --------------------------------------------------------------------------
+# Patches
+# --------------------------------------------------------------------------
+
+
+def _patch_iam_managed_policies() -> bool:
+    # moto only loads AWS-managed IAM policies on request; without them
+    # attaching AmazonRDSEnhancedMonitoringRole fails with NoSuchEntity.
+    # Must be set before moto.iam builds its first backend.
     os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+    return True
 
 
-def _patch_appautoscaling() -> None:
-    """Gap 1: application-autoscaling Tag/Untag/ListTagsForResource (HTTP 500)."""
+def _patch_appautoscaling_tags() -> bool:
+    # Gap 1: TagResource/UntagResource/ListTagsForResource raise HTTP 500, so
+    # aws_appautoscaling_target can be neither created nor refreshed.  Tags
+    # live in a dict on the backend keyed by ScalableTargetARN.
     from moto.applicationautoscaling import models as aas_models
-    from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse
+    from moto.applicationautoscaling import responses as aas_responses
     from moto.core.exceptions import JsonRESTError
 
-    resp_cls: Any = ApplicationAutoScalingResponse
-    backend_cls: Any = aas_models.ApplicationAutoscalingBackend
-    if hasattr(resp_cls, "list_tags_for_resource"):
-        return  # moto implements it natively now
+    resp_cls: Any = getattr(aas_responses, "ApplicationAutoScalingResponse", None)
+    backend_cls: Any = getattr(aas_models, "ApplicationAutoscalingBackend", None)
+    if resp_cls is None or backend_cls is None:
+        return False
+    if "list_tags_for_resource" in vars(resp_cls):
+        return False  # implemented natively by this moto
+    orig_register = getattr(resp_cls, "register_scalable_target", None)
+    orig_deregister = getattr(backend_cls, "deregister_scalable_target", None)
+    if orig_register is None or orig_deregister is None:
+        return False
 
-    def _tag_store(backend: Any) -> dict[str, dict[str, str]]:
-        store: dict[str, dict[str, str]] | None = getattr(backend, "_emu_tags", None)
-        if store is None:
-            store = {}
-            backend._emu_tags = store
+    def tag_store(backend: Any) -> dict[str, dict[str, str]]:
+        if not hasattr(backend, "_emu_tags"):
+            backend._emu_tags = {}
+        store: dict[str, dict[str, str]] = backend._emu_tags
         return store
 
-    def _known_arn(backend: Any, arn: str) -> bool:
-        return any(
-            t.arn == arn for dims in backend.targets.values() for t in dims.values()
-        )
-
-    def _checked_store(self: Any) -> tuple[dict[str, dict[str, str]], str]:
-        backend = self.applicationautoscaling_backend
-        arn = str(self._get_param("ResourceARN"))
-        if not _known_arn(backend, arn):
-            raise JsonRESTError(
-                "ResourceNotFoundException", f"No scalable target found for {arn}"
-            )
-        return _tag_store(backend), arn
+    def target_tags(resp: Any) -> dict[str, str]:
+        backend = resp.applicationautoscaling_backend
+        arn = str(resp._get_param("ResourceARN"))
+        known = any(t.arn == arn for dims in backend.targets.values() for t in dims.values())
+        if not known:
+            raise JsonRESTError("ResourceNotFoundException", f"No scalable target found for {arn}")
+        return tag_store(backend).setdefault(arn, {})
 
     def list_tags_for_resource(self: Any) -> str:
-        store, arn = _checked_store(self)
-        return json.dumps({"Tags": store.get(arn, {})})
+        return json.dumps({"Tags": target_tags(self)})
 
     def tag_resource(self: Any) -> str:
-        store, arn = _checked_store(self)
-        store.setdefault(arn, {}).update(self._get_param("Tags") or {})
-        return json.dumps({})
+        target_tags(self).update(self._get_param("Tags") or {})
+        return "{}"
 
     def untag_resource(self: Any) -> str:
-        store, arn = _checked_store(self)
+        tags = target_tags(self)
         for key in self._get_param("TagKeys") or []:
-            store.get(arn, {}).pop(key, None)
-        return json.dumps({})
-
-    orig_register = resp_cls.register_scalable_target
+            tags.pop(key, None)
+        return "{}"
 
     def register_scalable_target(self: Any) -> str:
-        # RegisterScalableTarget accepts Tags on create; keep them.
+        # RegisterScalableTarget takes Tags on create; keep them.
         body = str(orig_register(self))
         tags = self._get_param("Tags")
         if tags:
             arn = json.loads(body)["ScalableTargetARN"]
-            _tag_store(self.applicationautoscaling_backend).setdefault(
-                arn, {}
-            ).update(tags)
+            backend = self.applicationautoscaling_backend
+            tag_store(backend).setdefault(arn, {}).update(tags)
         return body
 
-    orig_deregister = backend_cls.deregister_scalable_target
-
-    def deregister_scalable_target(
-        self: Any, namespace: str, r_id: str, dimension: str
-    ) -> None:
+    def deregister_scalable_target(self: Any, namespace: str, r_id: str, dimension: str) -> None:
         target = self.targets.get(dimension, {}).get(r_id)
         orig_deregister(self, namespace, r_id, dimension)
         if target is not None:
-            _tag_store(self).pop(target.arn, None)
+            tag_store(self).pop(target.arn, None)
 
     resp_cls.list_tags_for_resource = list_tags_for_resource
     resp_cls.tag_resource = tag_resource
     resp_cls.untag_resource = untag_resource
     resp_cls.register_scalable_target = register_scalable_target
     backend_cls.deregister_scalable_target = deregister_scalable_target
+    return True
 
 
-def _patch_rds() -> None:
+def _patch_rds_aurora_storage_types() -> bool:
+    # CreateDBCluster with StorageType "aurora-iopt1" (or "aurora") hits a
+    # KeyError in DBCluster.default_allocated_storage -> HTTP 500.
     from moto.rds import models as rds_models
-    from moto.rds.responses import RDSResponse
 
-    cluster_cls: Any = rds_models.DBCluster
-    instance_cls: Any = rds_models.DBInstance
-    resp_cls: Any = RDSResponse
-
-    # Gap: CreateDBCluster with StorageType=aurora-iopt1 (or "aurora") raises
-    # KeyError in default_allocated_storage -> HTTP 500.
-    orig_default_storage = cluster_cls.default_allocated_storage
+    cluster_cls: Any = getattr(rds_models, "DBCluster", None)
+    orig = getattr(cluster_cls, "default_allocated_storage", None)
+    if orig is None:
+        return False
 
     def default_allocated_storage(engine: str, storage_type: str) -> int:
         try:
-            return int(orig_default_storage(engine, storage_type))
+            return int(orig(engine, storage_type))
         except KeyError:
             return 1 if engine.startswith("aurora") else 20
 
     cluster_cls.default_allocated_storage = staticmethod(default_allocated_storage)
+    return True
 
-    # Gap 2: parameters are returned without Source; the provider only keeps
-    # Source=user params, so groups with parameters diff forever. Everything
-    # moto stores was set by the user.
-    pg_classes: tuple[tuple[Any, str], ...] = (
-        (rds_models.DBParameterGroup, "update_parameters"),
-        (rds_models.DBClusterParameterGroup, "update_cluster_parameters"),
-    )
-    for pg_cls, method_name in pg_classes:
-        orig_update = getattr(pg_cls, method_name, None)
-        if orig_update is None:
+
+def _patch_rds_parameter_source() -> bool:
+    # Gap 2: Describe[DBCluster|DB]Parameters return no Source; the provider
+    # keeps only Source=user parameters, so any parameter block diffs forever.
+    # moto stores only parameters the user set, so tag them "user".
+    from moto.rds import models as rds_models
+
+    applied = False
+    for cls_name, method_name in (
+        ("DBParameterGroup", "update_parameters"),
+        ("DBClusterParameterGroup", "update_cluster_parameters"),
+    ):
+        pg_cls: Any = getattr(rds_models, cls_name, None)
+        orig = getattr(pg_cls, method_name, None)
+        if orig is None:
             continue
 
-        def update(
-            self: Any, new_parameters: Any, _orig: Any = orig_update
-        ) -> None:
+        def update(self: Any, new_parameters: Any, _orig: Any = orig) -> None:
             _orig(self, new_parameters)
             for param in self.parameters.values():
                 param.setdefault("Source", "user")
 
         setattr(pg_cls, method_name, update)
+        applied = True
+    return applied
 
-    # Gap 3: ScalingConfigurationInfo (Serverless v1) is always emitted, with
-    # empty members, so provisioned/serverless-v2 clusters diff forever.
-    prop = cluster_cls.__dict__.get("scaling_configuration_info")
-    if isinstance(prop, property) and prop.fget is not None:
-        orig_scaling_fget = prop.fget
 
-        def scaling_configuration_info(self: Any) -> dict[str, Any] | None:
-            if not getattr(self, "scaling_configuration", None):
-                return None
-            return dict(orig_scaling_fget(self))
+def _patch_rds_parameter_reset() -> bool:
+    # ResetDBParameterGroup / ResetDBClusterParameterGroup are missing; the
+    # provider calls them when parameters are removed from a group.
+    from moto.core.responses import ActionResult
+    from moto.rds import exceptions as rds_exc
+    from moto.rds.responses import RDSResponse
 
-        cluster_cls.scaling_configuration_info = property(scaling_configuration_info)
+    resp_cls: Any = RDSResponse
+    if "reset_db_parameter_group" in vars(resp_cls):
+        return False
 
-    # Gap 4: Performance Insights settings on instances are dropped.
-    orig_instance_init = instance_cls.__init__
+    def reset(group: Any, params: Any) -> None:
+        if params.get("ResetAllParameters"):
+            group.parameters.clear()
+        for param in params.get("Parameters") or []:
+            group.parameters.pop(param.get("ParameterName"), None)
 
-    def instance_init(self: Any, *args: Any, **kwargs: Any) -> None:
-        orig_instance_init(self, *args, **kwargs)
-        self.enable_performance_insights = bool(
-            kwargs.get("enable_performance_insights", False)
-        )
-        self.performance_insights_kms_key_id = kwargs.get(
-            "performance_insights_kms_key_id"
-        )
-        self.performance_insights_retention_period = kwargs.get(
-            "performance_insights_retention_period"
-        )
+    def reset_db_parameter_group(self: Any) -> Any:
+        name = self.params.get("DBParameterGroupName")
+        group = self.backend.db_parameter_groups.get(name)
+        if group is None:
+            raise rds_exc.DBParameterGroupNotFoundError(name)
+        reset(group, self.params)
+        return ActionResult({"DBParameterGroupName": group.name})
 
-    def _pi_enabled(self: Any) -> bool:
+    def reset_db_cluster_parameter_group(self: Any) -> Any:
+        name = self.params.get("DBClusterParameterGroupName")
+        group = self.backend.db_cluster_parameter_groups.get(name)
+        if group is None:
+            raise rds_exc.DBClusterParameterGroupNotFoundError(name)
+        reset(group, self.params)
+        return ActionResult({"DBClusterParameterGroupName": group.name})
+
+    resp_cls.reset_db_parameter_group = reset_db_parameter_group
+    resp_cls.reset_db_cluster_parameter_group = reset_db_cluster_parameter_group
+    return True
+
+
+def _patch_rds_scaling_config_info() -> bool:
+    # Gap 3: DescribeDBClusters always serializes ScalingConfigurationInfo
+    # (all members empty), which the provider reads as a Serverless-v1
+    # scaling_configuration block -> perpetual diff.  Omit it unless set.
+    from moto.rds import models as rds_models
+
+    cluster_cls: Any = getattr(rds_models, "DBCluster", None)
+    prop = vars(cluster_cls).get("scaling_configuration_info") if cluster_cls else None
+    if not isinstance(prop, property) or prop.fget is None:
+        return False
+    orig_fget = prop.fget
+
+    def scaling_configuration_info(self: Any) -> Any:
+        if not getattr(self, "scaling_configuration", None):
+            return None
+        return orig_fget(self)
+
+    cluster_cls.scaling_configuration_info = property(scaling_configuration_info)
+    return True
+
+
+def _patch_rds_performance_insights() -> bool:
+    # Gap 4: EnablePerformanceInsights / PerformanceInsightsKMSKeyId /
+    # PerformanceInsightsRetentionPeriod are dropped on Create/ModifyDBInstance.
+    # Store them; report AWS defaults (retention 7, a KMS key) when enabled.
+    # ModifyDBInstance already setattr()s every request key onto the instance.
+    from moto.rds import models as rds_models
+
+    instance_cls: Any = getattr(rds_models, "DBInstance", None)
+    if instance_cls is None or "performance_insights_enabled" in vars(instance_cls):
+        return False
+    orig_init = instance_cls.__init__
+
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        orig_init(self, *args, **kwargs)
+        self.enable_performance_insights = bool(kwargs.get("enable_performance_insights") or False)
+        self.performance_insights_kms_key_id = kwargs.get("performance_insights_kms_key_id")
+        self.performance_insights_retention_period = kwargs.get("performance_insights_retention_period")
+
+    def enabled(self: Any) -> bool:
         return bool(getattr(self, "enable_performance_insights", False))
 
-    def _pi_kms(self: Any) -> str | None:
-        if not _pi_enabled(self):
+    def kms_key(self: Any) -> str | None:
+        if not enabled(self):
             return None
-        return self.__dict__.get("_emu_pi_kms") or _default_pi_kms(self)
+        key: str | None = self.__dict__.get("_emu_pi_kms")
+        return key or (f"arn:aws:kms:{self.region}:{self.account_id}:key/00000000-0000-0000-0000-000000000000")
 
-    def _set_pi_kms(self: Any, value: str | None) -> None:
+    def set_kms_key(self: Any, value: str | None) -> None:
         self.__dict__["_emu_pi_kms"] = value
 
-    def _pi_retention(self: Any) -> int | None:
-        if not _pi_enabled(self):
+    def retention(self: Any) -> int | None:
+        if not enabled(self):
             return None
         return int(self.__dict__.get("_emu_pi_retention") or 7)
 
-    def _set_pi_retention(self: Any, value: int | None) -> None:
+    def set_retention(self: Any, value: int | None) -> None:
         self.__dict__["_emu_pi_retention"] = value
 
-    instance_cls.__init__ = instance_init
-    instance_cls.performance_insights_enabled = property(_pi_enabled)
-    instance_cls.performance_insights_kms_key_id = property(_pi_kms, _set_pi_kms)
-    instance_cls.performance_insights_retention_period = property(
-        _pi_retention, _set_pi_retention
-    )
-    del resp_cls
+    instance_cls.__init__ = init
+    instance_cls.performance_insights_enabled = property(enabled)
+    instance_cls.performance_insights_kms_key_id = property(kms_key, set_kms_key)
+    instance_cls.performance_insights_retention_period = property(retention, set_retention)
+    return True
 
 
-def _default_pi_kms(instance: Any) -> str:
-    return (
-        f"arn:aws:kms:{instance.region}:{instance.account_id}:key/"
-        "00000000-0000-0000-0000-000000000000"
-    )
+PATCHES: dict[str, Callable[[], bool]] = {
+    "iam_managed_policies": _patch_iam_managed_policies,
+    "appautoscaling_tags": _patch_appautoscaling_tags,
+    "rds_aurora_storage_types": _patch_rds_aurora_storage_types,
+    "rds_parameter_source": _patch_rds_parameter_source,
+    "rds_parameter_reset": _patch_rds_parameter_reset,
+    "rds_scaling_config_info": _patch_rds_scaling_config_info,
+    "rds_performance_insights": _patch_rds_performance_insights,
+}
+_applied: list[str] | None = None
 
 
-def apply_patches() -> None:
-    """Monkeypatch moto in-process so a full Terraform cycle is clean."""
-    global _PATCHED
-    if _PATCHED:
-        return
-    _patch_env()
-    _patch_appautoscaling()
-    _patch_rds()
-    _PATCHED = True
+def apply_patches(skip: Iterable[str] = ()) -> list[str]:
+    """Apply the moto patches once per process; return the names applied."""
+    global _applied
+    if _applied is not None:
+        return list(_applied)
+    from importlib.metadata import version
+
+    found = version("moto")
+    if found != MOTO_VERSION:
+        print(
+            f"emulator: patches target moto {MOTO_VERSION}, found {found}",
+            file=sys.stderr,
+        )
+    skipped = set(skip)
+    _applied = [name for name, fn in PATCHES.items() if name not in skipped and fn()]
+    return list(_applied)
+
+
+# --------------------------------------------------------------------------
+# Server
+# --------------------------------------------------------------------------
+
+
+def _serialized(app: Any) -> Any:
+    """Handle one request at a time.
+
+    moto's backends are not thread-safe (e.g. "dictionary changed size during
+    iteration" -> HTTP 500) and several Terraform runs may share one emulator.
+    Connections are still accepted concurrently; every moto call is fast, the
+    time of a Terraform run is the provider's own polling delays.
+    """
+    lock = threading.Lock()
+
+    def wsgi(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        with lock:
+            result = app(environ, start_response)
+            try:
+                return list(result)
+            finally:
+                close = getattr(result, "close", None)
+                if close is not None:
+                    close()
+
+    return wsgi
 
 
 def serve(host: str = LOOPBACK, port: int = 0) -> None:
     """Apply patches, bind ``host:port`` and serve until SIGTERM/SIGINT."""
     if host != LOOPBACK:
-        raise ValueError(f"emulator only binds {LOOPBACK}, not {host!r}")
-    apply_patches()
+        raise ValueError(f"the emulator only binds {LOOPBACK}, not {host!r}")
+    applied = apply_patches()
 
     from moto.moto_server.werkzeug_app import (
         DomainDispatcherApplication,
@@ -235,28 +361,28 @@ def serve(host: str = LOOPBACK, port: int = 0) -> None:
     from werkzeug.serving import make_server
 
     app = DomainDispatcherApplication(create_backend_app)
-    server = make_server(
-        host, port, app, threaded=True, request_handler=MotoRequestHandler
-    )
+    server = make_server(host, port, _serialized(app), threaded=True, request_handler=MotoRequestHandler)
     bound_port = int(server.server_address[1])
-    # Some moto services build callback URLs from MOTO_PORT.
-    os.environ["MOTO_PORT"] = str(bound_port)
+    os.environ["MOTO_PORT"] = str(bound_port)  # moto builds some URLs from it
 
     stop = threading.Event()
 
-    def _on_signal(signum: int, frame: object) -> None:
+    def on_signal(signum: int, frame: object) -> None:
         stop.set()
 
-    signal.signal(signal.SIGTERM, _on_signal)
-    signal.signal(signal.SIGINT, _on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+
+    parent = os.getppid() if os.environ.get(WATCH_PARENT_ENV) == "1" else None
 
     worker = threading.Thread(target=server.serve_forever, daemon=True)
     worker.start()
+    print(f"emulator: patches applied: {', '.join(applied)}", file=sys.stderr)
     print(f"{READY_PREFIX}http://{host}:{bound_port}", flush=True)
     try:
-        while not stop.wait(0.5):
-            if not worker.is_alive():
-                break
+        while worker.is_alive() and not stop.wait(0.5):
+            if parent is not None and os.getppid() != parent:
+                break  # the Emulator() owner died without stopping us
     finally:
         server.shutdown()
         server.server_close()
@@ -264,30 +390,23 @@ def serve(host: str = LOOPBACK, port: int = 0) -> None:
 
 def provider_endpoints(endpoint: str) -> dict[str, str]:
     """Service keys for the AWS provider's ``endpoints {}`` block."""
-    services = (
-        "applicationautoscaling",
-        "cloudwatch",
-        "ec2",
-        "iam",
-        "kms",
-        "logs",
-        "rds",
-        "secretsmanager",
-        "sns",
-        "sts",
-    )
-    return {name: endpoint for name in services}
+    return {name: endpoint for name in SERVICES}
 
 
-def _package_root() -> str:
-    # .../<root>/aurora_bundle/offline/emulator.py -> <root>
+# --------------------------------------------------------------------------
+# Subprocess wrapper for tests
+# --------------------------------------------------------------------------
+
+
+def _import_root() -> str:
+    # <root>/aurora_bundle/offline/emulator.py -> <root>
     return str(Path(__file__).resolve().parents[2])
 
 
 class Emulator:
-    """Run the emulator in a child process (own process group).
+    """The emulator in a child process with its own process group.
 
-    Usage::
+    ::
 
         with Emulator() as emu:
             boto3.client("rds", endpoint_url=emu.endpoint, ...)
@@ -304,9 +423,9 @@ class Emulator:
         self.stop_timeout = stop_timeout
         self._proc: subprocess.Popen[str] | None = None
         self._endpoint: str | None = None
-        self._stderr_tail: collections.deque[str] = collections.deque(maxlen=200)
         self._ready = threading.Event()
-        self._threads: list[threading.Thread] = []
+        self._stderr: collections.deque[str] = collections.deque(maxlen=400)
+        self._readers: list[threading.Thread] = []
 
     @property
     def endpoint(self) -> str:
@@ -314,100 +433,111 @@ class Emulator:
             raise RuntimeError("emulator is not running")
         return self._endpoint
 
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None else None
+
     def stderr_tail(self, lines: int = 40) -> str:
-        return "".join(list(self._stderr_tail)[-lines:])
+        return "".join(list(self._stderr)[-lines:])
 
     def start(self) -> Emulator:
         if self._proc is not None:
             raise RuntimeError("emulator already started")
         env = dict(os.environ)
-        root = _package_root()
-        env["PYTHONPATH"] = os.pathsep.join(
-            p for p in (root, env.get("PYTHONPATH", "")) if p
-        )
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (_import_root(), env.get("PYTHONPATH")) if p)
         env["PYTHONUNBUFFERED"] = "1"
-        cmd = [
-            sys.executable,
-            "-m",
-            "aurora_bundle.offline.emulator",
-            "--host",
-            LOOPBACK,
-            "--port",
-            str(self.port),
-        ]
+        env[WATCH_PARENT_ENV] = "1"  # child exits if this process dies
+        self._ready.clear()
         self._proc = subprocess.Popen(
-            cmd,
+            [
+                sys.executable,
+                "-m",
+                "aurora_bundle.offline.emulator",
+                "--host",
+                LOOPBACK,
+                "--port",
+                str(self.port),
+            ],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-            bufsize=1,
             env=env,
             start_new_session=True,  # own process group
         )
         try:
-            self._wait_ready()
+            self._start_readers(self._proc)
+            self._wait_ready(self._proc)
         except BaseException:
             self.stop()
             raise
         return self
 
-    def _drain(self, stream: IO[str], is_stdout: bool) -> None:
-        for line in stream:
-            if is_stdout and self._endpoint is None and line.startswith(READY_PREFIX):
-                self._endpoint = line[len(READY_PREFIX) :].strip()
-                self._ready.set()
-            elif not is_stdout:
-                self._stderr_tail.append(line)
+    def _start_readers(self, proc: subprocess.Popen[str]) -> None:
+        # Always drain both pipes so the child never blocks on a full pipe.
+        assert proc.stdout is not None and proc.stderr is not None
+        for stream, handler in (
+            (proc.stdout, self._on_stdout),
+            (proc.stderr, self._stderr.append),
+        ):
+            reader = threading.Thread(target=self._pump, args=(stream, handler), daemon=True)
+            reader.start()
+            self._readers.append(reader)
 
-    def _wait_ready(self) -> None:
-        proc = self._proc
-        assert proc is not None and proc.stdout is not None and proc.stderr is not None
-        for stream, is_stdout in ((proc.stdout, True), (proc.stderr, False)):
-            t = threading.Thread(target=self._drain, args=(stream, is_stdout), daemon=True)
-            t.start()
-            self._threads.append(t)
+    @staticmethod
+    def _pump(stream: IO[str], handler: Callable[[str], None]) -> None:
+        try:
+            for line in stream:
+                handler(line)
+        except (OSError, ValueError):
+            pass
+
+    def _on_stdout(self, line: str) -> None:
+        if not self._ready.is_set() and line.startswith(READY_PREFIX):
+            self._endpoint = line[len(READY_PREFIX) :].strip()
+            self._ready.set()
+
+    def _wait_ready(self, proc: subprocess.Popen[str]) -> None:
         deadline = time.monotonic() + self.startup_timeout
         while not self._ready.wait(0.1):
             if proc.poll() is not None:
-                time.sleep(0.2)  # let the stderr reader catch up
+                for reader in self._readers:
+                    reader.join(timeout=2)
                 raise RuntimeError(
-                    f"emulator exited with code {proc.returncode} before ready; "
-                    f"stderr tail:\n{self.stderr_tail()}"
+                    f"emulator exited with code {proc.returncode} before it was "
+                    f"ready; stderr tail:\n{self.stderr_tail()}"
                 )
             if time.monotonic() > deadline:
                 raise TimeoutError(
-                    f"emulator not ready after {self.startup_timeout}s; "
-                    f"stderr tail:\n{self.stderr_tail()}"
+                    f"emulator not ready within {self.startup_timeout:.0f}s; stderr tail:\n{self.stderr_tail()}"
                 )
 
+    @staticmethod
+    def _signal_group(proc: subprocess.Popen[str], sig: int) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, sig)  # pgid == pid (start_new_session)
+
     def stop(self) -> None:
-        proc = self._proc
+        """SIGTERM the process group, SIGKILL it after ``stop_timeout``."""
+        proc, self._proc = self._proc, None
+        self._endpoint = None
         if proc is None:
             return
         try:
             if proc.poll() is None:
-                try:
-                    os.killpg(proc.pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    pass
+                self._signal_group(proc, signal.SIGTERM)
                 try:
                     proc.wait(timeout=self.stop_timeout)
                 except subprocess.TimeoutExpired:
-                    try:
-                        os.killpg(proc.pid, signal.SIGKILL)
-                    except ProcessLookupError:
-                        pass
+                    self._signal_group(proc, signal.SIGKILL)
                     proc.wait(timeout=self.stop_timeout)
         finally:
+            for reader in self._readers:
+                reader.join(timeout=2)
+            self._readers.clear()
             for stream in (proc.stdout, proc.stderr):
                 if stream is not None:
-                    try:
-                        stream.close()
-                    except OSError:
-                        pass
-            self._proc = None
-            self._endpoint = None
+                    stream.close()
 
     def __enter__(self) -> Emulator:
         return self.start()
@@ -420,11 +550,19 @@ class Emulator:
     ) -> None:
         self.stop()
 
+    def __del__(self) -> None:
+        if getattr(self, "_proc", None) is not None:
+            with contextlib.suppress(Exception):
+                self.stop()
+
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m aurora_bundle.offline.emulator",
+        description="moto server with Aurora-bundle patches (loopback only)",
+    )
     parser.add_argument("--host", default=LOOPBACK, choices=[LOOPBACK])
-    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     args = parser.parse_args(argv)
     serve(args.host, args.port)
     return 0

@@ -1,0 +1,62 @@
+# Aurora PostgreSQL bundle for Massdriver. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+CHECKOV_VENV := .venv-checkov
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(CHECKOV_VENV)/.installed: requirements-checkov.txt
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
+	touch $@
+
+.PHONY: help
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-8s %s\n", $$1, $$2}'
+
+.PHONY: install
+install: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## Create the virtual environments (done on first use by every target)
+
+.PHONY: build
+build: $(VENV)/.installed ## Validate massdriver.yaml, schemas/ and examples/, then generate kms/ and src/
+	$(PY) generate.py
+
+.PHONY: test
+test: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## Unit tests, the offline e2e for every preset and the checkov scan
+	$(PY) -m pytest
+
+.PHONY: unit
+unit: $(VENV)/.installed ## Only the fast tests (no emulator, no checkov)
+	$(PY) -m pytest -m "not e2e and not scan"
+
+.PHONY: e2e
+e2e: $(VENV)/.installed ## Every preset through init/validate/plan/apply/plan/destroy in the AWS emulator
+	$(PY) -m pytest -m e2e
+
+.PHONY: scan
+scan: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## checkov on every preset's plan (runs the e2e for the plans)
+	$(PY) -m pytest -m "e2e or scan"
+
+.PHONY: lint
+lint: $(VENV)/.installed ## ruff
+	$(VENV)/bin/ruff check .
+
+.PHONY: lock
+lock: ## Re-pin requirements*.txt from requirements*.in (needs the package registry)
+	rm -rf build/lock && $(PYTHON) -m venv build/lock/main && build/lock/main/bin/pip install -q -r requirements.in
+	{ head -1 requirements.txt; build/lock/main/bin/pip freeze; } > requirements.txt.new && mv requirements.txt.new requirements.txt
+	$(PYTHON) -m venv build/lock/checkov && build/lock/checkov/bin/pip install -q -r requirements-checkov.in
+	{ head -1 requirements-checkov.txt; build/lock/checkov/bin/pip freeze; } > requirements-checkov.txt.new && mv requirements-checkov.txt.new requirements-checkov.txt
+
+.PHONY: clean
+clean: ## Remove build output and virtual environments
+	rm -rf build cdktf.out .pytest_cache .ruff_cache $(VENV) $(CHECKOV_VENV)
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,93 @@
+"""Running Terraform offline: the provider mirror when the machine has one, a shared plugin cache."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+MIRROR_ENV = "TF_PROVIDER_MIRROR"
+_SEARCH_ROOTS = ("/opt", "/usr/local/share", "/usr/share", "/root/.terraform.d", "/var/lib")
+
+
+@lru_cache(maxsize=1)
+def find_mirror() -> Path | None:
+    """Root of a filesystem mirror holding hashicorp/aws, or None (then Terraform uses the registry).
+
+    ``$TF_PROVIDER_MIRROR`` wins; otherwise a few well-known roots are searched a few levels deep.
+    """
+    configured = os.environ.get(MIRROR_ENV)
+    if configured:
+        return Path(configured) if (Path(configured) / "registry.terraform.io/hashicorp/aws").is_dir() else None
+    for root in _SEARCH_ROOTS:
+        for current, dirs, _files in os.walk(root):
+            if "registry.terraform.io" in dirs and Path(current, "registry.terraform.io/hashicorp/aws").is_dir():
+                return Path(current)
+            if current.count(os.sep) - root.count(os.sep) >= 3:
+                dirs.clear()
+    return None
+
+
+def cli_environment(build_dir: Path) -> dict[str, str]:
+    """Environment for every terraform call: mirror config (when present) and a shared plugin cache."""
+    env = dict(os.environ)
+    env["TF_IN_AUTOMATION"] = "1"
+    env["TF_INPUT"] = "0"
+    env["CHECKPOINT_DISABLE"] = "1"
+    cache = build_dir / "plugin-cache"
+    cache.mkdir(parents=True, exist_ok=True)
+    env["TF_PLUGIN_CACHE_DIR"] = str(cache)
+    mirror = find_mirror()
+    if mirror is not None:
+        rc = build_dir / "terraform.rc"
+        rc.write_text(
+            "provider_installation {\n"
+            f'  filesystem_mirror {{\n    path    = "{mirror}"\n    include = ["registry.terraform.io/*/*"]\n  }}\n'
+            '  direct {\n    exclude = ["registry.terraform.io/*/*"]\n  }\n}\n'
+        )
+        env["TF_CLI_CONFIG_FILE"] = str(rc)
+    elif not Path(env.get("TF_CLI_CONFIG_FILE", "/nonexistent")).exists():
+        env.pop("TF_CLI_CONFIG_FILE", None)
+    return env
+
+
+class TerraformError(RuntimeError):
+    pass
+
+
+@dataclass
+class Terraform:
+    workdir: Path
+    env: dict[str, str]
+    log: Path
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def run(self, *args: str, timeout: float = 1200, ok_codes: tuple[int, ...] = (0,), label: str | None = None
+            ) -> subprocess.CompletedProcess[str]:
+        binary = shutil.which("terraform")
+        if binary is None:
+            raise TerraformError("terraform is not on PATH")
+        started = time.monotonic()
+        proc = subprocess.run([binary, *args, *([] if args[0] in {"show", "output", "version"} else ["-no-color"])],
+                              cwd=self.workdir, env=self.env, capture_output=True, text=True, timeout=timeout)
+        elapsed = time.monotonic() - started
+        name = label or args[0]
+        self.timings[name] = self.timings.get(name, 0.0) + elapsed
+        with self.log.open("a") as handle:
+            handle.write(f"$ terraform {' '.join(args)}  # exit {proc.returncode}, {elapsed:.1f}s\n{proc.stdout}{proc.stderr}\n")
+        if proc.returncode not in ok_codes:
+            tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-25:])
+            raise TerraformError(f"terraform {' '.join(args)} in {self.workdir} exited {proc.returncode}:\n{tail}")
+        return proc
+
+    def show_json(self, plan_file: str) -> dict[str, Any]:
+        return json.loads(self.run("show", "-json", plan_file).stdout)
+
+    def outputs(self) -> dict[str, Any]:
+        return {k: v["value"] for k, v in json.loads(self.run("output", "-json").stdout).items()}

@@ -1,0 +1,98 @@
+"""The Terraform JSON in kms/ and src/: what Massdriver runs."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from aurora_bundle.alarms import ALARMS
+from aurora_bundle.readme import render_readme
+from tests.conftest import ROOT
+
+STEPS = ("kms", "src")
+
+
+@pytest.fixture(scope="module")
+def published(rendered):
+    return {step: json.loads(text) for step, text in rendered["published"].items()}
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_committed_output_equals_a_fresh_build(rendered, step):
+    committed = (ROOT / step / "main.tf.json").read_text()
+    assert committed == rendered["published"][step], f"{step}/main.tf.json is stale: run make build and commit"
+
+
+def test_readme_params_reference_is_current(spec):
+    text = (ROOT / "README.md").read_text()
+    assert render_readme(text, spec) == text, "README.md params section is stale: run make build"
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_variables_are_params_connections_and_md_metadata(spec, published, rendered, step):
+    expected = set(spec.param_names) | set(spec.connection_names) | {"md_metadata"}
+    assert set(published[step]["variable"]) == expected
+    offline = json.loads(rendered["offline"][step])
+    assert set(offline["variable"]) == expected | {"offline"}
+
+
+def test_variables_are_typed_from_the_schema(published):
+    variables = published["src"]["variable"]
+    assert "engine_version = string" in variables["database"]["type"]
+    assert "snapshot_identifier = optional(string)" in variables["database"]["type"]
+    assert "serverless = optional(object({" in variables["scaling"]["type"]
+    assert variables["observability"]["type"].count("log_exports = list(string)") == 1
+    assert "external_id = optional(string)" in variables["aws_authentication"]["type"]
+    assert all(v.get("nullable") is False for v in variables.values())
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_no_backend_and_pinned_providers(published, step):
+    terraform = published[step]["terraform"]
+    assert "backend" not in terraform
+    providers = terraform["required_providers"]
+    assert providers["aws"] == {"source": "hashicorp/aws", "version": "5.100.0"}
+    if step == "src":
+        assert providers["random"]["source"] == "hashicorp/random"
+        assert providers["massdriver"] == {"source": "massdriver-cloud/massdriver", "version": "~> 2.0"}
+    else:
+        assert set(providers) == {"aws"}
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_resource_names_are_readable(published, step):
+    names = [name for kind in published[step].get("resource", {}).values() for name in kind]
+    names += [name for kind in published[step].get("data", {}).values() for name in kind]
+    assert all(re.fullmatch(r"[a-z][a-z_]*[a-z0-9]", n) and not re.search(r"[0-9a-f]{8}", n) for n in names), names
+    assert "main" in published[step]["resource"]["aws_kms_key" if step == "kms" else "aws_rds_cluster"]
+
+
+def test_published_wiring_uses_random_and_massdriver(published):
+    resources = published["src"]["resource"]
+    assert resources["random_password"]["root_password"]["length"] >= 32
+    assert not set('/@" ') & set(resources["random_password"]["root_password"]["override_special"])
+    cluster = resources["aws_rds_cluster"]["main"]
+    assert "random_password.root_password.result" in cluster["master_password"]
+    assert "random_string.root_username.result" in cluster["master_username"]
+    assert "random_id.final_snapshot.hex" in cluster["final_snapshot_identifier"]
+    artifacts = resources["massdriver_resource"]
+    assert {name: a["field"] for name, a in artifacts.items()} == {"writer": "writer", "readers": "readers"}
+    assert "aws_rds_cluster.main.endpoint" in artifacts["writer"]["resource"]
+    assert "aws_rds_cluster.main.reader_endpoint" in artifacts["readers"]["resource"]
+    registrations = resources["massdriver_instance_alarm"]
+    assert set(registrations) == {a.key for a in ALARMS}
+    for key, registration in registrations.items():
+        assert registration["count"] == published["src"]["resource"]["aws_cloudwatch_metric_alarm"][key]["count"]
+        assert f"aws_cloudwatch_metric_alarm.{key}[count.index].arn" in registration["cloud_resource_id"]
+
+
+def test_kms_key_policy_has_no_wildcard_principal(published):
+    key = published["kms"]["resource"]["aws_kms_key"]["main"]
+    assert key["enable_key_rotation"] is True
+    assert '"AWS" = "*"' not in key["policy"] and '"Principal" = "*"' not in key["policy"]
+    for service in ("rds.${local.region}.amazonaws.com", "logs.${local.region}.amazonaws.com",
+                    "cloudwatch.amazonaws.com", "sns.amazonaws.com"):
+        assert service in key["policy"]
+    assert "var.md_metadata.name_prefix" in published["kms"]["resource"]["aws_kms_alias"]["main"]["name"]
