@@ -51,7 +51,25 @@ def emulator() -> Iterator[str]:
 def e2e_results(spec, offline_dir, emulator):  # type: ignore[no-untyped-def]
     from aurora_bundle.offline.e2e import run_all
 
-    return run_all(spec.examples, offline_dir, emulator, BUILD)
+    return run_all(spec.examples, offline_dir, emulator, BUILD, what_if={"production": what_if_production(spec)})
+
+
+def what_if_production(spec) -> dict:  # type: ignore[no-untyped-def]
+    """Every mutable param of the Production example changed at once (immutable ones kept)."""
+    params = next(e.params for e in spec.examples if e.slug == "production")
+    changed = {k: dict(v) for k, v in params.items() if k != "md_metadata"}
+    changed["database"].update(engine_version="18", instance_class="db.r8g.xlarge", storage_type="aurora-iopt1",
+                               deletion_protection=False, iam_authentication=False,
+                               ca_cert_identifier="rds-ca-ecc384-g1", apply_immediately=True)
+    changed["scaling"] = {"reader_count": 3, "autoscaling": {"mode": "connections", "min_readers": 1,
+                                                             "max_readers": 5, "target": 400}}
+    changed["backup"] = {"retention_days": 35, "window": "05:00-06:00", "skip_final_snapshot": True}
+    changed["observability"] = {"log_exports": ["postgresql"], "log_retention_days": 3653,
+                                "performance_insights_retention_days": 62, "enhanced_monitoring_interval": 30,
+                                "slow_query_ms": 2000}
+    changed["alarms"] = {k: {"enabled": k != "cpu_utilization", "threshold": v["threshold"]}
+                         for k, v in params["alarms"].items()}
+    return changed
 
 
 def shared_schema(name: str) -> Path:

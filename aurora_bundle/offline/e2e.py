@@ -40,6 +40,7 @@ class PresetResult:
     leftovers: list[str] = field(default_factory=list)
     final_snapshots: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    what_if: dict[str, list[str]] = field(default_factory=dict)  # address -> actions, for changed params
     error: str | None = None
 
 
@@ -128,7 +129,15 @@ def _changed_resources(plan: dict[str, Any]) -> list[str]:
             if rc["change"]["actions"] not in (["no-op"], ["read"])]
 
 
-def run_preset(example: Example, offline_dir: Path, endpoint: str, build_dir: Path) -> PresetResult:
+def _actions(plan: dict[str, Any]) -> dict[str, list[str]]:
+    return {rc["address"]: rc["change"]["actions"] for rc in plan.get("resource_changes", [])
+            if rc["change"]["actions"] not in (["no-op"], ["read"])}
+
+
+def run_preset(example: Example, offline_dir: Path, endpoint: str, build_dir: Path,
+               what_if: dict[str, Any] | None = None) -> PresetResult:
+    """Run one example's life cycle. ``what_if``: params to plan (not apply) against the deployed
+    cluster, to see what a user's change would do to each resource."""
     result = PresetResult(slug=example.slug)
     work = build_dir / "e2e" / example.slug
     shutil.rmtree(work, ignore_errors=True)
@@ -180,11 +189,24 @@ def run_preset(example: Example, offline_dir: Path, endpoint: str, build_dir: Pa
             elif key.startswith("alarm_"):
                 result.alarms[key.removeprefix("alarm_")] = value
         (artifacts_dir / "alarms.json").write_text(json.dumps(result.alarms, indent=2, sort_keys=True) + "\n")
+        if what_if is not None:
+            (work / "src" / "what-if.json").write_text(json.dumps(what_if))
+            tf["src"].run("plan", "-input=false", "-var-file=what-if.json", "-out=what-if", timeout=600, label="what-if")
+            result.what_if = _actions(tf["src"].show_json("what-if"))
     except (TerraformError, OSError, KeyError, StopIteration, ValueError) as exc:
         result.error = f"{type(exc).__name__}: {exc}"
     except Exception:
         result.error = traceback.format_exc()
     finally:
+        if result.applied and example.params["database"]["deletion_protection"]:
+            # Decommissioning as an operator would: turn deletion protection off and deploy first.
+            try:
+                decommission = {"database": {**example.params["database"], "deletion_protection": False}}
+                (work / "src" / "decommission.json").write_text(json.dumps(decommission))
+                tf["src"].run("apply", "-input=false", "-auto-approve", "-var-file=decommission.json", timeout=1800,
+                              label="unprotect")
+            except TerraformError as exc:
+                result.error = (result.error + "\n" if result.error else "") + str(exc)
         if result.applied:
             for step in reversed(STEPS):
                 try:
@@ -209,7 +231,9 @@ def run_preset(example: Example, offline_dir: Path, endpoint: str, build_dir: Pa
 
 
 def run_all(examples: list[Example], offline_dir: Path, endpoint: str, build_dir: Path,
-            parallel: int = 4) -> dict[str, PresetResult]:
+            what_if: dict[str, dict[str, Any]] | None = None, parallel: int = 4) -> dict[str, PresetResult]:
+    what_if = what_if or {}
     with ThreadPoolExecutor(max_workers=parallel) as pool:
-        futures = {ex.slug: pool.submit(run_preset, ex, offline_dir, endpoint, build_dir) for ex in examples}
+        futures = {ex.slug: pool.submit(run_preset, ex, offline_dir, endpoint, build_dir, what_if.get(ex.slug))
+                   for ex in examples}
         return {slug: future.result() for slug, future in futures.items()}

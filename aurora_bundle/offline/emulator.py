@@ -18,6 +18,9 @@ Patches (name: gap):
   rds_scaling_config_info    Gap 3: empty Serverless-v1 ScalingConfigurationInfo
                              always returned.
   rds_performance_insights   Gap 4: Performance Insights settings ignored.
+  rds_default_ca             New instances get CA "rds-ca-default", not AWS's
+                             rds-ca-rsa2048-g1 (costs ~2.5 min per instance).
+  ec2_custom_ids             Harness: a `_custom_id_` tag sets VPC/subnet IDs.
 """
 
 from __future__ import annotations
@@ -35,12 +38,14 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any
+from typing import IO, Any, Self
 
 LOOPBACK = "127.0.0.1"
 READY_PREFIX = "EMULATOR_READY "
 MOTO_VERSION = "5.2.5"
 WATCH_PARENT_ENV = "AURORA_EMULATOR_WATCH_PARENT"
+AWS_DEFAULT_CA = "rds-ca-rsa2048-g1"
+DEFAULT_PI_KEY_ID = "00000000-0000-0000-0000-000000000000"  # stands in for aws/rds
 
 SERVICES: tuple[str, ...] = (
     "applicationautoscaling",
@@ -269,7 +274,7 @@ def _patch_rds_performance_insights() -> bool:
         if not enabled(self):
             return None
         key: str | None = self.__dict__.get("_emu_pi_kms")
-        return key or (f"arn:aws:kms:{self.region}:{self.account_id}:key/00000000-0000-0000-0000-000000000000")
+        return key or f"arn:aws:kms:{self.region}:{self.account_id}:key/{DEFAULT_PI_KEY_ID}"
 
     def set_kms_key(self: Any, value: str | None) -> None:
         self.__dict__["_emu_pi_kms"] = value
@@ -289,6 +294,66 @@ def _patch_rds_performance_insights() -> bool:
     return True
 
 
+def _patch_rds_default_ca() -> bool:
+    # New instances report CACertificateIdentifier "rds-ca-default"; AWS's
+    # default is rds-ca-rsa2048-g1.  When the configured ca_cert_identifier
+    # differs from what CreateDBInstance returns, the provider runs Modify +
+    # Reboot with four >=30s waits (~2.5 min per aws_rds_cluster_instance).
+    from moto.rds import models as rds_models
+
+    instance_cls: Any = getattr(rds_models, "DBInstance", None)
+    if instance_cls is None:
+        return False
+    orig_init = instance_cls.__init__
+
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        orig_init(self, *args, **kwargs)
+        if not kwargs.get("ca_certificate_identifier"):
+            self.ca_certificate_identifier = AWS_DEFAULT_CA
+
+    instance_cls.__init__ = init
+    return True
+
+
+CUSTOM_ID_TAG = "_custom_id_"
+
+
+def _patch_ec2_custom_ids() -> bool:
+    # Harness need, not a moto gap: the e2e creates the VPC and subnets an example's vpc connection
+    # names, so they must get exactly those IDs. A `_custom_id_` tag on CreateVpc / CreateSubnet
+    # picks the ID (moto's own custom-id mechanism does not cover these two in 5.2.5).
+    from moto.ec2.models import subnets as subnet_models
+    from moto.ec2.models import vpcs as vpc_models
+
+    lock = threading.RLock()
+
+    def with_id(module: Any, name: str, custom: str | None, call: Any) -> Any:
+        if not custom:
+            return call()
+        with lock:
+            original = getattr(module, name)
+            setattr(module, name, lambda: custom)
+            try:
+                return call()
+            finally:
+                setattr(module, name, original)
+
+    orig_vpc = vpc_models.VPCBackend.create_vpc
+    orig_subnet = subnet_models.SubnetBackend.create_subnet
+
+    def create_vpc(self: Any, *args: Any, **kwargs: Any) -> Any:
+        custom = next((t.get("Value") for t in kwargs.get("tags") or [] if t.get("Key") == CUSTOM_ID_TAG), None)
+        return with_id(vpc_models, "random_vpc_id", custom, lambda: orig_vpc(self, *args, **kwargs))
+
+    def create_subnet(self: Any, *args: Any, **kwargs: Any) -> Any:
+        custom = ((kwargs.get("tags") or {}).get("subnet") or {}).get(CUSTOM_ID_TAG)
+        return with_id(subnet_models, "random_subnet_id", custom, lambda: orig_subnet(self, *args, **kwargs))
+
+    vpc_models.VPCBackend.create_vpc = create_vpc
+    subnet_models.SubnetBackend.create_subnet = create_subnet
+    return True
+
+
 PATCHES: dict[str, Callable[[], bool]] = {
     "iam_managed_policies": _patch_iam_managed_policies,
     "appautoscaling_tags": _patch_appautoscaling_tags,
@@ -297,6 +362,8 @@ PATCHES: dict[str, Callable[[], bool]] = {
     "rds_parameter_reset": _patch_rds_parameter_reset,
     "rds_scaling_config_info": _patch_rds_scaling_config_info,
     "rds_performance_insights": _patch_rds_performance_insights,
+    "rds_default_ca": _patch_rds_default_ca,
+    "ec2_custom_ids": _patch_ec2_custom_ids,
 }
 _applied: list[str] | None = None
 
@@ -440,7 +507,7 @@ class Emulator:
     def stderr_tail(self, lines: int = 40) -> str:
         return "".join(list(self._stderr)[-lines:])
 
-    def start(self) -> Emulator:
+    def start(self) -> Self:
         if self._proc is not None:
             raise RuntimeError("emulator already started")
         env = dict(os.environ)
@@ -503,14 +570,11 @@ class Emulator:
             if proc.poll() is not None:
                 for reader in self._readers:
                     reader.join(timeout=2)
-                raise RuntimeError(
-                    f"emulator exited with code {proc.returncode} before it was "
-                    f"ready; stderr tail:\n{self.stderr_tail()}"
-                )
+                why = f"exited with code {proc.returncode} before it was ready"
+                raise RuntimeError(f"emulator {why}; stderr tail:\n{self.stderr_tail()}")
             if time.monotonic() > deadline:
-                raise TimeoutError(
-                    f"emulator not ready within {self.startup_timeout:.0f}s; stderr tail:\n{self.stderr_tail()}"
-                )
+                why = f"not ready within {self.startup_timeout:.0f}s"
+                raise TimeoutError(f"emulator {why}; stderr tail:\n{self.stderr_tail()}")
 
     @staticmethod
     def _signal_group(proc: subprocess.Popen[str], sig: int) -> None:
@@ -539,7 +603,7 @@ class Emulator:
                 if stream is not None:
                     stream.close()
 
-    def __enter__(self) -> Emulator:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(

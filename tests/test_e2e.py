@@ -1,0 +1,140 @@
+"""Every preset's example through the whole life cycle against the AWS emulator.
+
+The emulator (moto, patched) proves wiring and convergence: resources are created, a second plan
+has nothing to do, destroy leaves nothing behind. It does not prove AWS would accept the values;
+those are covered by the schema, the engine catalog and the rules.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from jsonschema import Draft7Validator
+
+from aurora_bundle.alarms import ALARMS
+from tests.conftest import BUILD, shared_schema
+
+pytestmark = pytest.mark.e2e
+
+SLUGS = ["development", "development-serverless", "production", "production-serverless"]
+
+
+@pytest.fixture(scope="module")
+def results(e2e_results):
+    print("\n" + json.dumps({slug: r.timings for slug, r in e2e_results.items()}, indent=1))
+    return e2e_results
+
+
+@pytest.fixture(scope="module")
+def examples(spec):
+    return {e.slug: e for e in spec.examples}
+
+
+def _plan(slug: str) -> dict:
+    return json.loads((BUILD / "plans" / f"{slug}.json").read_text())
+
+
+def _planned(slug: str, address: str) -> dict:
+    resources = _plan(slug)["planned_values"]["root_module"]["resources"]
+    return next(r["values"] for r in resources if r["address"] == address)
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_full_cycle_succeeds(results, slug):
+    result = results[slug]
+    assert result.error is None, result.error
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_second_plan_has_nothing_to_do(results, slug):
+    assert results[slug].replan_changes == {}
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_destroy_leaves_nothing_but_the_final_snapshot(results, examples, slug):
+    result = results[slug]
+    assert result.leftovers == []
+    keeps_snapshot = not examples[slug].params["backup"]["skip_final_snapshot"]
+    assert len(result.final_snapshots) == (1 if keeps_snapshot else 0)
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_artifacts_validate_against_massdriver_schema(results, slug):
+    schema = json.loads(shared_schema("postgresql-authentication.json").read_text())
+    validator = Draft7Validator(schema)
+    artifacts = results[slug].artifacts
+    assert sorted(artifacts) == ["readers", "writer"]
+    for field, payload in artifacts.items():
+        assert [e.message for e in validator.iter_errors(payload)] == [], field
+        saved = json.loads((BUILD / "artifacts" / slug / f"{field}.json").read_text())
+        assert saved == payload
+    writer, readers = artifacts["writer"]["data"], artifacts["readers"]["data"]
+    assert writer["authentication"]["hostname"] != readers["authentication"]["hostname"]
+    assert writer["authentication"]["port"] == 5432
+    assert writer["authentication"]["username"] not in ("postgres", "admin", "root")
+    assert writer["security"]["network"]["postgresql"]["port"] == 5432
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_alarms_registered_per_params(results, examples, slug):
+    params = examples[slug].params
+    serverless = params["database"]["instance_class"] == "db.serverless"
+    has_readers = params["scaling"]["reader_count"] > 0 or params["scaling"]["autoscaling"]["mode"] != "disabled"
+    expected = {a.key for a in ALARMS} - ({"acu_utilization"} if not serverless else set()) \
+        - ({"replica_lag"} if not has_readers else set())
+    registered = {key for key, regs in results[slug].alarms.items() if regs}
+    assert registered == expected
+    for key in registered:
+        (registration,) = results[slug].alarms[key]
+        assert registration["cloud_resource_id"].startswith("arn:aws:cloudwatch:")
+        assert registration["metric"]["namespace"] == "AWS/RDS"
+        assert registration["period"] >= 60
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_plan_builds_a_secure_cluster(results, examples, slug):
+    params = examples[slug].params
+    cluster = _planned(slug, "aws_rds_cluster.main")
+    assert cluster["storage_encrypted"] is True
+    assert cluster["kms_key_id"].startswith("arn:aws:kms:")
+    assert cluster["engine"] == "aurora-postgresql" and cluster["engine_version"] == params["database"]["engine_version"]
+    assert cluster["deletion_protection"] is params["database"]["deletion_protection"]
+    assert cluster["backup_retention_period"] == params["backup"]["retention_days"]
+    assert cluster["copy_tags_to_snapshot"] is True and cluster["iam_database_authentication_enabled"] is True
+    assert len(cluster["cluster_identifier"]) <= 52
+    assert cluster["final_snapshot_identifier"].startswith(cluster["cluster_identifier"] + "-final-")
+    serverless = cluster["serverlessv2_scaling_configuration"]
+    if params["database"]["instance_class"] == "db.serverless":
+        assert serverless[0]["min_capacity"] == params["scaling"]["serverless"]["min_capacity"]
+    else:
+        assert serverless == []
+    plan = _plan(slug)
+    instances = [r for r in plan["planned_values"]["root_module"]["resources"]
+                 if r["type"] == "aws_rds_cluster_instance"]
+    assert len(instances) == 1 + params["scaling"]["reader_count"]
+    assert all(i["values"]["publicly_accessible"] is False and i["values"]["performance_insights_enabled"]
+               for i in instances)
+    zones = {i["values"]["availability_zone"] for i in instances}
+    assert len(zones) == min(len(instances), 3)  # spread across AZs
+    ingress = _planned(slug, "aws_vpc_security_group_ingress_rule.postgresql_from_vpc")
+    assert ingress["cidr_ipv4"] == examples[slug].connections["vpc"]["data"]["infrastructure"]["cidr"]
+    assert ingress["from_port"] == ingress["to_port"] == 5432
+    parameters = {p["name"]: p["value"] for p in _planned(slug, "aws_rds_cluster_parameter_group.main")["parameter"]}
+    assert parameters["rds.force_ssl"] == "1"
+
+
+DATA_BEARING = ("aws_rds_cluster.main", "aws_db_subnet_group.main")
+
+
+def test_changing_every_mutable_param_replaces_no_data_bearing_resource(results):
+    actions = results["production"].what_if
+    assert actions, "the what-if plan found nothing to change"
+    assert actions["aws_rds_cluster.main"] == ["update"]  # major upgrade, class, storage type... in place
+    for address in DATA_BEARING:
+        assert "delete" not in actions.get(address, [])
+    instances = {a: act for a, act in actions.items() if a.startswith("aws_rds_cluster_instance.")}
+    assert instances["aws_rds_cluster_instance.writer"] == ["update"]
+    assert instances["aws_rds_cluster_instance.reader[2]"] == ["create"]
+    # New-family parameter groups come up before the old ones go (major upgrade).
+    assert actions["aws_rds_cluster_parameter_group.main"] == ["create", "delete"]

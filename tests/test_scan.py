@@ -1,0 +1,43 @@
+"""checkov, as Massdriver's provisioner runs it (terraform_plan), on every preset's plans."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from aurora_bundle.offline.scan import checkov_binary, scan_plan
+from tests.conftest import BUILD, ROOT
+
+pytestmark = pytest.mark.scan
+
+SLUGS = ["development", "development-serverless", "production", "production-serverless"]
+
+
+@pytest.fixture(scope="module")
+def plans(e2e_results):  # the e2e writes build/plans/
+    if not checkov_binary().exists():
+        pytest.fail(f"checkov not found at {checkov_binary()}: run make install")
+    return BUILD / "plans"
+
+
+@pytest.mark.parametrize("step", ["kms", "src"])
+@pytest.mark.parametrize("slug", SLUGS)
+def test_no_failed_checks_and_no_parsing_errors(plans, slug, step):
+    plan = plans / (f"{slug}.json" if step == "src" else f"{slug}-kms.json")
+    result = scan_plan(plan, ROOT / step)
+    print(f"{plan.name}: {result.passed} passed, {len(result.skipped)} skipped, {result.resource_count} resources")
+    assert result.parsing_errors == 0
+    assert result.resource_count > 0 and result.passed > 0
+    assert result.failed == []
+
+
+def test_every_skip_says_why():
+    for step in ("kms", "src"):
+        path = ROOT / step / ".checkov.yml"
+        if not path.exists():
+            continue
+        lines = path.read_text().splitlines()
+        skips = yaml.safe_load(path.read_text()).get("skip-check", [])
+        for check in skips:
+            index = next(i for i, line in enumerate(lines) if line.strip() == f"- {check}")
+            assert lines[index - 1].strip().startswith("#") and len(lines[index - 1]) > 30, check
