@@ -23,7 +23,7 @@ from aurora_bundle.engine import (
     MAX_CONNECTIONS_BYTES_PER_CONNECTION,
     MAX_CONNECTIONS_CAP,
 )
-from aurora_bundle.hcl import Expr, address, jsonencode, make, n, render
+from aurora_bundle.hcl import Expr, address, jsonencode, make, n
 from aurora_bundle.wiring import Wiring
 
 GIB = 1024**3
@@ -50,10 +50,6 @@ class AlarmSpec:
         if self.role:
             dims["Role"] = self.role
         object.__setattr__(self, "dimensions", dims)
-
-    @property
-    def param(self) -> str:
-        return f"var.alarms.{self.key}.threshold"
 
 
 def _threshold(key: str) -> str:
@@ -117,7 +113,8 @@ def build_alarms(stack: TerraformStack, cluster: RdsCluster, wiring: Wiring) -> 
         endpoint="${var.md_metadata.observability.alarm_webhook_url}",
     )
     for spec in ALARMS:
-        count = f"var.alarms.{spec.key}.enabled && ({spec.applies}) ? 1 : 0"
+        applies = "" if spec.applies == "true" else f" && ({spec.applies})"
+        count = f"var.alarms.{spec.key}.enabled{applies} ? 1 : 0"
         alarm = CloudwatchMetricAlarm(
             stack,
             spec.key,
@@ -150,6 +147,3 @@ def build_alarms(stack: TerraformStack, cluster: RdsCluster, wiring: Wiring) -> 
             }
 
         wiring.register_alarm(stack, spec.key, address(alarm), count, registration)
-
-
-__all__ = ["ALARMS", "AlarmSpec", "build_alarms", "render"]

@@ -84,3 +84,16 @@ def address(element: Any) -> str:
     """``aws_rds_cluster.main`` (or ``data.aws_subnet.selected``) for use inside expressions."""
     prefix = "data." if isinstance(element, TerraformDataSource) else ""
     return f"{prefix}{element.terraform_resource_type}.{element.friendly_unique_id}"
+
+
+def attribute(value: Any) -> Any:
+    """A JSON attribute value: literals as they are, ``Expr`` (anywhere inside) as interpolations."""
+    if isinstance(value, Expr):
+        if len(value.code) > 1 and value.code[0] == value.code[-1] == '"':
+            return json.loads(value.code)  # a string template reads better bare: "a ${b}"
+        return str(value)
+    if isinstance(value, dict):
+        return {k: attribute(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [attribute(v) for v in value]
+    return value

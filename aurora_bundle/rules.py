@@ -16,7 +16,8 @@ from aurora_bundle.engine import MAJORS, SERVERLESS_CLASS
 MAX_READERS = 15
 
 
-def _get(params: dict[str, Any], path: str) -> Any:
+def get_path(params: dict[str, Any], path: str) -> Any:
+    """The value at a dotted path, or None when any part is missing."""
     node: Any = params
     for part in path.split("."):
         if not isinstance(node, dict) or part not in node:
@@ -43,12 +44,12 @@ class Rule:
 
 
 def _serverless(p: dict[str, Any]) -> dict[str, Any] | None:
-    value = _get(p, "scaling.serverless")
+    value = get_path(p, "scaling.serverless")
     return value if isinstance(value, dict) else None
 
 
 def _autoscaling_on(p: dict[str, Any]) -> bool:
-    return _get(p, "scaling.autoscaling.mode") not in (None, "disabled")
+    return get_path(p, "scaling.autoscaling.mode") not in (None, "disabled")
 
 
 _SCALE_TO_ZERO_MAJORS = sorted(m for m, info in MAJORS.items() if info.scale_to_zero)
@@ -58,7 +59,7 @@ RULES: list[Rule] = [
     Rule(
         field="scaling.serverless",
         expected="is required when database.instance_class is db.serverless (set the minimum and maximum ACUs)",
-        broken=lambda p: _get(p, "database.instance_class") == SERVERLESS_CLASS and _serverless(p) is None,
+        broken=lambda p: get_path(p, "database.instance_class") == SERVERLESS_CLASS and _serverless(p) is None,
         condition=f'var.database.instance_class != "{SERVERLESS_CLASS}" || !({_SERVERLESS_NULL})',
     ),
     Rule(
@@ -73,9 +74,9 @@ RULES: list[Rule] = [
         expected="can be 0 (scale to zero) only on engine versions that support auto-pause: "
         + ", ".join(_SCALE_TO_ZERO_MAJORS),
         broken=lambda p: (s := _serverless(p)) is not None
-        and _get(p, "database.instance_class") == SERVERLESS_CLASS
+        and get_path(p, "database.instance_class") == SERVERLESS_CLASS
         and s.get("min_capacity") == 0
-        and _get(p, "database.engine_version") not in _SCALE_TO_ZERO_MAJORS,
+        and get_path(p, "database.engine_version") not in _SCALE_TO_ZERO_MAJORS,
         condition=f"{_SERVERLESS_NULL} ? true : (var.scaling.serverless.min_capacity > 0 || "
         f"contains({_SCALE_TO_ZERO_MAJORS!r}, var.database.engine_version))".replace("'", '"'),
     ),
@@ -83,7 +84,7 @@ RULES: list[Rule] = [
         field="scaling.autoscaling.min_readers",
         expected="must be at most scaling.autoscaling.max_readers",
         broken=lambda p: _autoscaling_on(p)
-        and _get(p, "scaling.autoscaling.min_readers") > _get(p, "scaling.autoscaling.max_readers"),
+        and get_path(p, "scaling.autoscaling.min_readers") > get_path(p, "scaling.autoscaling.max_readers"),
         condition='var.scaling.autoscaling.mode == "disabled" || '
         "var.scaling.autoscaling.min_readers <= var.scaling.autoscaling.max_readers",
     ),
@@ -91,20 +92,20 @@ RULES: list[Rule] = [
         field="scaling.autoscaling.max_readers",
         expected=f"plus scaling.reader_count must be at most {MAX_READERS} (Aurora's reader limit)",
         broken=lambda p: _autoscaling_on(p)
-        and (_get(p, "scaling.reader_count") or 0) + _get(p, "scaling.autoscaling.max_readers") > MAX_READERS,
+        and (get_path(p, "scaling.reader_count") or 0) + get_path(p, "scaling.autoscaling.max_readers") > MAX_READERS,
         condition=f'var.scaling.autoscaling.mode == "disabled" || '
         f"var.scaling.reader_count + var.scaling.autoscaling.max_readers <= {MAX_READERS}",
     ),
     Rule(
         field="scaling.autoscaling.target",
         expected="must be a CPU percentage of at most 100 when scaling on cpu",
-        broken=lambda p: _get(p, "scaling.autoscaling.mode") == "cpu" and _get(p, "scaling.autoscaling.target") > 100,
+        broken=lambda p: get_path(p, "scaling.autoscaling.mode") == "cpu" and get_path(p, "scaling.autoscaling.target") > 100,
         condition='var.scaling.autoscaling.mode != "cpu" || var.scaling.autoscaling.target <= 100',
     ),
     Rule(
         field="backup.window",
         expected="must be at least 30 minutes long",
-        broken=lambda p: isinstance(w := _get(p, "backup.window"), str) and _window_minutes(w) < 30,
+        broken=lambda p: isinstance(w := get_path(p, "backup.window"), str) and _window_minutes(w) < 30,
         condition="(tonumber(substr(var.backup.window, 6, 2)) * 60 + tonumber(substr(var.backup.window, 9, 2)) "
         "- tonumber(substr(var.backup.window, 0, 2)) * 60 - tonumber(substr(var.backup.window, 3, 2)) + 1440) "
         "% 1440 >= 30",

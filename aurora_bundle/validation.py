@@ -9,6 +9,7 @@ what was expected.
 from __future__ import annotations
 
 import difflib
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -17,7 +18,7 @@ from jsonschema.exceptions import SchemaError, ValidationError
 
 from aurora_bundle.errors import BundleError, Problem
 from aurora_bundle.inputs import CONNECTIONS, MD_METADATA
-from aurora_bundle.rules import broken_rules
+from aurora_bundle.rules import broken_rules, get_path
 from aurora_bundle.spec import BundleSpec
 
 MD_METADATA_KEY = "md_metadata"
@@ -35,8 +36,6 @@ def _join(prefix: str, name: str) -> str:
 
 
 def _choices(values: Iterable[Any]) -> str:
-    import json
-
     return ", ".join(json.dumps(v) for v in values)
 
 
@@ -112,9 +111,7 @@ def _structure(spec: BundleSpec) -> list[Problem]:
 
 
 def _rules(params: dict[str, Any], source: str) -> list[Problem]:
-    from aurora_bundle.rules import _get
-
-    return [Problem(source, rule.field, _get(params, rule.field), rule.expected) for rule in broken_rules(params)]
+    return [Problem(source, rule.field, get_path(params, rule.field), rule.expected) for rule in broken_rules(params)]
 
 
 def validate(spec: BundleSpec) -> None:

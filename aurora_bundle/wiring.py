@@ -20,7 +20,7 @@ from cdktf_cdktf_provider_random.password import Password
 from cdktf_cdktf_provider_random.provider import RandomProvider
 from cdktf_cdktf_provider_random.string_resource import StringResource
 
-from aurora_bundle.hcl import Expr, address, jsonencode, make, render
+from aurora_bundle.hcl import address, attribute, jsonencode, make, render
 from aurora_bundle.provider import configure_aws
 
 RANDOM_VERSION = "3.7.2"
@@ -83,7 +83,7 @@ class PublishedWiring(Wiring):
         resource = make(TerraformResource, stack, field, terraform_resource_type="massdriver_resource",
                         provider=self._massdriver)
         resource.add_override("field", field)
-        resource.add_override("name", f"${{{render(name)}}}")
+        resource.add_override("name", attribute(name))
         resource.add_override("resource", jsonencode(payload))
 
     def register_alarm(self, stack: TerraformStack, key: str, alarm_fqn: str, count: str,
@@ -92,10 +92,7 @@ class PublishedWiring(Wiring):
                         provider=self._massdriver)
         resource.add_override("count", f"${{{count}}}")
         for attr, value in registration(f"{alarm_fqn}[count.index]").items():
-            if attr == "metric":
-                resource.add_override("metric", {k: f"${{{render(v)}}}" for k, v in value.items()})
-            else:
-                resource.add_override(attr, f"${{{render(value)}}}")
+            resource.add_override(attr, attribute(value))
 
 
 class OfflineWiring(Wiring):
@@ -118,7 +115,7 @@ class OfflineWiring(Wiring):
 
     def publish_artifact(self, stack: TerraformStack, field: str, name: Any, payload: Any) -> None:
         TerraformOutput(stack, f"artifact_{field}", sensitive=True,
-                        value={"field": field, "name": f"${{{render(name)}}}", "resource": jsonencode(payload)})
+                        value={"field": field, "name": attribute(name), "resource": jsonencode(payload)})
 
     def register_alarm(self, stack: TerraformStack, key: str, alarm_fqn: str, count: str,
                        registration: Registration) -> None:
@@ -128,6 +125,3 @@ class OfflineWiring(Wiring):
 
 def wiring_for(offline: bool) -> Wiring:
     return OfflineWiring() if offline else PublishedWiring()
-
-
-__all__ = ["Expr", "OfflineWiring", "PublishedWiring", "Secrets", "Wiring", "wiring_for"]
