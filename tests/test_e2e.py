@@ -116,6 +116,7 @@ def test_plan_builds_a_secure_cluster(results, examples, slug):
     instances = [r for r in plan["planned_values"]["root_module"]["resources"]
                  if r["type"] == "aws_rds_cluster_instance"]
     assert len(instances) == 1 + params["scaling"]["reader_count"]
+    assert all(len(i["values"]["identifier"]) <= 63 for i in instances)  # RDS identifier limit
     assert all(i["values"]["publicly_accessible"] is False and i["values"]["performance_insights_enabled"]
                for i in instances)
     zones = {i["values"]["availability_zone"] for i in instances}

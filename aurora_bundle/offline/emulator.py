@@ -207,24 +207,21 @@ def _patch_rds_parameter_reset() -> bool:
         for param in params.get("Parameters") or []:
             group.parameters.pop(param.get("ParameterName"), None)
 
-    def reset_db_parameter_group(self: Any) -> Any:
-        name = self.params.get("DBParameterGroupName")
-        group = self.backend.db_parameter_groups.get(name)
-        if group is None:
-            raise rds_exc.DBParameterGroupNotFoundError(name)
-        reset(group, self.params)
-        return ActionResult({"DBParameterGroupName": group.name})
+    def handler(name_key: str, groups: str, not_found: Any) -> Callable[[Any], Any]:
+        def reset_group(self: Any) -> Any:
+            name = self.params.get(name_key)
+            group = getattr(self.backend, groups).get(name)
+            if group is None:
+                raise not_found(name)
+            reset(group, self.params)
+            return ActionResult({name_key: group.name})
 
-    def reset_db_cluster_parameter_group(self: Any) -> Any:
-        name = self.params.get("DBClusterParameterGroupName")
-        group = self.backend.db_cluster_parameter_groups.get(name)
-        if group is None:
-            raise rds_exc.DBClusterParameterGroupNotFoundError(name)
-        reset(group, self.params)
-        return ActionResult({"DBClusterParameterGroupName": group.name})
+        return reset_group
 
-    resp_cls.reset_db_parameter_group = reset_db_parameter_group
-    resp_cls.reset_db_cluster_parameter_group = reset_db_cluster_parameter_group
+    resp_cls.reset_db_parameter_group = handler(
+        "DBParameterGroupName", "db_parameter_groups", rds_exc.DBParameterGroupNotFoundError)
+    resp_cls.reset_db_cluster_parameter_group = handler(
+        "DBClusterParameterGroupName", "db_cluster_parameter_groups", rds_exc.DBClusterParameterGroupNotFoundError)
     return True
 
 

@@ -1,0 +1,230 @@
+"""The AWS emulator the offline proof runs against: loopback only, always stopped, its patches in effect."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import boto3
+import pytest
+
+from aurora_bundle.offline.emulator import CUSTOM_ID_TAG, Emulator, provider_endpoints
+from tests.conftest import ROOT
+
+
+def client(svc: str, ep: str):
+    return boto3.client(svc, endpoint_url=ep, region_name="us-east-1",
+                        aws_access_key_id="test", aws_secret_access_key="test")
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # zombie?
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split()[2] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def emu():
+    with Emulator() as e:
+        yield e
+
+
+def test_endpoint_and_endpoints(emu: Emulator) -> None:
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+", emu.endpoint)
+    eps = provider_endpoints(emu.endpoint)
+    assert set(eps) == {"ec2", "rds", "kms", "cloudwatch", "sns", "iam", "sts",
+                        "secretsmanager", "applicationautoscaling", "logs"}
+    port = int(emu.endpoint.rsplit(":", 1)[1])
+    if shutil.which("ss") is None:
+        return  # cannot list sockets here; the CLI test below still shows only 127.0.0.1 is accepted
+    out = subprocess.run(["ss", "-ltnp"], capture_output=True, text=True).stdout
+    lines = [line for line in out.splitlines() if f":{port} " in line]
+    assert lines and all("127.0.0.1:" in line for line in lines), lines
+
+
+def test_appautoscaling_tags(emu: Emulator) -> None:
+    aas = client("application-autoscaling", emu.endpoint)
+    aas.register_scalable_target(ServiceNamespace="rds", ResourceId="cluster:x",
+                                 ScalableDimension="rds:cluster:ReadReplicaCount",
+                                 MinCapacity=1, MaxCapacity=3, Tags={"a": "1"})
+    arn = aas.describe_scalable_targets(ServiceNamespace="rds")["ScalableTargets"][0]["ScalableTargetARN"]
+    assert aas.list_tags_for_resource(ResourceARN=arn)["Tags"] == {"a": "1"}
+    aas.tag_resource(ResourceARN=arn, Tags={"b": "2"})
+    aas.untag_resource(ResourceARN=arn, TagKeys=["a"])
+    assert aas.list_tags_for_resource(ResourceARN=arn)["Tags"] == {"b": "2"}
+    aas.deregister_scalable_target(ServiceNamespace="rds", ResourceId="cluster:x",
+                                   ScalableDimension="rds:cluster:ReadReplicaCount")
+    with pytest.raises(aas.exceptions.ResourceNotFoundException):
+        aas.list_tags_for_resource(ResourceARN=arn)
+
+
+def test_parameters_source_and_reset(emu: Emulator) -> None:
+    rds = client("rds", emu.endpoint)
+    rds.create_db_parameter_group(DBParameterGroupName="pg1", DBParameterGroupFamily="aurora-postgresql16",
+                                  Description="d")
+    rds.modify_db_parameter_group(DBParameterGroupName="pg1", Parameters=[
+        {"ParameterName": "a", "ParameterValue": "1", "ApplyMethod": "immediate"},
+        {"ParameterName": "b", "ParameterValue": "2", "ApplyMethod": "immediate"}])
+    ps = rds.describe_db_parameters(DBParameterGroupName="pg1")["Parameters"]
+    assert {p["ParameterName"]: p.get("Source") for p in ps} == {"a": "user", "b": "user"}
+    rds.reset_db_parameter_group(DBParameterGroupName="pg1", Parameters=[
+        {"ParameterName": "a", "ApplyMethod": "immediate"}])
+    assert [p["ParameterName"] for p in rds.describe_db_parameters(DBParameterGroupName="pg1")["Parameters"]] == ["b"]
+    rds.create_db_cluster_parameter_group(DBClusterParameterGroupName="cpg1",
+                                          DBParameterGroupFamily="aurora-postgresql16", Description="d")
+    rds.modify_db_cluster_parameter_group(DBClusterParameterGroupName="cpg1", Parameters=[
+        {"ParameterName": "rds.force_ssl", "ParameterValue": "1", "ApplyMethod": "pending-reboot"}])
+    ps = rds.describe_db_cluster_parameters(DBClusterParameterGroupName="cpg1")["Parameters"]
+    assert ps[0]["Source"] == "user"
+    rds.reset_db_cluster_parameter_group(DBClusterParameterGroupName="cpg1", ResetAllParameters=True)
+    assert rds.describe_db_cluster_parameters(DBClusterParameterGroupName="cpg1")["Parameters"] == []
+    with pytest.raises(rds.exceptions.DBParameterGroupNotFoundFault):
+        rds.reset_db_parameter_group(DBParameterGroupName="nope", ResetAllParameters=True)
+
+
+def test_cluster_and_instances(emu: Emulator) -> None:
+    rds = client("rds", emu.endpoint)
+    rds.create_db_cluster(DBClusterIdentifier="c1", Engine="aurora-postgresql", EngineVersion="16",
+                          MasterUsername="u", MasterUserPassword="password1", StorageType="aurora-iopt1",
+                          ServerlessV2ScalingConfiguration={"MinCapacity": 0, "MaxCapacity": 4,
+                                                            "SecondsUntilAutoPause": 3600})
+    c = rds.describe_db_clusters(DBClusterIdentifier="c1")["DBClusters"][0]
+    assert "ScalingConfigurationInfo" not in c
+    assert c["StorageType"] == "aurora-iopt1"
+    assert c["ServerlessV2ScalingConfiguration"] == {"MinCapacity": 0.0, "MaxCapacity": 4.0,
+                                                     "SecondsUntilAutoPause": 3600}
+    rds.create_db_instance(DBInstanceIdentifier="i1", DBClusterIdentifier="c1", Engine="aurora-postgresql",
+                           DBInstanceClass="db.serverless", EnablePerformanceInsights=True,
+                           PerformanceInsightsKMSKeyId="arn:aws:kms:us-east-1:123456789012:key/k",
+                           PerformanceInsightsRetentionPeriod=7)
+    rds.create_db_instance(DBInstanceIdentifier="i2", DBClusterIdentifier="c1", Engine="aurora-postgresql",
+                           DBInstanceClass="db.serverless")
+    i1 = rds.describe_db_instances(DBInstanceIdentifier="i1")["DBInstances"][0]
+    i2 = rds.describe_db_instances(DBInstanceIdentifier="i2")["DBInstances"][0]
+    assert (i1["PerformanceInsightsEnabled"], i1["PerformanceInsightsKMSKeyId"],
+            i1["PerformanceInsightsRetentionPeriod"]) == (True, "arn:aws:kms:us-east-1:123456789012:key/k", 7)
+    assert i2["PerformanceInsightsEnabled"] is False and "PerformanceInsightsRetentionPeriod" not in i2
+    rds.modify_db_instance(DBInstanceIdentifier="i1", EnablePerformanceInsights=False, ApplyImmediately=True)
+    assert rds.describe_db_instances(DBInstanceIdentifier="i1")["DBInstances"][0]["PerformanceInsightsEnabled"] is False
+    rds.modify_db_instance(DBInstanceIdentifier="i2", EnablePerformanceInsights=True,
+                           PerformanceInsightsRetentionPeriod=731, ApplyImmediately=True)
+    i2 = rds.describe_db_instances(DBInstanceIdentifier="i2")["DBInstances"][0]
+    assert i2["PerformanceInsightsRetentionPeriod"] == 731 and i2["PerformanceInsightsKMSKeyId"]
+    rds.modify_db_cluster(DBClusterIdentifier="c1", EngineVersion="16.11", ApplyImmediately=True)
+    assert rds.describe_db_clusters(DBClusterIdentifier="c1")["DBClusters"][0]["EngineVersion"] == "16.11"
+    assert rds.describe_db_instances(DBInstanceIdentifier="i1")["DBInstances"][0]["EngineVersion"] == "16.11"
+
+
+def test_managed_policy(emu: Emulator) -> None:
+    iam = client("iam", emu.endpoint)
+    iam.get_policy(PolicyArn="arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole")
+
+
+def test_concurrent_requests(emu: Emulator) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+    ec2 = client("ec2", emu.endpoint)
+
+    def work(i: int) -> int:
+        c = client("ec2", emu.endpoint)
+        c.create_security_group(GroupName=f"g{i}", Description="d")
+        return len(c.describe_security_groups()["SecurityGroups"])
+
+    with ThreadPoolExecutor(16) as pool:
+        assert all(n > 0 for n in pool.map(work, range(64)))
+    assert len(ec2.describe_security_groups()["SecurityGroups"]) >= 64
+
+
+def test_stop_idempotent_and_kills() -> None:
+    e = Emulator().start()
+    pid = e.pid
+    assert pid and alive(pid)
+    t = time.monotonic()
+    e.stop()
+    assert time.monotonic() - t < 5
+    assert not alive(pid)
+    e.stop()
+    with pytest.raises(RuntimeError):
+        _ = e.endpoint
+
+
+def test_startup_failure_reports_stderr(emu: Emulator) -> None:
+    port = int(emu.endpoint.rsplit(":", 1)[1])
+    with pytest.raises(RuntimeError, match="Address already in use"):
+        Emulator(port=port).start()
+
+
+def test_exception_inside_with_still_stops() -> None:
+    pid = None
+    with pytest.raises(ZeroDivisionError), Emulator() as e:
+        pid = e.pid
+        raise ZeroDivisionError
+    assert pid and not alive(pid)
+
+
+def test_parent_death_stops_child() -> None:
+    code = textwrap.dedent("""
+        import os, sys
+        sys.path.insert(0, sys.argv[1])
+        from aurora_bundle.offline.emulator import Emulator
+        e = Emulator().start()
+        print(e.pid, flush=True)
+        os._exit(0)
+    """)
+    out = subprocess.run([sys.executable, "-c", code, str(ROOT)], capture_output=True, text=True, timeout=90)
+    pid = int(out.stdout.strip())
+    deadline = time.monotonic() + 5
+    while alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not alive(pid)
+
+
+def test_cli_rejects_other_hosts() -> None:
+    r = subprocess.run([sys.executable, "-m", "aurora_bundle.offline.emulator", "--host", "0.0.0.0"],
+                       cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "invalid choice" in r.stderr
+
+
+def test_cli_ready_line_and_sigterm() -> None:
+    p = subprocess.Popen([sys.executable, "-m", "aurora_bundle.offline.emulator", "--port", "0"],
+                         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    line = p.stdout.readline()
+    assert re.fullmatch(r"EMULATOR_READY http://127\.0\.0\.1:\d+\n", line)
+    p.send_signal(signal.SIGTERM)
+    assert p.wait(timeout=10) == 0
+    assert p.stdout.read() == ""
+
+
+def test_default_ca(emu: Emulator) -> None:
+    rds = client("rds", emu.endpoint)
+    rds.create_db_cluster(DBClusterIdentifier="c2", Engine="aurora-postgresql", MasterUsername="u",
+                          MasterUserPassword="password1")
+    a = rds.create_db_instance(DBInstanceIdentifier="ca1", DBClusterIdentifier="c2", Engine="aurora-postgresql",
+                               DBInstanceClass="db.r6g.large")["DBInstance"]
+    b = rds.create_db_instance(DBInstanceIdentifier="ca2", DBClusterIdentifier="c2", Engine="aurora-postgresql",
+                               DBInstanceClass="db.r6g.large", CACertificateIdentifier="rds-ca-ecc384-g1")["DBInstance"]
+    assert a["CACertificateIdentifier"] == "rds-ca-rsa2048-g1"
+    assert b["CACertificateIdentifier"] == "rds-ca-ecc384-g1"
+
+
+def test_vpc_and_subnet_take_the_ids_the_connection_names(emu: Emulator) -> None:
+    ec2 = client("ec2", emu.endpoint)
+    tag = lambda kind, value: [{"ResourceType": kind, "Tags": [{"Key": CUSTOM_ID_TAG, "Value": value}]}]  # noqa: E731
+    ec2.create_vpc(CidrBlock="10.9.0.0/16", TagSpecifications=tag("vpc", "vpc-0123456789abcdef0"))
+    ec2.create_subnet(VpcId="vpc-0123456789abcdef0", CidrBlock="10.9.1.0/24", AvailabilityZone="us-east-1a",
+                      TagSpecifications=tag("subnet", "subnet-0123456789abcdef0"))
+    subnet = ec2.describe_subnets(SubnetIds=["subnet-0123456789abcdef0"])["Subnets"][0]
+    assert subnet["VpcId"] == "vpc-0123456789abcdef0"
+    other = ec2.create_vpc(CidrBlock="10.8.0.0/16")["Vpc"]["VpcId"]
+    assert other != "vpc-0123456789abcdef0"  # untagged creations still get random ids
