@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -27,6 +28,8 @@ from aurora_bundle.spec import Example
 ACCOUNT = "123456789012"
 CUSTOM_ID_TAG = "_custom_id_"  # honoured by the emulator for VPCs and subnets
 STEPS = ("kms", "src")
+# Concurrent `terraform init`s race to fill an empty plugin cache ("file exists"): one at a time.
+_INIT_LOCK = threading.Lock()
 
 
 @dataclass
@@ -163,7 +166,8 @@ def run_preset(example: Example, offline_dir: Path, endpoint: str, build_dir: Pa
     try:
         network = create_network(endpoint, example.connections)
         for step in STEPS:
-            tf[step].run("init", "-input=false", timeout=300)
+            with _INIT_LOCK:
+                tf[step].run("init", "-input=false", timeout=300)
             tf[step].run("validate")
             tf[step].run("plan", "-input=false", "-out=tfplan", timeout=600)
             plan = tf[step].show_json("tfplan")
