@@ -7,6 +7,7 @@ same message, before anything changes.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -38,9 +39,17 @@ class Rule:
     expected: str  # what it must be, as a user reads it
     broken: Callable[[dict[str, Any]], bool]  # True when params break the rule
     condition: str  # the same rule as a Terraform expression (true = fine)
+    related: str | None = None  # the other field involved, whose value the build error shows
 
     def message(self) -> str:
+        """The Terraform precondition's error message."""
         return f"{self.field}: {self.expected}."
+
+    def explain(self, params: dict[str, Any]) -> str:
+        """What was expected, with the related field's value when there is one."""
+        if self.related is None:
+            return self.expected
+        return f"{self.expected} ({self.related} = {json.dumps(get_path(params, self.related))})"
 
 
 def _serverless(p: dict[str, Any]) -> dict[str, Any] | None:
@@ -68,6 +77,7 @@ RULES: list[Rule] = [
         broken=lambda p: (s := _serverless(p)) is not None
         and s.get("min_capacity", 0) > s.get("max_capacity", float("inf")),
         condition=f"{_SERVERLESS_NULL} ? true : var.scaling.serverless.min_capacity <= var.scaling.serverless.max_capacity",
+        related="scaling.serverless.max_capacity",
     ),
     Rule(
         field="scaling.serverless.min_capacity",
@@ -87,6 +97,7 @@ RULES: list[Rule] = [
         and get_path(p, "scaling.autoscaling.min_readers") > get_path(p, "scaling.autoscaling.max_readers"),
         condition='var.scaling.autoscaling.mode == "disabled" || '
         "var.scaling.autoscaling.min_readers <= var.scaling.autoscaling.max_readers",
+        related="scaling.autoscaling.max_readers",
     ),
     Rule(
         field="scaling.autoscaling.max_readers",
@@ -95,6 +106,7 @@ RULES: list[Rule] = [
         and (get_path(p, "scaling.reader_count") or 0) + get_path(p, "scaling.autoscaling.max_readers") > MAX_READERS,
         condition=f'var.scaling.autoscaling.mode == "disabled" || '
         f"var.scaling.reader_count + var.scaling.autoscaling.max_readers <= {MAX_READERS}",
+        related="scaling.reader_count",
     ),
     Rule(
         field="scaling.autoscaling.target",

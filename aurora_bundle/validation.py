@@ -111,7 +111,8 @@ def _structure(spec: BundleSpec) -> list[Problem]:
 
 
 def _rules(params: dict[str, Any], source: str) -> list[Problem]:
-    return [Problem(source, rule.field, get_path(params, rule.field), rule.expected) for rule in broken_rules(params)]
+    return [Problem(source, rule.field, get_path(params, rule.field), rule.explain(params))
+            for rule in broken_rules(params)]
 
 
 def validate(spec: BundleSpec) -> None:
