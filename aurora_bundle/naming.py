@@ -14,7 +14,6 @@ IDENTIFIER_MAX = 52
 _KEEP = 43
 
 NAME_PREFIX = "local.name_prefix"
-IDENTIFIER = "local.identifier"
 
 
 def declare_names(stack: TerraformStack) -> None:

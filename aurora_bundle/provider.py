@@ -13,9 +13,6 @@ from cdktf_cdktf_provider_aws.provider import (
 from aurora_bundle.hcl import string_map
 
 AWS_PROVIDER_VERSION = "5.100.0"
-# Services the bundle calls, for the offline wiring's emulator endpoints.
-EMULATED_SERVICES = ("applicationautoscaling", "cloudwatch", "ec2", "iam", "kms", "logs", "rds",
-                     "secretsmanager", "sns", "sts")
 
 
 def declare_region(stack: TerraformStack) -> None:
@@ -26,10 +23,10 @@ def declare_region(stack: TerraformStack) -> None:
     )
 
 
-def configure_aws(stack: TerraformStack, emulator_endpoint: str | None = None) -> AwsProvider:
-    """The provider Massdriver runs; with ``emulator_endpoint`` (offline wiring) it talks to the emulator."""
+def configure_aws(stack: TerraformStack, emulator_endpoints: dict[str, str] | None = None) -> AwsProvider:
+    """The provider Massdriver runs; with ``emulator_endpoints`` (offline wiring) it talks to the emulator."""
     offline: dict[str, object] = {}
-    if emulator_endpoint is not None:
+    if emulator_endpoints is not None:
         offline = {
             "access_key": "test",
             "secret_key": "test",
@@ -38,7 +35,7 @@ def configure_aws(stack: TerraformStack, emulator_endpoint: str | None = None) -
             "skip_region_validation": True,
             "skip_requesting_account_id": True,
             "max_retries": 2,
-            "endpoints": [AwsProviderEndpoints(**{svc: emulator_endpoint for svc in EMULATED_SERVICES})],
+            "endpoints": [AwsProviderEndpoints(**emulator_endpoints)],
         }
     provider = AwsProvider(
         stack,

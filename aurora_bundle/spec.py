@@ -71,10 +71,6 @@ class BundleSpec:
     def artifact_names(self) -> list[str]:
         return sorted(self.document["artifacts"].get("properties", {}))
 
-    @property
-    def base_uri(self) -> str:
-        return (self.root / "massdriver.yaml").resolve().as_uri()
-
 
 def _read_structured(path: Path, source: str) -> Any:
     try:

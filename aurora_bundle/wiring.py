@@ -21,6 +21,7 @@ from cdktf_cdktf_provider_random.provider import RandomProvider
 from cdktf_cdktf_provider_random.string_resource import StringResource
 
 from aurora_bundle.hcl import address, attribute, jsonencode, make, render
+from aurora_bundle.offline.emulator import provider_endpoints
 from aurora_bundle.provider import configure_aws
 
 RANDOM_VERSION = "3.7.2"
@@ -106,7 +107,7 @@ class OfflineWiring(Wiring):
                           type="object({endpoint = string, root_username = string, root_password = string, "
                           "snapshot_suffix = string})",
                           description="Offline runs only: emulator endpoint and the values random would generate.")
-        configure_aws(stack, emulator_endpoint=f"${{var.{self.VARIABLE}.endpoint}}")
+        configure_aws(stack, emulator_endpoints=provider_endpoints(f"${{var.{self.VARIABLE}.endpoint}}"))
 
     def secrets(self, stack: TerraformStack) -> Secrets:
         v = f"var.{self.VARIABLE}"
