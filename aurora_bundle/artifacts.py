@@ -18,7 +18,7 @@ from aurora_bundle.hcl import Expr
 PLACEHOLDER = re.compile(r"\{\{\s*([a-z_.]+)\s*\}\}")
 
 
-def references(username: str, password: str) -> dict[str, str]:
+def references(password: str) -> dict[str, str]:
     """Placeholder name -> Terraform expression."""
     cluster = "aws_rds_cluster.main"
     return {
@@ -28,7 +28,7 @@ def references(username: str, password: str) -> dict[str, str]:
         "cluster.reader_endpoint": f"{cluster}.reader_endpoint",
         "cluster.port": f"{cluster}.port",
         "cluster.engine_version_actual": f"{cluster}.engine_version_actual",
-        "root.username": username,
+        "root.username": f"{cluster}.master_username",
         "root.password": password,
         "security_group.arn": "aws_security_group.main.arn",
         "iam.connect_policy_arn": "aws_iam_policy.connect.arn",

@@ -5,10 +5,11 @@ from __future__ import annotations
 from cdktf import Precondition, TerraformResourceLifecycle, TerraformStack
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.data_aws_kms_alias import DataAwsKmsAlias
+from cdktf_cdktf_provider_aws.data_aws_rds_engine_version import DataAwsRdsEngineVersion
 from cdktf_cdktf_provider_aws.rds_cluster import RdsCluster
 
 from aurora_bundle.engine import ENGINE, PORT
-from aurora_bundle.hcl import b, make, n, strings
+from aurora_bundle.hcl import address, b, make, n, strings
 from aurora_bundle.kms import KEY_ALIAS
 from aurora_bundle.network import Network
 from aurora_bundle.parameter_groups import ParameterGroups
@@ -24,7 +25,22 @@ def lookup_kms_key(stack: TerraformStack) -> DataAwsKmsAlias:
     return make(DataAwsKmsAlias, stack, "main", name=f"${{{KEY_ALIAS}}}")
 
 
+def resolve_engine_version(stack: TerraformStack) -> DataAwsRdsEngineVersion:
+    """The newest minor AWS offers for the chosen major.
+
+    Configuring the full version that runs keeps ``engine_version`` equal to
+    ``engine_version_actual``: with only the major configured, the AWS provider re-sends it on every
+    cluster update and AWS refuses to "upgrade" a newer running minor to the major's default. AWS's
+    automatic minor upgrades can only move to a version this lookup also returns, so there is
+    nothing to undo; when a newer minor is released, the next deployment upgrades in place (in the
+    maintenance window when database.apply_immediately is off).
+    """
+    return make(DataAwsRdsEngineVersion, stack, "main", engine=ENGINE, version="${var.database.engine_version}",
+                latest=True)
+
+
 def build_cluster(stack: TerraformStack, network: Network, groups: ParameterGroups, secrets: Secrets) -> RdsCluster:
+    version = resolve_engine_version(stack)
     logs = make(CloudwatchLogGroup, stack, "exports",
         name="/aws/rds/cluster/${local.identifier}/${each.value}",
         retention_in_days=n("var.observability.log_retention_days"),
@@ -35,14 +51,16 @@ def build_cluster(stack: TerraformStack, network: Network, groups: ParameterGrou
         cluster_identifier="${local.identifier}",
         engine=ENGINE,
         engine_mode="provisioned",
-        engine_version="${var.database.engine_version}",
+        engine_version=f"${{{address(version)}.version_actual}}",
         allow_major_version_upgrade=True,
         db_cluster_parameter_group_name=groups.cluster.name,
         db_instance_parameter_group_name=groups.instance.name,
         apply_immediately=b("var.database.apply_immediately"),
         port=PORT,
-        master_username=secrets.username,
-        master_password=secrets.password,
+        # A restored cluster keeps the snapshot's root user (AWS ignores a new one and the provider
+        # would replace the cluster forever); the password is reset to ours after the restore.
+        master_username=f"${{try(var.database.snapshot_identifier, null) == null ? {secrets.username} : null}}",
+        master_password=f"${{{secrets.password}}}",
         snapshot_identifier="${try(var.database.snapshot_identifier, null)}",
         db_subnet_group_name=network.subnet_group.name,
         vpc_security_group_ids=[network.security_group.id],

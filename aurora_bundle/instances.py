@@ -20,9 +20,10 @@ from aurora_bundle.parameter_groups import ParameterGroups
 
 _ACCOUNT = "data.aws_caller_identity.current.account_id"
 _PARTITION = "data.aws_partition.current.partition"
+Monitoring = tuple[IamRole, IamRolePolicyAttachment]
 
 
-def build_monitoring_role(stack: TerraformStack) -> IamRole:
+def build_monitoring_role(stack: TerraformStack) -> Monitoring:
     """Role RDS assumes to publish enhanced monitoring; only for this account's instances of this cluster."""
     trust = {
         "Version": "2012-10-17",
@@ -42,15 +43,15 @@ def build_monitoring_role(stack: TerraformStack) -> IamRole:
         description="Aurora PostgreSQL enhanced monitoring",
         assume_role_policy=jsonencode(trust),
     )
-    make(IamRolePolicyAttachment, stack, "monitoring",
+    attachment = make(IamRolePolicyAttachment, stack, "monitoring",
         role=role.name,
         policy_arn=f"arn:${{{_PARTITION}}}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
     )
-    return role
+    return role, attachment
 
 
 def _instance(stack: TerraformStack, logical_id: str, cluster: RdsCluster, groups: ParameterGroups,
-              role: IamRole, name: str, zone: str, tier: int, count: str | None = None) -> RdsClusterInstance:
+              monitoring: Monitoring, name: str, zone: str, tier: int, count: str | None = None) -> RdsClusterInstance:
     extra = {"count": n(count)} if count else {}
     return RdsClusterInstance(
         stack,
@@ -68,21 +69,22 @@ def _instance(stack: TerraformStack, logical_id: str, cluster: RdsCluster, group
         auto_minor_version_upgrade=True,
         copy_tags_to_snapshot=True,
         monitoring_interval=n("var.observability.enhanced_monitoring_interval"),
-        monitoring_role_arn=role.arn,
+        monitoring_role_arn=monitoring[0].arn,
         performance_insights_enabled=True,
         performance_insights_kms_key_id=f"${{{KMS_KEY_ARN}}}",
         performance_insights_retention_period=n("var.observability.performance_insights_retention_days"),
         lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
+        depends_on=[monitoring[1]],  # RDS checks the role can publish when monitoring is turned on
         **extra,  # type: ignore[arg-type]
     )
 
 
 def build_instances(stack: TerraformStack, cluster: RdsCluster, groups: ParameterGroups) -> list[RdsClusterInstance]:
-    role = build_monitoring_role(stack)
+    monitoring = build_monitoring_role(stack)
     zones = "local.availability_zones"
-    writer = _instance(stack, "writer", cluster, groups, role, "writer", f"{zones}[0]", tier=0)
+    writer = _instance(stack, "writer", cluster, groups, monitoring, "writer", f"{zones}[0]", tier=0)
     # Readers start in the next zone over, so with one reader the two instances never share a zone.
     # Tier 1: serverless readers scale with the writer and are promoted first on failover.
-    readers = _instance(stack, "reader", cluster, groups, role, "reader${count.index + 1}",
+    readers = _instance(stack, "reader", cluster, groups, monitoring, "reader${count.index + 1}",
               f"{zones}[(count.index + 1) % length({zones})]", tier=1, count="var.scaling.reader_count")
     return [writer, readers]

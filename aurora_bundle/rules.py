@@ -115,6 +115,14 @@ RULES: list[Rule] = [
         condition='var.scaling.autoscaling.mode != "cpu" || var.scaling.autoscaling.target <= 100',
     ),
     Rule(
+        field="observability.log_exports",
+        expected="can include iam-db-auth-error only when database.iam_authentication is on",
+        broken=lambda p: "iam-db-auth-error" in (get_path(p, "observability.log_exports") or [])
+        and get_path(p, "database.iam_authentication") is False,
+        condition='!contains(var.observability.log_exports, "iam-db-auth-error") || var.database.iam_authentication',
+        related="database.iam_authentication",
+    ),
+    Rule(
         field="backup.window",
         expected="must be at least 30 minutes long",
         broken=lambda p: isinstance(w := get_path(p, "backup.window"), str) and _window_minutes(w) < 30,

@@ -49,7 +49,7 @@ def src_stack(app: App, spec: BundleSpec, wiring: Wiring) -> TerraformStack:
     build_autoscaling(stack, cluster, readers)
     build_connect_policy(stack, cluster)
     build_alarms(stack, cluster, wiring)
-    artifacts = load_artifacts(spec.root, spec.artifact_names, references(secrets.username, secrets.password))
+    artifacts = load_artifacts(spec.root, spec.artifact_names, references(secrets.password))
     for field, (name, payload) in artifacts.items():
         wiring.publish_artifact(stack, field, name, payload)
     return stack

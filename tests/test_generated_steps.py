@@ -74,12 +74,15 @@ def test_published_wiring_uses_random_and_massdriver(published):
     assert resources["random_password"]["root_password"]["length"] >= 32
     assert not set('/@" ') & set(resources["random_password"]["root_password"]["override_special"])
     cluster = resources["aws_rds_cluster"]["main"]
-    assert "random_password.root_password.result" in cluster["master_password"]
-    assert "random_string.root_username.result" in cluster["master_username"]
+    assert cluster["master_password"] == "${random_password.root_password.result}"
+    assert cluster["master_username"] == ('${try(var.database.snapshot_identifier, null) == null ? '
+                                          'format("root%s", random_string.root_username.result) : null}')
     assert "random_id.final_snapshot.hex" in cluster["final_snapshot_identifier"]
     artifacts = resources["massdriver_resource"]
     assert {name: a["field"] for name, a in artifacts.items()} == {"writer": "writer", "readers": "readers"}
     assert "aws_rds_cluster.main.endpoint" in artifacts["writer"]["resource"]
+    assert '"username" = aws_rds_cluster.main.master_username' in artifacts["writer"]["resource"]
+    assert cluster["engine_version"] == "${data.aws_rds_engine_version.main.version_actual}"
     assert "aws_rds_cluster.main.reader_endpoint" in artifacts["readers"]["resource"]
     registrations = resources["massdriver_instance_alarm"]
     assert set(registrations) == {a.key for a in ALARMS}

@@ -44,7 +44,9 @@ BREAKERS = {
     3: lambda p: p["scaling"]["autoscaling"].update(mode="cpu", min_readers=5, max_readers=2),
     4: lambda p: p["scaling"].update(reader_count=14) or p["scaling"]["autoscaling"].update(mode="cpu", max_readers=3),
     5: lambda p: p["scaling"]["autoscaling"].update(mode="cpu", target=150),
-    6: lambda p: p["backup"].update(window="03:00-03:10"),
+    6: lambda p: p["observability"].update(log_exports=["postgresql", "iam-db-auth-error"])
+    or p["database"].update(iam_authentication=False),
+    7: lambda p: p["backup"].update(window="03:00-03:10"),
 }
 
 

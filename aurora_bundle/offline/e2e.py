@@ -21,7 +21,6 @@ from typing import Any
 
 import boto3
 
-from aurora_bundle.engine import MAJORS
 from aurora_bundle.offline.terraform import Terraform, TerraformError, cli_environment
 from aurora_bundle.spec import Example
 
@@ -45,7 +44,6 @@ class PresetResult:
     final_snapshots: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     what_if: dict[str, list[str]] = field(default_factory=dict)  # address -> actions, for changed params
-    minor_upgrade: str = ""  # the minor version AWS was made to install behind Terraform's back
     error: str | None = None
 
 
@@ -179,19 +177,12 @@ def run_preset(example: Example, offline_dir: Path, endpoint: str, build_dir: Pa
                 result.identifier = cluster["values"]["cluster_identifier"]
             result.applied = True
             tf[step].run("apply", "-input=false", "tfplan", timeout=1800)
-        # AWS applies minor upgrades in the maintenance window; with only the major pinned, the next
-        # plan must not try to undo one, and the artifacts must then report the running version.
-        major = example.params["database"]["engine_version"]
-        result.minor_upgrade = MAJORS[major].latest_minor
-        _client("rds", endpoint, region).modify_db_cluster(
-            DBClusterIdentifier=result.identifier, EngineVersion=result.minor_upgrade, ApplyImmediately=True)
         for step in STEPS:
             tf[step].run("plan", "-input=false", "-detailed-exitcode", "-out=replan", ok_codes=(0, 2), timeout=600,
                          label="replan")
             changes = _changed_resources(tf[step].show_json("replan"))
             if changes:
                 result.replan_changes[step] = changes
-        tf["src"].run("apply", "-input=false", "-refresh-only", "-auto-approve", timeout=600, label="refresh")
         outputs = tf["src"].outputs()
         for key, value in sorted(outputs.items()):
             if key.startswith("artifact_"):
