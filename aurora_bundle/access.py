@@ -7,19 +7,18 @@ from cdktf_cdktf_provider_aws.iam_policy import IamPolicy
 from cdktf_cdktf_provider_aws.rds_cluster import RdsCluster
 
 from aurora_bundle.hcl import Expr, address, jsonencode, make
+from aurora_bundle.kms import ACCOUNT_ID, PARTITION
 
 
 def build_connect_policy(stack: TerraformStack, cluster: RdsCluster) -> IamPolicy:
     """rds-db:connect to this cluster's database users (those granted rds_iam in PostgreSQL)."""
-    account = "data.aws_caller_identity.current.account_id"
-    partition = "data.aws_partition.current.partition"
     document = {
         "Version": "2012-10-17",
         "Statement": [{
             "Sid": "ConnectWithIamToken",
             "Effect": "Allow",
             "Action": "rds-db:connect",
-            "Resource": Expr(f'"arn:${{{partition}}}:rds-db:${{local.region}}:${{{account}}}:dbuser:'
+            "Resource": Expr(f'"arn:${{{PARTITION}}}:rds-db:${{local.region}}:${{{ACCOUNT_ID}}}:dbuser:'
                              f'${{{address(cluster)}.cluster_resource_id}}/*"'),
         }],
     }

@@ -16,10 +16,9 @@ from cdktf_cdktf_provider_aws.rds_cluster_instance import RdsClusterInstance
 from aurora_bundle.cluster import KMS_KEY_ARN
 from aurora_bundle.engine import ENGINE
 from aurora_bundle.hcl import Expr, b, jsonencode, make, n
+from aurora_bundle.kms import ACCOUNT_ID, PARTITION
 from aurora_bundle.parameter_groups import ParameterGroups
 
-_ACCOUNT = "data.aws_caller_identity.current.account_id"
-_PARTITION = "data.aws_partition.current.partition"
 Monitoring = tuple[IamRole, IamRolePolicyAttachment]
 
 
@@ -32,9 +31,9 @@ def build_monitoring_role(stack: TerraformStack) -> Monitoring:
             "Principal": {"Service": "monitoring.rds.amazonaws.com"},
             "Action": "sts:AssumeRole",
             "Condition": {
-                "StringEquals": {"aws:SourceAccount": Expr(_ACCOUNT)},
+                "StringEquals": {"aws:SourceAccount": Expr(ACCOUNT_ID)},
                 "ArnLike": {"aws:SourceArn": Expr(
-                    f'"arn:${{{_PARTITION}}}:rds:${{local.region}}:${{{_ACCOUNT}}}:db:${{local.identifier}}-*"')},
+                    f'"arn:${{{PARTITION}}}:rds:${{local.region}}:${{{ACCOUNT_ID}}}:db:${{local.identifier}}-*"')},
             },
         }],
     }
@@ -45,7 +44,7 @@ def build_monitoring_role(stack: TerraformStack) -> Monitoring:
     )
     attachment = make(IamRolePolicyAttachment, stack, "monitoring",
         role=role.name,
-        policy_arn=f"arn:${{{_PARTITION}}}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
+        policy_arn=f"arn:${{{PARTITION}}}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
     )
     return role, attachment
 

@@ -16,11 +16,12 @@ from aurora_bundle.hcl import Expr, jsonencode, make
 
 KEY_ALIAS = 'format("alias/%s-aurora", var.md_metadata.name_prefix)'
 
-_ACCOUNT = "data.aws_caller_identity.current.account_id"
-_PARTITION = "data.aws_partition.current.partition"
-_ROOT = Expr(f'"arn:${{{_PARTITION}}}:iam::${{{_ACCOUNT}}}:root"')
+# The account and partition, from the data sources account_context() declares (in both steps).
+ACCOUNT_ID = "data.aws_caller_identity.current.account_id"
+PARTITION = "data.aws_partition.current.partition"
+_ROOT = Expr(f'"arn:${{{PARTITION}}}:iam::${{{ACCOUNT_ID}}}:root"')
 _DATA_KEY_USE = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"]
-_SAME_ACCOUNT = {"StringEquals": {"aws:SourceAccount": Expr(_ACCOUNT)}}
+_SAMEACCOUNT_ID = {"StringEquals": {"aws:SourceAccount": Expr(ACCOUNT_ID)}}
 
 
 def key_policy() -> str:
@@ -31,15 +32,15 @@ def key_policy() -> str:
         {"Sid": "RdsAndPerformanceInsightsThroughRds", "Effect": "Allow", "Principal": {"AWS": _ROOT},
          "Action": [*_DATA_KEY_USE, "kms:CreateGrant", "kms:ListGrants"], "Resource": "*",
          "Condition": {"StringEquals": {"kms:ViaService": Expr('"rds.${local.region}.amazonaws.com"'),
-                                        "kms:CallerAccount": Expr(_ACCOUNT)}}},
+                                        "kms:CallerAccount": Expr(ACCOUNT_ID)}}},
         {"Sid": "CloudWatchLogsForRdsLogGroups", "Effect": "Allow",
          "Principal": {"Service": Expr('"logs.${local.region}.amazonaws.com"')},
          "Action": _DATA_KEY_USE, "Resource": "*",
          "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": Expr(
-             f'"arn:${{{_PARTITION}}}:logs:${{local.region}}:${{{_ACCOUNT}}}:log-group:/aws/rds/*"')}}},
+             f'"arn:${{{PARTITION}}}:logs:${{local.region}}:${{{ACCOUNT_ID}}}:log-group:/aws/rds/*"')}}},
         {"Sid": "AlarmsPublishToEncryptedTopic", "Effect": "Allow",
          "Principal": {"Service": ["cloudwatch.amazonaws.com", "sns.amazonaws.com"]},
-         "Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Resource": "*", "Condition": _SAME_ACCOUNT},
+         "Action": ["kms:Decrypt", "kms:GenerateDataKey*"], "Resource": "*", "Condition": _SAMEACCOUNT_ID},
     ]
     return jsonencode({"Version": "2012-10-17", "Statement": statements})
 

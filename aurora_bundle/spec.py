@@ -48,10 +48,6 @@ class BundleSpec:
     examples: list[Example] = field(default_factory=list)
 
     @property
-    def name(self) -> str:
-        return str(self.document["name"])
-
-    @property
     def presets(self) -> list[Preset]:
         presets = []
         for raw in self.document["params"].get("examples", []):
