@@ -20,21 +20,18 @@ $(CHECKOV_VENV)/.installed: requirements-checkov.txt
 
 .PHONY: help
 help: ## List the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-8s %s\n", $$1, $$2}'
-
-.PHONY: install
-install: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## Create the virtual environments (done on first use by every target)
+	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
 
 .PHONY: build
 build: $(VENV)/.installed ## Validate massdriver.yaml, schemas/ and examples/, then generate kms/ and src/
 	$(PY) generate.py
 
 .PHONY: test
-test: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## Unit tests, the offline e2e for every preset and the checkov scan
+test: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## Everything: the fast tests, the offline e2e of every preset and the checkov scan
 	$(PY) -m pytest
 
 .PHONY: unit
-unit: $(VENV)/.installed ## Only the fast tests (no emulator, no checkov)
+unit: $(VENV)/.installed ## The fast tests only (no emulator, no checkov): `make test` minus e2e and scan
 	$(PY) -m pytest -m "not e2e and not scan"
 
 .PHONY: e2e
@@ -45,9 +42,32 @@ e2e: $(VENV)/.installed ## Every preset through init/validate/plan/apply/plan/de
 scan: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## checkov on every preset's plan (runs the e2e for the plans)
 	$(PY) -m pytest -m "e2e or scan"
 
+.PHONY: watch
+watch: $(VENV)/.installed ## Regenerate on every save; republish and redeploy dev instances when mass is set up (see README)
+	$(PY) -m aurora_bundle.watch
+
+.PHONY: publish
+publish: $(VENV)/.installed ## Build, lint and the fast tests, then `mass bundle publish` (needs mass and Massdriver credentials)
+	$(PY) -m aurora_bundle.mass_cli
+	$(PY) generate.py
+	$(MAKE) --no-print-directory lint unit
+	$(PY) -m aurora_bundle.publish_files
+	mass bundle publish
+
+.PHONY: files
+files: $(VENV)/.installed ## List the files `mass bundle publish` packages (what .mdignore keeps)
+	$(PY) -m aurora_bundle.publish_files
+
+.PHONY: bench
+bench: $(VENV)/.installed ## Measure the author loop: cold build vs. the jsii floor, warm regeneration, fast-suite time
+	$(PY) bench/author_loop.py
+
 .PHONY: lint
 lint: $(VENV)/.installed ## ruff
 	$(VENV)/bin/ruff check .
+
+.PHONY: install
+install: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## Create both virtual environments (every target does this on first use)
 
 .PHONY: lock
 lock: ## Re-pin requirements*.txt from requirements*.in (needs the package registry)
@@ -57,6 +77,10 @@ lock: ## Re-pin requirements*.txt from requirements*.in (needs the package regis
 	{ head -1 requirements-checkov.txt; build/lock/checkov/bin/pip freeze; } > requirements-checkov.txt.new && mv requirements-checkov.txt.new requirements-checkov.txt
 
 .PHONY: clean
-clean: ## Remove build output and virtual environments
-	rm -rf build cdktf.out .pytest_cache .ruff_cache $(VENV) $(CHECKOV_VENV)
-	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+clean: ## Remove build output, caches and what `mass bundle build` wrote (keeps the virtual environments)
+	rm -rf build cdktf.out .pytest_cache .ruff_cache schema-*.json
+	find . -path ./$(VENV) -prune -o -path ./$(CHECKOV_VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+.PHONY: distclean
+distclean: clean ## clean, and remove the virtual environments too
+	rm -rf $(VENV) $(CHECKOV_VENV)

@@ -35,14 +35,17 @@ def render_steps(spec: BundleSpec, *, offline: bool) -> dict[str, str]:
     from aurora_bundle.stacks import kms_stack, src_stack
     from aurora_bundle.wiring import wiring_for
 
-    app = App(outdir=tempfile.mkdtemp(prefix="cdktf-"), skip_validation=True)
     rendered = {}
-    for build in (kms_stack, src_stack):
-        stack = build(app, spec, wiring_for(offline))
-        document = _clean(stack.to_terraform())
-        document.get("terraform", {}).pop("backend", None)
-        document["//"] = HEADER
-        rendered[stack.node.id] = json.dumps(document, indent=2, sort_keys=True) + "\n"
+    # The App never writes to its outdir (stacks are rendered with to_terraform), but it wants one;
+    # a long-lived watcher renders many times, so the directory must not outlive the call.
+    with tempfile.TemporaryDirectory(prefix="cdktf-") as outdir:
+        app = App(outdir=outdir, skip_validation=True)
+        for build in (kms_stack, src_stack):
+            stack = build(app, spec, wiring_for(offline))
+            document = _clean(stack.to_terraform())
+            document.get("terraform", {}).pop("backend", None)
+            document["//"] = HEADER
+            rendered[stack.node.id] = json.dumps(document, indent=2, sort_keys=True) + "\n"
     return rendered
 
 

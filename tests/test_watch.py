@@ -1,0 +1,200 @@
+"""``make watch``: one long-lived watcher regenerates, republishes and redeploys once per burst of saves.
+
+The real ``mass`` CLI cannot be installed here, so these tests put a stand-in ``mass`` on PATH
+(tests/mass_stand_in.py) that records every call with its arguments, working directory and params
+file; what is asserted is the sequence of calls the watcher makes, not what Massdriver does with
+them. The watcher runs as its own process on a copy of the bundle, exactly as ``make watch`` starts
+it, and is stopped with SIGINT to its process group, the way Ctrl-C in a terminal stops it
+(``aurora_bundle.watch_process``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from aurora_bundle.mass_cli import MassCli
+from aurora_bundle.watch_process import WatchProcess, copy_bundle
+from tests.conftest import ROOT
+
+MAPPED = {"development": "demo-dev-aurora", "production-serverless": "demo-dev-aurorasls"}
+STAND_IN = ROOT / "tests" / "mass_stand_in.py"
+
+
+def stand_in_env(tmp: Path, **extra: str) -> dict[str, str]:
+    """PATH with the stand-in ``mass`` first, credentials in the environment, no real config file."""
+    bin_dir = tmp / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    if not (bin_dir / "mass").exists():
+        (bin_dir / "mass").symlink_to(STAND_IN)
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "XDG_CONFIG_HOME": str(tmp / "config"),
+           "MASSDRIVER_API_KEY": "stand-in-key", "MASSDRIVER_ORGANIZATION_ID": "stand-in-org",
+           "MASS_STAND_IN_LOG": str(tmp / "mass-calls.jsonl")}
+    return {**env, **extra}
+
+
+def calls(tmp: Path) -> list[dict]:
+    log = tmp / "mass-calls.jsonl"
+    return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = copy_bundle(ROOT, tmp_path_factory.mktemp("bundle"))
+    (root / ".watch.local.yaml").write_text(yaml.safe_dump({"instances": MAPPED}, sort_keys=False))
+    return root
+
+
+@pytest.fixture(scope="module")
+def watcher(bundle: Path) -> Iterator[WatchProcess]:
+    running = WatchProcess(bundle, stand_in_env(bundle.parent))
+    try:
+        running.wait_ready()
+        yield running
+    finally:
+        running.kill()
+
+
+def _save_in_a_burst(path: Path, final: str, saves: int = 4) -> None:
+    """What an editor does on save (several writes within milliseconds); the last one holds ``final``."""
+    for i in range(saves - 1):
+        path.write_text(final + f"\n# save {i}\n")
+        time.sleep(0.03)
+    path.write_text(final)
+
+
+def test_an_edit_regenerates_then_publishes_and_redeploys_each_mapped_preset_once(watcher, bundle):
+    src = bundle / "src" / "main.tf.json"
+    assert "Network placement" not in src.read_text()
+    manifest = bundle / "massdriver.yaml"
+    edited = manifest.read_text().replace("      $ref: ./schemas/networking.json\n",
+                                          "      $ref: ./schemas/networking.json\n      title: Network placement\n", 1)
+    since = len(watcher.lines)
+    _save_in_a_burst(manifest, edited)
+    watcher.wait_for(lambda line: "] ready (" in line, since)
+    time.sleep(1.5)  # room for a second cycle, which must not come
+
+    output = watcher.output(since)
+    assert output.count("] cycle ") == 1, output
+    assert any("generated in" in line and "src/main.tf.json" in line for line in output.splitlines()), output
+    variable = json.loads(src.read_text())["variable"]["networking"]
+    assert variable["description"] == "Param 'networking': Network placement. See massdriver.yaml."
+
+    made = calls(bundle.parent)
+    assert [c["args"][:3] for c in made] == [["bundle", "publish", "--development"],
+                                            ["instance", "deploy", MAPPED["development"]],
+                                            ["instance", "deploy", MAPPED["production-serverless"]]]
+    assert Path(made[0]["cwd"]).resolve() == bundle.resolve()
+    for call, preset in zip(made[1:], MAPPED, strict=True):
+        assert call["args"][3] == "--params" and call["args"][5] == "--message"
+        assert "massdriver.yaml" in call["args"][6]
+        example = json.loads((bundle / "examples" / preset / "params.json").read_text())
+        assert call["params"] == {k: v for k, v in example.items() if k != "md_metadata"}
+
+
+def test_an_invalid_edit_prints_the_field_error_and_leaves_the_output_as_it_was(watcher, bundle):
+    manifest = bundle / "massdriver.yaml"
+    good = manifest.read_text()
+    before = {p: p.read_bytes() for step in ("kms", "src") for p in (bundle / step).iterdir()}
+    published = len(calls(bundle.parent))
+    document = yaml.safe_load(good)
+    document["params"]["examples"][2]["scaling"]["reader_count"] = 16
+    since = len(watcher.lines)
+    manifest.write_text(yaml.safe_dump(document, sort_keys=False))
+    watcher.wait_for(lambda line: "kept the last good output" in line, since)
+
+    output = watcher.output(since)
+    assert 'error: massdriver.yaml preset "Production": scaling.reader_count = 16: expected at most 15' in output
+    assert "Traceback" not in output
+    assert {p: p.read_bytes() for p in before} == before
+    assert len(calls(bundle.parent)) == published, "nothing may be published from invalid input"
+
+    since = len(watcher.lines)
+    manifest.write_text(good)
+    watcher.wait_for(lambda line: "] ready (" in line, since)
+
+
+def test_a_broken_construct_module_is_reported_and_a_fixed_one_is_reloaded(watcher, bundle):
+    module = bundle / "aurora_bundle" / "alarms.py"
+    good = module.read_text()
+    since = len(watcher.lines)
+    module.write_text(good + "\nbroken = (\n")
+    watcher.wait_for(lambda line: "kept the last good output" in line, since)
+    assert "SyntaxError" in watcher.output(since)
+
+    since = len(watcher.lines)
+    module.write_text(good.replace('"Writer CPU', '"Writer CPU (reloaded)', 1))
+    watcher.wait_for(lambda line: "] ready (" in line, since)
+    assert "Writer CPU (reloaded)" in (bundle / "src" / "main.tf.json").read_text()
+
+
+def test_a_second_watcher_on_the_same_bundle_is_refused(watcher, bundle):
+    second = subprocess.run([sys.executable, "-m", "aurora_bundle.watch", "--root", str(bundle)], cwd=bundle,
+                            env=stand_in_env(bundle.parent), capture_output=True, text=True, timeout=60)
+    assert second.returncode != 0
+    assert "another make watch is running on this bundle" in second.stderr
+
+
+def test_ctrl_c_stops_the_watcher_cleanly(watcher):
+    since = len(watcher.lines)
+    assert watcher.interrupt() == 0
+    output = watcher.output(since)
+    assert output.rstrip().endswith("] stopped"), output
+    assert "Traceback" not in output and "Exception ignored" not in output
+
+
+def test_make_watch_runs_this_watcher():
+    dry_run = subprocess.run(["make", "-n", "watch"], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert "-m aurora_bundle.watch" in dry_run.stdout
+
+
+# The CLI seam itself: no generator needed, so these run in-process.
+
+
+def test_earlier_cli_generations_are_configured_then_deployed(tmp_path, monkeypatch):
+    for key, value in stand_in_env(tmp_path, MASS_STAND_IN_FORM="configure").items():
+        monkeypatch.setenv(key, value)
+    params = tmp_path / "p.json"
+    params.write_text('{"a": 1}')
+    assert MassCli().configure_and_deploy("demo-dev-aurora", params, "why")
+    assert [c["args"] for c in calls(tmp_path)] == [
+        ["instance", "configure", "demo-dev-aurora", "--params", str(params)],
+        ["instance", "deploy", "demo-dev-aurora", "--message", "why"]]
+
+
+def test_a_failed_configure_is_not_followed_by_a_deploy(tmp_path, monkeypatch):
+    for key, value in stand_in_env(tmp_path, MASS_STAND_IN_FORM="configure", MASS_STAND_IN_FAIL="configure").items():
+        monkeypatch.setenv(key, value)
+    params = tmp_path / "p.json"
+    params.write_text("{}")
+    assert not MassCli().configure_and_deploy("demo-dev-aurora", params, "why")
+    assert [c["args"][:2] for c in calls(tmp_path)] == [["instance", "configure"]]
+
+
+def test_missing_cli_or_credentials_are_named(tmp_path, monkeypatch):
+    for key, value in stand_in_env(tmp_path).items():
+        monkeypatch.setenv(key, value)
+    assert MassCli().available() == (True, "")
+    assert not MassCli("mass-not-installed").available()[0]
+    assert "mass-not-installed CLI is not on PATH" in MassCli("mass-not-installed").available()[1]
+
+    monkeypatch.delenv("MASSDRIVER_API_KEY")
+    monkeypatch.delenv("MASSDRIVER_ORGANIZATION_ID")
+    usable, why = MassCli().available()
+    assert not usable and "MASSDRIVER_API_KEY and MASSDRIVER_ORGANIZATION_ID" in why
+
+    config = tmp_path / "config" / "massdriver" / "config.yaml"
+    config.parent.mkdir(parents=True)
+    config.write_text(yaml.safe_dump({"version": 1, "current_profile": "work",
+                                      "profiles": {"work": {"organization_id": "acme", "api_key": "k"}}}))
+    assert MassCli().available() == (True, "")
+    monkeypatch.setenv("MASSDRIVER_PROFILE", "other")
+    assert "MASSDRIVER_API_KEY" in MassCli().available()[1]
