@@ -30,6 +30,9 @@ def _clean(node: Any) -> Any:
 
 def render_steps(spec: BundleSpec, *, offline: bool) -> dict[str, str]:
     """step name -> main.tf.json text."""
+    from aurora_bundle.bindings import seed
+
+    seed()  # before the first construct module imports the AWS bindings
     from cdktf import App
 
     from aurora_bundle.stacks import kms_stack, src_stack

@@ -27,18 +27,19 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from aurora_bundle import console, mass_cli
+from aurora_bundle import bindings, console, mass_cli
 from aurora_bundle.console import say
 
 PACKAGE = "aurora_bundle"
 # Modules of the loop itself: they keep running while the generator's modules are reloaded.
-LOOP_MODULES = {PACKAGE, f"{PACKAGE}.watch", mass_cli.__name__, console.__name__}
+LOOP_MODULES = {PACKAGE, f"{PACKAGE}.watch", mass_cli.__name__, console.__name__, bindings.__name__}
 ROOT_FILES = ("massdriver.yaml", "generate.py")
 INPUT_DIRS = ("schemas", "artifacts", "examples", PACKAGE)
 INPUT_SUFFIXES = (".yaml", ".yml", ".json", ".py")
 SKIPPED_DIRS = {"__pycache__"}
 STEP_MS = 200  # a burst ends after this long without another save
 MAX_BURST_MS = 2_000  # a cycle starts at the latest this long after the first save of a burst
+ARMED_MS = 100  # how soon the watch reports itself armed (and then how often it looks at the stop flag)
 DEPLOY_PARAMS_DIR = Path("build") / "watch"
 
 
@@ -99,6 +100,7 @@ class Generator:
 
         subprocess.Popen = detached  # type: ignore[misc]
         try:
+            bindings.seed()
             for name in ("cdktf", "cdktf_cdktf_provider_aws._jsii", "cdktf_cdktf_provider_random._jsii"):
                 importlib.import_module(name)
         finally:
@@ -194,7 +196,11 @@ def _module_name(root: Path, path: Path) -> str | None:
 
 
 def _bursts(root: Path, stop: threading.Event) -> Iterator[list[Path]]:
-    """Sets of changed inputs, one per burst of saves; restarts the watch when directories come or go."""
+    """Changed inputs, one list per burst of saves; restarts the watch when directories come or go.
+
+    Also yields [] whenever it has been quiet for a moment: the first [] says the watch is armed, so
+    nothing saved from then on can be missed.
+    """
     from watchfiles import watch
 
     while not stop.is_set():
@@ -204,9 +210,9 @@ def _bursts(root: Path, stop: threading.Event) -> Iterator[list[Path]]:
             return is_input(root, Path(path), dirs)
 
         for changes in watch(*dirs, watch_filter=wanted, debounce=MAX_BURST_MS, step=STEP_MS, stop_event=stop,
-                             recursive=False, rust_timeout=1_000):
+                             recursive=False, rust_timeout=ARMED_MS, yield_on_timeout=True):
             yield sorted({Path(path) for _, path in changes})
-            if watched_dirs(root) != dirs:
+            if changes and watched_dirs(root) != dirs:
                 break
 
 
@@ -242,10 +248,13 @@ def main(argv: list[str] | None = None) -> int:
         say(f"loading the jsii runtime and provider bindings (once) ... {loop.generator.preload():.1f}s")
         available, why = loop.cli.available() if loop.cli else (False, "--no-publish")
         say("publishing to Massdriver after each change" if available else f"regenerating only: {why}")
+        bursts = _bursts(root, stop)
+        next(bursts)  # armed before the first build: a save made during it starts the next cycle
         loop.cycle([])
         say(f"watching {', '.join(ROOT_FILES)}, {', '.join(d + '/' for d in INPUT_DIRS)} (Ctrl-C to stop)")
-        for changed in _bursts(root, stop):
-            loop.cycle(changed)
+        for changed in bursts:
+            if changed:
+                loop.cycle(changed)
     except KeyboardInterrupt:
         stop.set()
         print(flush=True)

@@ -8,7 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from aurora_bundle.bindings import seed
+
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+# Before any test module imports a construct module (and with it the AWS bindings): load only the
+# binding modules the generator uses, as generate.py and make watch do.
+seed()
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "massdriver"
