@@ -44,7 +44,7 @@ scan: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## checkov on every preset's
 
 .PHONY: watch
 watch: $(VENV)/.installed ## Regenerate on every save; republish and redeploy dev instances when mass is set up (see README)
-	$(PY) -m aurora_bundle.watch
+	$(PY) -m aurora_bundle.watch $(WATCH_ARGS)
 
 .PHONY: publish
 publish: $(VENV)/.installed ## Build, lint and the fast tests, then `mass bundle publish` (needs mass and Massdriver credentials)

@@ -76,7 +76,7 @@ class MassCli:
     def available(self) -> tuple[bool, str]:
         """Whether publishing can work here, and if not, why (one line)."""
         if shutil.which(self.executable) is None:
-            return False, f"the {self.executable} CLI is not on PATH (install it to republish and redeploy)"
+            return False, f"the {self.executable} CLI is not on PATH"
         missing = missing_credentials()
         if missing:
             return False, (f"no Massdriver credentials: set {' and '.join(missing)} "

@@ -63,8 +63,7 @@ def is_input(root: Path, path: Path, watched: Collection[Path] = ()) -> bool:
 
     Inputs are massdriver.yaml, generate.py and the YAML, JSON and Python files under the input
     directories, plus subdirectories there coming or going (an example added, say; ``watched`` are
-    the directories watched now).
-    Editors' swap, backup and temporary files are not.
+    the directories watched now). Editors' swap, backup and temporary files are not.
     """
     try:
         relative = path.relative_to(root)
@@ -152,7 +151,7 @@ class Loop:
                 traceback.print_exc(file=sys.stdout)  # the author's own generator code is broken: show where
                 say("the generator failed; nothing was written")
                 return False
-            _print_problems(error)
+            _print_problems(error, "nothing was written")
             return False
         files = ", ".join(str(p.relative_to(self.root)) for p in written) if written else "no changes"
         say(f"generated in {time.monotonic() - started:.2f}s: {files}")
@@ -170,7 +169,7 @@ class Loop:
         try:
             instances = dev_instances.load(self.root, self.generator.module("spec").load(self.root).examples)
         except self.generator.module("errors").BundleError as error:
-            _print_problems(error)
+            _print_problems(error, "published, but no instance redeployed")
             return
         if not instances:
             say(f"no development instances mapped in {dev_instances.CONFIG_FILE}: nothing to redeploy")
@@ -179,10 +178,10 @@ class Loop:
             cli.configure_and_deploy(instance.instance, params, f"make watch: {reason}")
 
 
-def _print_problems(error: Any) -> None:
+def _print_problems(error: Any, outcome: str) -> None:
     for problem in error.problems:
         print(f"error: {problem}", flush=True)
-    say(f"{len(error.problems)} problem(s); nothing was written or deployed")
+    say(f"{len(error.problems)} problem(s); {outcome}")
 
 
 def _module_name(root: Path, path: Path) -> str | None:

@@ -198,3 +198,21 @@ def test_missing_cli_or_credentials_are_named(tmp_path, monkeypatch):
     assert MassCli().available() == (True, "")
     monkeypatch.setenv("MASSDRIVER_PROFILE", "other")
     assert "MASSDRIVER_API_KEY" in MassCli().available()[1]
+
+
+def test_the_instance_map_names_a_wrong_preset_or_slug(tmp_path, spec):
+    from aurora_bundle import dev_instances
+    from aurora_bundle.errors import BundleError
+
+    assert dev_instances.load(tmp_path, spec.examples) == []
+    config = tmp_path / dev_instances.CONFIG_FILE
+    config.write_text("instances:\n  staging: demo-stg-aurora\n  development: Demo Dev\n")
+    with pytest.raises(BundleError) as raised:
+        dev_instances.load(tmp_path, spec.examples)
+    assert [str(p) for p in raised.value.problems] == [
+        '.watch.local.yaml: instances.development = "Demo Dev": expected to match ^[a-z0-9][a-z0-9-]*[a-z0-9]$']
+    config.write_text("instances:\n  staging: demo-stg-aurora\n")
+    with pytest.raises(BundleError) as raised:
+        dev_instances.load(tmp_path, spec.examples)
+    assert str(raised.value.problems[0]).startswith(
+        '.watch.local.yaml: instances.staging = "demo-stg-aurora": no such example preset; expected one of: development,')
