@@ -52,7 +52,10 @@ def compile_line(line: str) -> tuple[re.Pattern[str], bool] | None:
     line = line.replace(_STAR, "*")
     expression = line + ("(|.*)$" if line.endswith("/") else "(|/.*)$")
     expression = "^(|/)" + expression[1:] if expression.startswith("/") else "^(|.*/)" + expression
-    return re.compile(expression), negated
+    try:
+        return re.compile(expression), negated
+    except re.error:  # go-gitignore drops a line whose expression does not compile
+        return None
 
 
 class IgnoreRules:
@@ -61,7 +64,7 @@ class IgnoreRules:
 
     @classmethod
     def from_file(cls, path: Path) -> IgnoreRules:
-        return cls(path.read_text().split("\n"))
+        return cls(path.read_bytes().decode().split("\n"))  # only "\n" ends a line, as in Go
 
     def ignores(self, relative: str) -> bool:
         ignored = False

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import fcntl
 import importlib
+import importlib.util
 import os
 import signal
 import subprocess
@@ -32,7 +33,7 @@ from aurora_bundle.console import say
 
 PACKAGE = "aurora_bundle"
 # Modules of the loop itself: they keep running while the generator's modules are reloaded.
-LOOP_MODULES = {PACKAGE, f"{PACKAGE}.watch", mass_cli.__name__, console.__name__, bindings.__name__}
+LOOP_MODULES = {f"{PACKAGE}.watch", mass_cli.__name__, console.__name__, bindings.__name__}
 ROOT_FILES = ("massdriver.yaml", "generate.py")
 INPUT_DIRS = ("schemas", "artifacts", "examples", PACKAGE)
 INPUT_SUFFIXES = (".yaml", ".yml", ".json", ".py")
@@ -40,7 +41,8 @@ SKIPPED_DIRS = {"__pycache__"}
 STEP_MS = 200  # a burst ends after this long without another save
 MAX_BURST_MS = 2_000  # a cycle starts at the latest this long after the first save of a burst
 ARMED_MS = 100  # how soon the watch reports itself armed (and then how often it looks at the stop flag)
-DEPLOY_PARAMS_DIR = Path("build") / "watch"
+BUILD_DIR = Path("build")
+DEPLOY_PARAMS_DIR = BUILD_DIR / "watch"
 
 
 def watched_dirs(root: Path) -> list[Path]:
@@ -106,9 +108,16 @@ class Generator:
             subprocess.Popen = popen  # type: ignore[misc]
         return time.monotonic() - started
 
-    def reload(self) -> None:
+    def reload(self, changed: list[Path]) -> None:
+        """Import the generator afresh: its modules (and the package, which holds them as attributes) are forgotten."""
+        for path in changed:
+            if path.suffix == ".py":
+                # A .pyc is trusted when the source's size and mtime (in whole seconds) match: a second
+                # save of the same length within the same second would otherwise load the old code.
+                Path(importlib.util.cache_from_source(str(path))).unlink(missing_ok=True)
         for name in [n for n in sys.modules if (n == PACKAGE or n.startswith(PACKAGE + ".")) and n not in LOOP_MODULES]:
             del sys.modules[name]
+        importlib.invalidate_caches()
         self._modules.clear()
 
     def module(self, name: str) -> Any:
@@ -125,7 +134,14 @@ class Loop:
         self.cycles = 0
 
     def cycle(self, changed: list[Path]) -> None:
-        """Validate, regenerate, republish, redeploy. Never raises for bad input or a failing command."""
+        """Validate, regenerate, republish, redeploy. Whatever a cycle meets, the loop goes on."""
+        try:
+            self._cycle(changed)
+        except Exception:  # e.g. an unreadable .watch.local.yaml, a full disk: the next save may fix it
+            traceback.print_exc(file=sys.stdout)
+            say("the cycle failed; still watching")
+
+    def _cycle(self, changed: list[Path]) -> None:
         started = time.monotonic()
         self.cycles += 1
         names = ", ".join(sorted({str(p.relative_to(self.root)) for p in changed})) or "start"
@@ -134,7 +150,7 @@ class Loop:
         if stale_loop:
             say(f"note: {', '.join(stale_loop)} is part of the watcher itself: restart make watch to use the change")
         if any(p.suffix == ".py" for p in changed):
-            self.generator.reload()
+            self.generator.reload(changed)
         if not self._generate():
             say(f"kept the last good output ({time.monotonic() - started:.2f}s)")
             return
@@ -147,7 +163,7 @@ class Loop:
         try:
             written = self.generator.module("cli").build(self.root)
         except Exception as error:
-            if not isinstance(error, self.generator.module("errors").BundleError):
+            if not _is_bundle_error(error):
                 traceback.print_exc(file=sys.stdout)  # the author's own generator code is broken: show where
                 say("the generator failed; nothing was written")
                 return False
@@ -168,7 +184,9 @@ class Loop:
         dev_instances = self.generator.module("dev_instances")
         try:
             instances = dev_instances.load(self.root, self.generator.module("spec").load(self.root).examples)
-        except self.generator.module("errors").BundleError as error:
+        except Exception as error:
+            if not _is_bundle_error(error):
+                raise
             _print_problems(error, "published, but no instance redeployed")
             return
         if not instances:
@@ -176,6 +194,11 @@ class Loop:
         for instance in instances:
             params = dev_instances.write_params(instance, self.root / DEPLOY_PARAMS_DIR)
             cli.configure_and_deploy(instance.instance, params, f"make watch: {reason}")
+
+
+def _is_bundle_error(error: Exception) -> bool:
+    """A ``BundleError`` of whichever generation of the errors module raised it (reloads make new classes)."""
+    return type(error).__name__ == "BundleError" and isinstance(getattr(error, "problems", None), list)
 
 
 def _print_problems(error: Any, outcome: str) -> None:
@@ -194,41 +217,70 @@ def _module_name(root: Path, path: Path) -> str | None:
     return ".".join(parts)
 
 
-def _bursts(root: Path, stop: threading.Event) -> Iterator[list[Path]]:
-    """Changed inputs, one list per burst of saves; restarts the watch when directories come or go.
+def _inputs(root: Path) -> dict[Path, tuple[int, int]]:
+    """Every input file with its mtime and size: what a restarted watch compares to catch up."""
+    found = {}
+    for folder in watched_dirs(root):
+        for path in folder.iterdir():
+            try:
+                if path.is_file() and is_input(root, path):
+                    stat = path.stat()
+                    found[path] = (stat.st_mtime_ns, stat.st_size)
+            except FileNotFoundError:  # deleted while looking: the watch reports it
+                continue
+    return found
 
-    Also yields [] whenever it has been quiet for a moment: the first [] says the watch is armed, so
-    nothing saved from then on can be missed.
+
+def _bursts(root: Path, stop: threading.Event) -> Iterator[list[Path]]:
+    """Changed inputs, one list per burst of saves.
+
+    Yields [] whenever it has been quiet for a moment; the first yield says the watch is armed, so
+    nothing saved from then on can be missed. When directories came or went, the watch is started
+    again on the new set after that burst's cycle; what changed while that cycle ran (the old watch's
+    pending events are dropped with it, and a new directory was not watched at all) is found by
+    comparing the input files with how they were before the cycle, and reported with the first yield.
     """
     from watchfiles import watch
 
+    before: dict[Path, tuple[int, int]] | None = None
     while not stop.is_set():
         dirs = watched_dirs(root)
 
         def wanted(_: object, path: str, dirs: list[Path] = dirs) -> bool:
             return is_input(root, Path(path), dirs)
 
+        armed = False
         for changes in watch(*dirs, watch_filter=wanted, debounce=MAX_BURST_MS, step=STEP_MS, stop_event=stop,
                              recursive=False, rust_timeout=ARMED_MS, yield_on_timeout=True):
-            yield sorted({Path(path) for _, path in changes})
-            if changes and watched_dirs(root) != dirs:
+            found = {Path(path) for _, path in changes}
+            if not armed:
+                armed = True
+                if before is not None:
+                    now = _inputs(root)
+                    found |= {path for path in before.keys() | now.keys() if before.get(path) != now.get(path)}
+            restart = bool(found) and watched_dirs(root) != dirs
+            before = _inputs(root) if restart else None
+            yield sorted(found)
+            if restart:
                 break
 
 
-def _lock(root: Path) -> Any:
-    """One watcher per bundle: a second one would interleave its cycles with ours."""
-    path = root / "build" / "watch.lock"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = path.open("a+")
+def _lock(root: Path) -> int:
+    """One watcher per bundle, or their cycles would interleave.
+
+    The lock is held on the bundle directory itself, which ``make clean`` cannot delete under a
+    running watcher; build/watch.pid only names the holder.
+    """
+    handle = os.open(root, os.O_RDONLY)
+    pid_file = root / BUILD_DIR / "watch.pid"
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
-        handle.seek(0)
-        owner = handle.read().strip() or "?"
+        os.close(handle)
+        owner = pid_file.read_text().strip() if pid_file.exists() else "?"
         raise SystemExit(f"another make watch is running on this bundle (pid {owner}); stop it first") from None
-    handle.truncate(0)
-    handle.write(str(os.getpid()))
-    handle.flush()
+    pid_file.parent.mkdir(parents=True, exist_ok=True)
+    pid_file.write_text(f"{os.getpid()}\n")
     return handle
 
 
@@ -239,8 +291,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     root = args.root.resolve()
     lock = _lock(root)
-    # SIGTERM (a terminal closing, a supervisor) stops the loop the way Ctrl-C does.
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    # A supervisor's SIGTERM and a closing terminal's SIGHUP stop the loop the way Ctrl-C does.
+    for stop_signal in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(stop_signal, signal.default_int_handler)
     stop = threading.Event()
     loop = Loop(root, None if args.no_publish else mass_cli.MassCli())
     try:
@@ -248,8 +301,7 @@ def main(argv: list[str] | None = None) -> int:
         available, why = loop.cli.available() if loop.cli else (False, "--no-publish")
         say("publishing to Massdriver after each change" if available else f"regenerating only: {why}")
         bursts = _bursts(root, stop)
-        next(bursts)  # armed before the first build: a save made during it starts the next cycle
-        loop.cycle([])
+        loop.cycle(next(bursts))  # armed before the first build: a save made during it starts the next cycle
         say(f"watching {', '.join(ROOT_FILES)}, {', '.join(d + '/' for d in INPUT_DIRS)} (Ctrl-C to stop)")
         for changed in bursts:
             if changed:
@@ -259,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
         print(flush=True)
         say("stopped")
     finally:
-        lock.close()
+        os.close(lock)
     return 0
 
 

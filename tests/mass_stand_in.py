@@ -5,12 +5,18 @@ Put on PATH as ``mass``. Every call is appended to ``$MASS_STAND_IN_LOG`` as one
 arguments, working directory and, for ``--params FILE``, the file's JSON. ``--help`` answers with
 the flags of the CLI generation named by ``$MASS_STAND_IN_FORM``: ``current`` (``instance deploy``
 takes ``--params``) or ``configure`` (the earlier ``instance configure`` + ``instance deploy``).
-``$MASS_STAND_IN_FAIL`` names a subcommand (e.g. ``publish``) that exits 1.
+``$MASS_STAND_IN_FAIL`` names a subcommand (e.g. ``publish``) that exits 1. While a file
+``$MASS_STAND_IN_LOG.publish-seconds`` exists, ``bundle publish`` takes that many seconds (a slow
+cycle); SIGINT ends it quietly, as Ctrl-C ends the real CLI.
 """
 
 import json
 import os
+import signal
 import sys
+import time
+
+signal.signal(signal.SIGINT, lambda *_: sys.exit(130))
 
 args = sys.argv[1:]
 if "--help" in args:
@@ -25,4 +31,8 @@ if "--params" in args:
         record["params"] = json.load(handle)
 with open(os.environ["MASS_STAND_IN_LOG"], "a") as log:
     log.write(json.dumps(record) + "\n")
+slow = os.environ["MASS_STAND_IN_LOG"] + ".publish-seconds"
+if args[:2] == ["bundle", "publish"] and os.path.exists(slow):
+    with open(slow) as handle:
+        time.sleep(float(handle.read()))
 sys.exit(1 if os.environ.get("MASS_STAND_IN_FAIL") in args else 0)

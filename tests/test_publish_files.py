@@ -77,6 +77,7 @@ CASES = [
     (["Documentation/*.html"], "Documentation/git.html", True),
     (["Documentation/*.html"], "Documentation/ppc/ppc.html", False),
     (["#comment", "", "  "], "comment", False),
+    (["a[", "*.md"], "x.md", True),  # a line that is no valid expression is dropped, as go-gitignore does
     # Unlike git, a "!" line re-includes a file even below an excluded directory: the last match wins.
     (["build/", "!build/keep.json"], "build/keep.json", False),
     (["build/", "!build/keep.json"], "build/other.json", True),
@@ -92,7 +93,7 @@ def test_ignore_rules_match_like_go_gitignore(lines, path, ignored):
 
 def test_make_publish_checks_credentials_builds_and_tests_before_it_publishes():
     dry_run = subprocess.run(["make", "-n", "publish"], cwd=ROOT, capture_output=True, text=True, check=True)
-    steps = [line for line in dry_run.stdout.splitlines() if not line.startswith("make ")]
+    steps = [line for line in dry_run.stdout.splitlines() if not line.startswith("make")]  # make's own lines
     order = ["-m aurora_bundle.mass_cli", "generate.py", "ruff check", '-m pytest -m "not e2e and not scan"',
              "-m aurora_bundle.publish_files", "mass bundle publish"]
     positions = [next(i for i, line in enumerate(steps) if needle in line) for needle in order]

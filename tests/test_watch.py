@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -35,7 +36,9 @@ def stand_in_env(tmp: Path, **extra: str) -> dict[str, str]:
     bin_dir.mkdir(exist_ok=True)
     if not (bin_dir / "mass").exists():
         (bin_dir / "mass").symlink_to(STAND_IN)
-    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "XDG_CONFIG_HOME": str(tmp / "config"),
+    # Python writes bytecode by default on an author's machine (some CI images turn it off).
+    inherited = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env = {**inherited, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "XDG_CONFIG_HOME": str(tmp / "config"),
            "MASSDRIVER_API_KEY": "stand-in-key", "MASSDRIVER_ORGANIZATION_ID": "stand-in-org",
            "MASS_STAND_IN_LOG": str(tmp / "mass-calls.jsonl")}
     return {**env, **extra}
@@ -135,6 +138,52 @@ def test_a_broken_construct_module_is_reported_and_a_fixed_one_is_reloaded(watch
     watcher.wait_for(lambda line: "] ready (" in line, since)
     assert "Writer CPU (reloaded)" in (bundle / "src" / "main.tf.json").read_text()
 
+    # Saved again with the same length and the same mtime second: Python would trust the .pyc it
+    # wrote for the previous version, unless the watcher drops it.
+    first = module.stat().st_mtime_ns
+    since = len(watcher.lines)
+    module.write_text(good.replace('"Writer CPU', '"Writer CPU (reloadex)', 1))
+    os.utime(module, ns=(first, first))
+    watcher.wait_for(lambda line: "] ready (" in line, since)
+    assert "Writer CPU (reloadex)" in (bundle / "src" / "main.tf.json").read_text()
+
+
+def test_after_a_reload_invalid_input_gets_the_new_validation_and_one_line_errors(watcher, bundle):
+    validation = bundle / "aurora_bundle" / "validation.py"
+    good_validation = validation.read_text()
+    since = len(watcher.lines)
+    validation.write_text(good_validation.replace('"maximum": "at most"', '"maximum": "no more than"', 1))
+    watcher.wait_for(lambda line: "] ready (" in line, since)
+
+    manifest = bundle / "massdriver.yaml"
+    good = manifest.read_text()
+    since = len(watcher.lines)
+    manifest.write_text(good.replace("reader_count: 2", "reader_count: 16", 1))
+    watcher.wait_for(lambda line: "kept the last good output" in line, since)
+    output = watcher.output(since)
+    assert 'error: massdriver.yaml preset "Production": scaling.reader_count = 16: expected no more than 15' in output
+    assert "Traceback" not in output
+
+    since = len(watcher.lines)
+    manifest.write_text(good)
+    validation.write_text(good_validation)
+    watcher.wait_for(lambda line: "] ready (" in line, since)
+
+
+def test_saves_during_a_cycle_that_added_a_directory_are_not_lost(watcher, bundle):
+    slow = bundle.parent / "mass-calls.jsonl.publish-seconds"
+    slow.write_text("2")
+    manifest = bundle / "massdriver.yaml"
+    since = len(watcher.lines)
+    shutil.copytree(bundle / "examples" / "development", bundle / "examples" / "staging")
+    watcher.wait_for(lambda line: "$ mass bundle publish --development" in line, since)
+    manifest.write_text(manifest.read_text().replace("title: Network placement", "title: Network placement, v2", 1))
+    slow.unlink()
+    cycle = watcher.wait_for(lambda line: "] cycle " in line and "massdriver.yaml" in line, since)
+    watcher.wait_for(lambda line: "] ready (" in line, cycle)
+    variable = json.loads((bundle / "src" / "main.tf.json").read_text())["variable"]["networking"]
+    assert variable["description"] == "Param 'networking': Network placement, v2. See massdriver.yaml."
+
 
 def test_a_second_watcher_on_the_same_bundle_is_refused(watcher, bundle):
     second = subprocess.run([sys.executable, "-m", "aurora_bundle.watch", "--root", str(bundle)], cwd=bundle,
@@ -143,9 +192,16 @@ def test_a_second_watcher_on_the_same_bundle_is_refused(watcher, bundle):
     assert "another make watch is running on this bundle" in second.stderr
 
 
-def test_ctrl_c_stops_the_watcher_cleanly(watcher):
+def test_ctrl_c_in_the_middle_of_a_cycle_stops_the_watcher_cleanly(watcher, bundle):
+    slow = bundle.parent / "mass-calls.jsonl.publish-seconds"
+    slow.write_text("30")
+    manifest = bundle / "massdriver.yaml"
     since = len(watcher.lines)
+    manifest.write_text(manifest.read_text() + "\n# one more save\n")
+    watcher.wait_for(lambda line: "$ mass bundle publish --development" in line, since)
+    started = time.monotonic()
     assert watcher.interrupt() == 0
+    assert time.monotonic() - started < 15, "Ctrl-C must not wait for the publish to finish"
     output = watcher.output(since)
     assert output.rstrip().endswith("] stopped"), output
     assert "Traceback" not in output and "Exception ignored" not in output
