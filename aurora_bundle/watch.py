@@ -84,8 +84,7 @@ def is_input(root: Path, path: Path, watched: Collection[Path] = ()) -> bool:
 class Generator:
     """The generator's modules, imported afresh after one of them changed (cdktf and jsii stay loaded)."""
 
-    def __init__(self, root: Path) -> None:
-        self.root = root
+    def __init__(self) -> None:
         self._modules: dict[str, ModuleType] = {}
 
     def preload(self) -> float:
@@ -130,7 +129,7 @@ class Loop:
     def __init__(self, root: Path, cli: mass_cli.MassCli | None) -> None:
         self.root = root
         self.cli = cli  # None: regenerate only
-        self.generator = Generator(root)
+        self.generator = Generator()
         self.cycles = 0
 
     def cycle(self, changed: list[Path]) -> None:
