@@ -18,14 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from jsonschema import Draft7Validator
 
 from aurora_bundle.errors import BundleError, Problem
-from aurora_bundle.spec import Example
+from aurora_bundle.spec import Example, _read_structured
 
 CONFIG_FILE = ".watch.local.yaml"
-SOURCE = CONFIG_FILE
 
 SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -53,18 +51,15 @@ def load(root: Path, examples: list[Example]) -> list[DevInstance]:
     path = root / CONFIG_FILE
     if not path.exists():
         return []
-    try:
-        document = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as exc:
-        raise BundleError([Problem(SOURCE, "", None, f"not valid YAML: {str(exc).splitlines()[0]}", False)]) from None
-    problems = validate_document(Draft7Validator(SCHEMA), document, SOURCE)
+    document = _read_structured(path, CONFIG_FILE) or {}
+    problems = validate_document(Draft7Validator(SCHEMA), document, CONFIG_FILE)
     if problems:
         raise BundleError(problems)
     by_slug = {example.slug: example for example in examples}
     mapped, problems = [], []
     for preset, instance in (document.get("instances") or {}).items():
         if preset not in by_slug:
-            problems.append(Problem(SOURCE, f"instances.{preset}", instance,
+            problems.append(Problem(CONFIG_FILE, f"instances.{preset}", instance,
                                     f"no such example preset; expected one of: {', '.join(sorted(by_slug))}"))
             continue
         params = {k: v for k, v in by_slug[preset].params.items() if k != MD_METADATA_KEY}
@@ -75,7 +70,7 @@ def load(root: Path, examples: list[Example]) -> list[DevInstance]:
 
 
 def write_params(instance: DevInstance, directory: Path) -> Path:
-    """The params file handed to ``mass instance configure`` (kept under build/ for inspection)."""
+    """The params file handed to the mass CLI with ``--params`` (kept under build/ for inspection)."""
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{instance.preset}.params.json"
     path.write_text(json.dumps(instance.params, indent=2, sort_keys=True) + "\n")

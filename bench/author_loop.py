@@ -29,9 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from aurora_bundle.bindings import AWS_PACKAGE  # noqa: E402
 from aurora_bundle.watch_process import WatchProcess, copy_bundle  # noqa: E402
-
-BINDINGS = ("cdktf_cdktf_provider_aws",)
 
 
 def binding_modules() -> list[str]:
@@ -39,7 +38,7 @@ def binding_modules() -> list[str]:
     modules = {"cdktf"}
     for source in (ROOT / "aurora_bundle").rglob("*.py"):
         for node in ast.walk(ast.parse(source.read_text())):
-            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith(BINDINGS):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith(AWS_PACKAGE + "."):
                 modules.add(node.module)
     return sorted(modules)
 
