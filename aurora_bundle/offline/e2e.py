@@ -27,7 +27,7 @@ from aurora_bundle.spec import Example
 ACCOUNT = "123456789012"
 CUSTOM_ID_TAG = "_custom_id_"  # honoured by the emulator for VPCs and subnets
 STEPS = ("kms", "src")
-# Concurrent `terraform init`s race to fill an empty plugin cache ("file exists"): one at a time.
+# Concurrent `terraform init`s race to fill an empty plugin cache ("file exists") when there is no mirror: one at a time.
 _INIT_LOCK = threading.Lock()
 
 

@@ -1,4 +1,4 @@
-"""Running Terraform offline: the provider mirror when the machine has one, a shared plugin cache."""
+"""Running Terraform offline: the provider mirror when the machine has one, else a shared plugin cache."""
 
 from __future__ import annotations
 
@@ -35,25 +35,37 @@ def find_mirror() -> Path | None:
 
 
 def cli_environment(build_dir: Path) -> dict[str, str]:
-    """Environment for every terraform call: mirror config (when present) and a shared plugin cache."""
+    """Environment for every terraform call: the mirror when the machine has one, else a shared plugin cache.
+
+    Presets run concurrently, so nothing one run reads may be rewritten by another's ``init``. With the
+    (unpacked, read-only) mirror, ``init`` links each working directory straight to it: no cache at all.
+    Without a mirror the registry download is cached; a cache entry is normally re-installed by every
+    ``init`` of a directory without a lock file -- removed and linked again, which other runs' ``plan``
+    hit as "there is no package ... cached in .terraform/providers" -- so the cache is told to trust
+    its entries once filled (the first fill is serialised by the caller).
+    """
     env = dict(os.environ)
     env["TF_IN_AUTOMATION"] = "1"
     env["TF_INPUT"] = "0"
     env["CHECKPOINT_DISABLE"] = "1"
-    cache = build_dir / "plugin-cache"
-    cache.mkdir(parents=True, exist_ok=True)
-    env["TF_PLUGIN_CACHE_DIR"] = str(cache)
+    env.pop("TF_PLUGIN_CACHE_DIR", None)
     mirror = find_mirror()
     if mirror is not None:
         rc = build_dir / "terraform.rc"
+        rc.parent.mkdir(parents=True, exist_ok=True)
         rc.write_text(
             "provider_installation {\n"
             f'  filesystem_mirror {{\n    path    = "{mirror}"\n    include = ["registry.terraform.io/*/*"]\n  }}\n'
             '  direct {\n    exclude = ["registry.terraform.io/*/*"]\n  }\n}\n'
         )
         env["TF_CLI_CONFIG_FILE"] = str(rc)
-    elif not Path(env.get("TF_CLI_CONFIG_FILE", "/nonexistent")).exists():
+        return env
+    if not Path(env.get("TF_CLI_CONFIG_FILE", "/nonexistent")).exists():
         env.pop("TF_CLI_CONFIG_FILE", None)
+    cache = build_dir / "plugin-cache"
+    cache.mkdir(parents=True, exist_ok=True)
+    env["TF_PLUGIN_CACHE_DIR"] = str(cache)
+    env["TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE"] = "1"
     return env
 
 

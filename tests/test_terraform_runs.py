@@ -1,0 +1,78 @@
+"""Concurrent Terraform runs: one preset's `terraform init` must not disturb another's provider.
+
+The e2e runs the presets in parallel. A working directory's provider is a chain of symlinks
+(.terraform/providers/... -> plugin cache -> mirror); if another directory's `init` re-installs
+any link of that chain, a `plan` running at that moment fails with "there is no package for
+registry.terraform.io/hashicorp/aws 5.100.0 cached in .terraform/providers" (seen once in CI).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from aurora_bundle.offline import terraform as offline_tf
+
+pytestmark = pytest.mark.skipif(shutil.which("terraform") is None or offline_tf.find_mirror() is None,
+                                reason="needs terraform and the provider mirror")
+
+CONFIG = {"terraform": {"required_providers": {"aws": {"source": "hashicorp/aws", "version": "5.100.0"}}}}
+
+
+def _chain(workdir: Path) -> list[tuple[str, int, int]]:
+    """Every path the provider link of `workdir` resolves through, with its inode and change time."""
+    links = sorted((workdir / ".terraform" / "providers").glob("*/*/*/*/*"))
+    assert links, f"no provider installed in {workdir}"
+    chain = []
+    for link in links:
+        path = link
+        for _ in range(8):
+            st = os.lstat(path)
+            chain.append((str(path), st.st_ino, st.st_ctime_ns))
+            if not path.is_symlink():
+                break
+            path = path.parent / os.readlink(path)  # an absolute target replaces the parent
+    return chain
+
+
+def _init(workdir: Path, env: dict[str, str]) -> None:
+    workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / "main.tf.json").write_text(json.dumps(CONFIG))
+    proc = subprocess.run(["terraform", "init", "-input=false", "-no-color"], cwd=workdir, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+
+
+@pytest.fixture(params=["mirror", "plugin-cache"])
+def environment(request, tmp_path, monkeypatch) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """The environment the e2e gives terraform: with the mirror, and as on a machine without one."""
+    if request.param == "plugin-cache":
+        # No mirror found: the registry path. The registry is stood in for by a CLI config of the
+        # user's own that points at the mirror, which the no-mirror path keeps.
+        mirror = offline_tf.find_mirror()
+        rc = tmp_path / "user.rc"
+        rc.write_text(f'provider_installation {{\n  filesystem_mirror {{\n    path = "{mirror}"\n  }}\n}}\n')
+        monkeypatch.setenv(offline_tf.MIRROR_ENV, str(tmp_path / "no-mirror"))
+        monkeypatch.setenv("TF_CLI_CONFIG_FILE", str(rc))
+    offline_tf.find_mirror.cache_clear()
+    try:
+        env = offline_tf.cli_environment(tmp_path / "build")
+    finally:
+        offline_tf.find_mirror.cache_clear()
+    assert ("TF_PLUGIN_CACHE_DIR" in env) == (request.param == "plugin-cache")
+    return env
+
+
+def test_an_init_elsewhere_leaves_a_working_directorys_provider_untouched(environment, tmp_path) -> None:
+    _init(tmp_path / "production" / "kms", environment)
+    before = _chain(tmp_path / "production" / "kms")
+    _init(tmp_path / "development" / "kms", environment)  # a fresh directory, no lock file: a full install
+    assert _chain(tmp_path / "production" / "kms") == before
+    proc = subprocess.run(["terraform", "validate", "-no-color"], cwd=tmp_path / "production" / "kms", env=environment,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
