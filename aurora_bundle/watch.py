@@ -25,7 +25,6 @@ import time
 import traceback
 from collections.abc import Collection, Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from aurora_bundle import bindings, console, mass_cli
@@ -84,9 +83,6 @@ def is_input(root: Path, path: Path, watched: Collection[Path] = ()) -> bool:
 class Generator:
     """The generator's modules, imported afresh after one of them changed (cdktf and jsii stay loaded)."""
 
-    def __init__(self) -> None:
-        self._modules: dict[str, ModuleType] = {}
-
     def preload(self) -> float:
         """Pay the jsii start-up once: load the cdktf runtime and the provider bindings' assemblies."""
         started = time.monotonic()
@@ -117,12 +113,10 @@ class Generator:
         for name in [n for n in sys.modules if (n == PACKAGE or n.startswith(PACKAGE + ".")) and n not in LOOP_MODULES]:
             del sys.modules[name]
         importlib.invalidate_caches()
-        self._modules.clear()
 
     def module(self, name: str) -> Any:
-        if name not in self._modules:
-            self._modules[name] = importlib.import_module(f"{PACKAGE}.{name}")
-        return self._modules[name]
+        """The generator's module ``name``, as imported since the last reload."""
+        return importlib.import_module(f"{PACKAGE}.{name}")
 
 
 class Loop:

@@ -16,9 +16,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-# What the watcher reads and writes; enough to run it (and generate.py) in a copy.
-BUNDLE = ("massdriver.yaml", "schemas", "artifacts", "examples", "generate.py", "aurora_bundle", "kms", "src",
-          "README.md")
+from aurora_bundle.watch import INPUT_DIRS, ROOT_FILES
+
+# What the watcher reads and writes (README.md: generate.py updates its params table); enough to run
+# it, and generate.py, in a copy.
+BUNDLE = (*ROOT_FILES, *INPUT_DIRS, "kms", "src", "README.md")
 
 
 def copy_bundle(source: Path, target: Path) -> Path:

@@ -53,12 +53,11 @@ def environment(request, tmp_path, monkeypatch) -> dict[str, str]:  # type: igno
     """The environment the e2e gives terraform: with the mirror, and as on a machine without one."""
     if request.param == "plugin-cache":
         # No mirror found: the registry path. The registry is stood in for by a CLI config of the
-        # user's own that points at the mirror, which the no-mirror path keeps.
-        mirror = offline_tf.find_mirror()
-        rc = tmp_path / "user.rc"
-        rc.write_text(f'provider_installation {{\n  filesystem_mirror {{\n    path = "{mirror}"\n  }}\n}}\n')
+        # user's own that points at the mirror (the one written for the mirror path), which the
+        # no-mirror path keeps.
+        rc = offline_tf.cli_environment(tmp_path / "user")["TF_CLI_CONFIG_FILE"]
         monkeypatch.setenv(offline_tf.MIRROR_ENV, str(tmp_path / "no-mirror"))
-        monkeypatch.setenv("TF_CLI_CONFIG_FILE", str(rc))
+        monkeypatch.setenv("TF_CLI_CONFIG_FILE", rc)
     offline_tf.find_mirror.cache_clear()
     try:
         env = offline_tf.cli_environment(tmp_path / "build")

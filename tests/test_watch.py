@@ -44,6 +44,12 @@ def stand_in_env(tmp: Path, **extra: str) -> dict[str, str]:
     return {**env, **extra}
 
 
+def use_stand_in(monkeypatch: pytest.MonkeyPatch, tmp: Path, **extra: str) -> None:
+    """``stand_in_env`` for code running in this process."""
+    for key, value in stand_in_env(tmp, **extra).items():
+        monkeypatch.setenv(key, value)
+
+
 def calls(tmp: Path) -> list[dict]:
     log = tmp / "mass-calls.jsonl"
     return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
@@ -216,8 +222,7 @@ def test_make_watch_runs_this_watcher():
 
 
 def test_earlier_cli_generations_are_configured_then_deployed(tmp_path, monkeypatch):
-    for key, value in stand_in_env(tmp_path, MASS_STAND_IN_FORM="configure").items():
-        monkeypatch.setenv(key, value)
+    use_stand_in(monkeypatch, tmp_path, MASS_STAND_IN_FORM="configure")
     params = tmp_path / "p.json"
     params.write_text('{"a": 1}')
     assert MassCli().configure_and_deploy("demo-dev-aurora", params, "why")
@@ -227,8 +232,7 @@ def test_earlier_cli_generations_are_configured_then_deployed(tmp_path, monkeypa
 
 
 def test_a_failed_configure_is_not_followed_by_a_deploy(tmp_path, monkeypatch):
-    for key, value in stand_in_env(tmp_path, MASS_STAND_IN_FORM="configure", MASS_STAND_IN_FAIL="configure").items():
-        monkeypatch.setenv(key, value)
+    use_stand_in(monkeypatch, tmp_path, MASS_STAND_IN_FORM="configure", MASS_STAND_IN_FAIL="configure")
     params = tmp_path / "p.json"
     params.write_text("{}")
     assert not MassCli().configure_and_deploy("demo-dev-aurora", params, "why")
@@ -236,8 +240,7 @@ def test_a_failed_configure_is_not_followed_by_a_deploy(tmp_path, monkeypatch):
 
 
 def test_missing_cli_or_credentials_are_named(tmp_path, monkeypatch):
-    for key, value in stand_in_env(tmp_path).items():
-        monkeypatch.setenv(key, value)
+    use_stand_in(monkeypatch, tmp_path)
     assert MassCli().available() == (True, "")
     assert not MassCli("mass-not-installed").available()[0]
     assert "mass-not-installed CLI is not on PATH" in MassCli("mass-not-installed").available()[1]
