@@ -14,6 +14,7 @@ from typing import Any
 
 from aurora_bundle.errors import BundleError, Problem
 from aurora_bundle.hcl import Expr
+from aurora_bundle.spec import read_artifact_template
 
 PLACEHOLDER = re.compile(r"\{\{\s*([a-z_.]+)\s*\}\}")
 
@@ -57,18 +58,11 @@ def _fill(node: Any, refs: dict[str, str], source: str, path: str) -> Any:
 
 
 def load_artifacts(root: Path, fields: list[str], refs: dict[str, str]) -> dict[str, tuple[Any, Any]]:
-    """field -> (name, payload), both possibly holding ``Expr``."""
+    """field -> (name, payload), both possibly holding ``Expr``. The descriptions' shape is checked by
+    ``validation`` (``shapes.ARTIFACT_TEMPLATE``) before anything is rendered."""
     built = {}
     for name in fields:
-        path = root / "artifacts" / f"{name}.json"
-        source = str(path.relative_to(root))
-        try:
-            description = json.loads(path.read_text())
-        except (OSError, json.JSONDecodeError) as exc:
-            raise BundleError([Problem(source, "", None, f"cannot read artifact description: {exc}", False)]) from None
-        missing = [key for key in ("name", "payload") if key not in description]
-        if missing:
-            raise BundleError([Problem(source, key, None, "is required but missing", False) for key in missing])
+        source, description = read_artifact_template(root, name)
         built[name] = (_fill(description["name"], refs, source, "name"),
                        _fill(description["payload"], refs, source, "payload"))
     return built

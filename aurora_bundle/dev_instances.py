@@ -18,9 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft7Validator
-
 from aurora_bundle.errors import BundleError, Problem
+from aurora_bundle.patterns import Validator
 from aurora_bundle.spec import Example, _read_structured
 
 CONFIG_FILE = ".watch.local.yaml"
@@ -52,7 +51,7 @@ def load(root: Path, examples: list[Example]) -> list[DevInstance]:
     if not path.exists():
         return []
     document = _read_structured(path, CONFIG_FILE) or {}
-    problems = validate_document(Draft7Validator(SCHEMA), document, CONFIG_FILE)
+    problems = validate_document(Validator(SCHEMA), document, CONFIG_FILE)
     if problems:
         raise BundleError(problems)
     by_slug = {example.slug: example for example in examples}

@@ -11,7 +11,8 @@ from cdktf_cdktf_provider_aws.security_group import SecurityGroup
 from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurityGroupIngressRule
 
 from aurora_bundle.engine import PORT
-from aurora_bundle.hcl import address, make, strings
+from aurora_bundle.hcl import address, make, render, strings
+from aurora_bundle.inputs import SUBNET_ARN, SUBNET_ARN_FORM, VPC_ARN, VPC_ARN_FORM
 
 
 @dataclass(frozen=True)
@@ -23,13 +24,17 @@ class Network:
 def build_network(stack: TerraformStack) -> Network:
     infra = "var.vpc.data.infrastructure"
     TerraformLocal(stack, "vpc_id", f'${{element(split("/", {infra}.arn), 1)}}')
-    TerraformLocal(
-        stack,
-        "subnet_ids",
-        f'${{[for subnet in (var.networking.subnet_type == "internal" ? {infra}.internal_subnets : '
-        f'{infra}.private_subnets) : element(split("/", subnet.arn), 1)]}}',
+    TerraformLocal(stack, "subnets",
+                   f'${{var.networking.subnet_type == "internal" ? {infra}.internal_subnets : {infra}.private_subnets}}')
+    TerraformLocal(stack, "subnet_ids", '${[for subnet in local.subnets : element(split("/", subnet.arn), 1)]}')
+    # The IDs (and the region, in provider.py) are taken apart from the connection's ARNs, which
+    # Massdriver only checks for an arn:aws: prefix: refuse any other ARN before it is used.
+    subnets = make(DataAwsSubnet, stack, "selected", id="${each.value}",
+        lifecycle=TerraformResourceLifecycle(precondition=[Precondition(
+            condition=f"${{alltrue([for subnet in local.subnets : can(regex({render(SUBNET_ARN)}, subnet.arn))])}}",
+            error_message=f"vpc: every subnet of the networking.subnet_type must have {SUBNET_ARN_FORM}.",
+        )]),
     )
-    subnets = make(DataAwsSubnet, stack, "selected", id="${each.value}")
     subnets.add_override("for_each", "${toset(local.subnet_ids)}")
     TerraformLocal(stack, "availability_zones",
                    f"${{sort(distinct([for subnet in {address(subnets)} : subnet.availability_zone]))}}")
@@ -49,7 +54,10 @@ def build_network(stack: TerraformStack) -> Network:
         description="Aurora PostgreSQL cluster: PostgreSQL from inside the VPC only",
         vpc_id="${local.vpc_id}",
         tags={"Name": "${local.identifier}"},
-        lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
+        lifecycle=TerraformResourceLifecycle(create_before_destroy=True, precondition=[Precondition(
+            condition=f"${{can(regex({render(VPC_ARN)}, {infra}.arn))}}",
+            error_message=f"vpc: data.infrastructure.arn must be {VPC_ARN_FORM}.",
+        )]),
     )
     make(VpcSecurityGroupIngressRule, stack, "postgresql_from_vpc",
         security_group_id=security_group.id,

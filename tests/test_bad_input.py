@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 import subprocess
 import sys
@@ -10,6 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from aurora_bundle.inputs import IAM_ROLE_ARN_FORM, SUBNET_ARN_FORM, VPC_ARN_FORM
 from tests.conftest import ROOT
 
 BUNDLE_FILES = ("massdriver.yaml", "schemas", "artifacts", "examples", "kms", "src")
@@ -108,3 +111,268 @@ def test_broken_yaml_is_one_line(bundle):
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert result.stderr.startswith("error: massdriver.yaml: (document): not valid YAML")
 
+
+
+# ------------------------------------------------------------------------------------------------
+# Classes of broken input (the corpus kept outside the project). For each: exit code 1, exactly one
+# `error:` line per problem naming the file and the field, no traceback, kms/ and src/ untouched.
+
+
+def _rejected(bundle: Path, *expected: str) -> None:
+    before = _snapshot(bundle)
+    result = _generate(bundle)
+    assert "Traceback" not in result.stderr + result.stdout, result.stderr
+    assert (result.returncode, result.stdout) == (1, "")
+    *errors, summary = result.stderr.splitlines()
+    assert errors == [f"error: {line}" for line in expected]
+    assert summary == f"{len(expected)} problem(s); nothing was written."
+    assert _snapshot(bundle) == before
+
+
+def _replace(bundle: Path, name: str, old: str, new: str) -> str:
+    """Replace the first ``old`` in the bundle's file ``name``; returns the new text."""
+    path = bundle / name
+    text = path.read_text()
+    assert old in text, f"{name} no longer holds {old!r}: update the test"
+    path.write_text(text := text.replace(old, new, 1))
+    return text
+
+
+def _line_of(text: str, pattern: str, start: int = 0) -> int:
+    """The 1-based number of the first line after line ``start`` that ``pattern`` (a regex) finds."""
+    return next(i for i, line in enumerate(text.splitlines(), 1) if i > start and re.search(pattern, line))
+
+
+REF_CYCLES = {
+    "a schema file refers to itself": (
+        [("schemas/backup.json", '"window": {', '"window": {"$ref": "#", ')],
+        'schemas/backup.json: properties.window.$ref = "#": $ref cycle: schemas/backup.json -> schemas/backup.json',
+    ),
+    "two schema files refer to each other": (
+        [("schemas/database.json", '"properties": {', '"properties": {"scaling": {"$ref": "./scaling.json"}, '),
+         ("schemas/scaling.json", '"properties": {', '"properties": {"database": {"$ref": "database.json"}, ')],
+        'schemas/scaling.json: properties.database.$ref = "database.json": $ref cycle: '
+        "schemas/database.json -> schemas/scaling.json -> schemas/database.json",
+    ),
+    "a schema file refers back to massdriver.yaml": (
+        [("schemas/networking.json", '"subnet_type": {', '"subnet_type": {"$ref": "../massdriver.yaml", ')],
+        'schemas/networking.json: properties.subnet_type.$ref = "../massdriver.yaml": $ref cycle: '
+        "massdriver.yaml params -> schemas/networking.json -> massdriver.yaml params",
+    ),
+    "massdriver.yaml refers to its own params": (
+        [("massdriver.yaml", "$ref: ./schemas/networking.json", "$ref: '#'")],
+        'massdriver.yaml: params.properties.networking.$ref = "#": $ref cycle: massdriver.yaml params -> massdriver.yaml params',
+    ),
+}
+
+REF_TARGETS = {
+    "$ref is a number": (
+        [("massdriver.yaml", "$ref: ./schemas/backup.json", "$ref: 5")],
+        "massdriver.yaml: params.properties.backup.$ref = 5: expected a string: the path of a schema file, "
+        "e.g. ./schemas/database.json",
+    ),
+    "$ref is null in a schema file": (
+        [("schemas/backup.json", '"window": {', '"window": {"$ref": null, ')],
+        "schemas/backup.json: properties.window.$ref = null: expected a string: the path of a schema file, "
+        "e.g. ./schemas/database.json",
+    ),
+    "$ref points at a list inside a file": (
+        [("massdriver.yaml", "$ref: ./schemas/backup.json", "$ref: ./schemas/backup.json#/required")],
+        'massdriver.yaml: params.properties.backup.$ref = "./schemas/backup.json#/required": expected a $ref to a '
+        'JSON object (a schema), not to ["retention_days", "window", "skip_final_snapshot"]',
+    ),
+}
+
+
+@pytest.mark.parametrize("case", [*REF_CYCLES, *REF_TARGETS])
+def test_ref_cycles_and_bad_refs(bundle, case):
+    edits, expected = {**REF_CYCLES, **REF_TARGETS}[case]
+    for name, old, new in edits:
+        _replace(bundle, name, old, new)
+    _rejected(bundle, expected)
+
+
+@pytest.mark.parametrize("contents", ["[]", '"database"', "null"])
+def test_referenced_file_that_is_not_an_object(bundle, contents):
+    (bundle / "schemas" / "alarms.json").write_text(contents)
+    _rejected(bundle, f"schemas/alarms.json: (document) = {contents}: expected a JSON object (a schema) at the top level")
+
+
+@pytest.mark.parametrize("name", ["massdriver.yaml", "schemas/backup.json", "examples/production/params.json",
+                                  "examples/development/connections.json", "artifacts/writer.json"])
+def test_binary_file(bundle, name):
+    (bundle / name).write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    _rejected(bundle, f"{name}: (document): not UTF-8 text (a binary file?): byte 0x89 at offset 0 cannot be decoded")
+
+
+SHAPES = {
+    "params.examples is null": (
+        "massdriver.yaml", "  examples:\n", "  examples: null\n  was_examples:\n",
+        "massdriver.yaml: params.examples = null: expected a value of type array",
+    ),
+    "one preset is null": (
+        "massdriver.yaml", "    - __name: Production\n", "    - null\n    - __name: Production\n",
+        "massdriver.yaml: params.examples[2] = null: expected a value of type object",
+    ),
+    "an example's params are a list": (
+        "examples/production/params.json", None, "[]",
+        "examples/production/params.json: (document) = []: expected a JSON object at the top level",
+    ),
+    "an example's connections are null": (
+        "examples/production/connections.json", None, "null",
+        "examples/production/connections.json: (document) = null: expected a JSON object at the top level",
+    ),
+    "an artifact template is null": (
+        "artifacts/writer.json", None, "null", "artifacts/writer.json: (document) = null: expected a value of type object",
+    ),
+    "an artifact payload is a list": (
+        "artifacts/readers.json", '"payload": {', '"payload": [], "was_payload": {',
+        "artifacts/readers.json: payload = []: expected a value of type object",
+    ),
+    "the connections block is null": (
+        "massdriver.yaml", "\nconnections:\n", "\nconnections: null\nwas_connections:\n",
+        "massdriver.yaml: connections = null: expected a mapping",
+    ),
+    "connections.properties is null": (
+        "massdriver.yaml", "  required: [aws_authentication, vpc]\n  properties:\n",
+        "  required: [aws_authentication, vpc]\n  properties: null\n  was_properties:\n",
+        "massdriver.yaml: connections.properties = null: expected a value of type object",
+    ),
+    "a connection is null": (
+        "massdriver.yaml", "    vpc:\n      $ref: massdriver/aws-vpc\n", "    vpc: null\n",
+        "massdriver.yaml: connections.properties.vpc = null: expected a value of type object",
+    ),
+    "a connection the Terraform reads is missing": (
+        "massdriver.yaml", "    vpc:\n      $ref: massdriver/aws-vpc\n", "",
+        "massdriver.yaml: connections.properties.vpc: is required but missing",
+    ),
+    "artifacts.properties is a list": (
+        "massdriver.yaml", "  required: [writer, readers]\n  properties:\n",
+        "  required: [writer, readers]\n  properties: []\n  was_properties:\n",
+        "massdriver.yaml: artifacts.properties = []: expected a value of type object",
+    ),
+    "an artifact is null": (
+        "massdriver.yaml", "  properties:\n    writer:\n", "  properties:\n    writer: null\n    was_writer:\n",
+        "massdriver.yaml: artifacts.properties.writer = null: expected a value of type object",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", SHAPES)
+def test_null_or_wrong_shape(bundle, case):
+    name, old, new, expected = SHAPES[case]
+    if old is None:
+        (bundle / name).write_text(new)
+    else:
+        _replace(bundle, name, old, new)
+    _rejected(bundle, expected)
+
+
+_NOT_FINITE = "expected a finite number (JSON has no NaN or Infinity)"
+
+
+def test_nan_in_yaml_names_the_line(bundle):
+    text = _replace(bundle, "massdriver.yaml", "target: 500}", "target: .nan}")
+    line = _line_of(text, r"target: \.nan}")
+    _rejected(bundle, f"massdriver.yaml: params.examples[3].scaling.autoscaling.target = NaN: {_NOT_FINITE} (line {line})")
+
+
+def test_infinity_in_a_yaml_anchor_is_one_problem(bundle):
+    text = _replace(bundle, "massdriver.yaml", "cpu_utilization: {enabled: true, threshold: 80}",
+                    "cpu_utilization: {enabled: true, threshold: -.inf}")  # shared by every preset (&default_alarms)
+    line = _line_of(text, r"threshold: -\.inf")
+    _rejected(bundle, f"massdriver.yaml: params.examples[0].alarms.cpu_utilization.threshold = -Infinity: {_NOT_FINITE} "
+                      f"(line {line})")
+
+
+@pytest.mark.parametrize("name,old,new,expected", [
+    ("examples/production/params.json", '"retention_days": 30', '"retention_days": NaN',
+     "examples/production/params.json: backup.retention_days = NaN"),
+    ("schemas/scaling.json", '"maximum": 15', '"maximum": Infinity',
+     "schemas/scaling.json: properties.reader_count.maximum = Infinity"),
+    ("artifacts/writer.json", '"payload": {', '"payload": {"weight": 1e999, ',
+     "artifacts/writer.json: payload.weight = Infinity"),
+])
+def test_nan_and_infinity_in_json(bundle, name, old, new, expected):
+    _replace(bundle, name, old, new)
+    _rejected(bundle, f"{expected}: {_NOT_FINITE}")
+
+
+_DUPLICATE = "each key may appear once (a parser would silently keep only the last)"
+
+
+def test_second_connections_block_is_a_duplicate_key(bundle):
+    # Last-wins used to drop vpc, and src/ referenced var.vpc without declaring it.
+    text = _replace(bundle, "massdriver.yaml", "\nartifacts:", "\nconnections:\n  required: [aws_authentication]\n"
+                    "  properties:\n    aws_authentication:\n      $ref: massdriver/aws-iam-role\n\nartifacts:")
+    first = _line_of(text, "^connections:")
+    second = _line_of(text, "^connections:", first)
+    _rejected(bundle, f"massdriver.yaml: connections: duplicate key (line {second}; first at line {first}): {_DUPLICATE}")
+
+
+def test_duplicate_key_deep_in_yaml(bundle):
+    text = _replace(bundle, "massdriver.yaml", "        instance_class: db.r7g.large\n",
+                    "        instance_class: db.r7g.large\n        instance_class: db.r7g.xlarge\n")
+    first = _line_of(text, r"instance_class: db\.r7g\.large")
+    _rejected(bundle, f"massdriver.yaml: params.examples[2].database.instance_class: duplicate key "
+                      f"(line {first + 1}; first at line {first}): {_DUPLICATE}")
+
+
+@pytest.mark.parametrize("name,old,new,field", [
+    ("examples/production/connections.json", '"cidr": "10.20.0.0/16",', '"cidr": "10.20.0.0/16", "cidr": "0.0.0.0/0",',
+     "vpc.data.infrastructure.cidr"),
+    ("examples/development/params.json", '"backup": {', '"backup": {"window": "01:00-02:00", ', "backup.window"),
+    ("schemas/backup.json", '"type": "object",', '"type": "object", "type": "array",', "type"),
+    ("artifacts/readers.json", '"name": ', '"name": "readers", "name": ', "name"),
+])
+def test_duplicate_key_in_json(bundle, name, old, new, field):
+    _replace(bundle, name, old, new)
+    _rejected(bundle, f"{name}: {field}: duplicate key: {_DUPLICATE}")
+
+
+_WINDOW = "^([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9]$"
+
+
+def test_trailing_newline_fails_a_pattern_as_in_javascript(bundle):
+    _edit_preset(bundle, "Production", lambda p: p["backup"].update(window="03:00-04:00\n"))
+    path = bundle / "examples" / "development" / "params.json"
+    params = json.loads(path.read_text())
+    params["md_metadata"]["name_prefix"] += "\n"
+    path.write_text(json.dumps(params))
+    _rejected(bundle,
+              f'massdriver.yaml preset "Production": backup.window = "03:00-04:00\\n": expected to match {_WINDOW}',
+              f"examples/development/params.json: md_metadata.name_prefix = {json.dumps(params['md_metadata']['name_prefix'])}: "
+              "expected to match ^[a-z][a-z0-9-]*[a-z0-9]$")
+
+
+def test_python_only_anchor_in_a_schema_pattern(bundle):
+    _replace(bundle, "schemas/backup.json", '[0-5][0-9]$"', '[0-5][0-9]\\\\Z"')
+    pattern = _WINDOW.removesuffix("$") + "\\Z"
+    _rejected(bundle, f"schemas/backup.json: properties.window.pattern = {json.dumps(pattern)}: \\Z is Python-only regex "
+                      "syntax that JavaScript (Massdriver's form) reads differently; anchor with ^ and $, which mean the same "
+                      "in both")
+
+
+_CONNECTIONS = "examples/production/connections.json"
+
+
+@pytest.mark.parametrize("old,new,field,form", [
+    ("arn:aws:iam::123456789012:role/massdriver-provisioner", "arn:aws:s3:::massdriver-provisioner",
+     "aws_authentication.data.arn", IAM_ROLE_ARN_FORM),
+    ("subnet/subnet-0a1b2c3d4e5fa0033", "subnet/subnet-0a1b2c3d4e5f", "vpc.data.infrastructure.internal_subnets[0].arn",
+     SUBNET_ARN_FORM),
+    ("vpc/vpc-0a1b2c3d4e5f60033", "subnet/subnet-0a1b2c3d4e5f60033", "vpc.data.infrastructure.arn", VPC_ARN_FORM),
+])
+def test_arn_of_the_wrong_kind_in_a_connection(bundle, old, new, field, form):
+    text = _replace(bundle, _CONNECTIONS, old, new)
+    arn = next(a for a in re.findall(r'"(arn:[^"]+)"', text) if new in a)
+    _rejected(bundle, f"{_CONNECTIONS}: {field} = {json.dumps(arn)}: expected {form}")
+
+
+def test_db_instance_snapshot_arn_is_not_a_cluster_snapshot(bundle):
+    arn = "arn:aws:rds:us-east-1:123456789012:snapshot:nightly"
+    _edit_preset(bundle, "Production", lambda p: p["database"].update(snapshot_identifier=arn))
+    _rejected(bundle, f'massdriver.yaml preset "Production": database.snapshot_identifier = "{arn}": expected a cluster '
+                      "snapshot identifier (a letter, then letters, digits and single hyphens; rds: or awsbackup: before it "
+                      "for automated and AWS Backup snapshots) or a cluster snapshot ARN: "
+                      "arn:<partition>:rds:<region>:<account>:cluster-snapshot:<identifier>")
