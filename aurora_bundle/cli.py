@@ -10,7 +10,7 @@ from pathlib import Path
 from aurora_bundle.errors import BundleError
 
 
-def build(root: Path, *, offline_dir: Path | None = None, check: bool = False) -> list[Path]:
+def build(root: Path, *, check: bool = False) -> list[Path]:
     """Validate and generate. Returns the files that changed (or would change, with ``check``)."""
     from aurora_bundle import spec as spec_module
     from aurora_bundle import validation
@@ -20,8 +20,7 @@ def build(root: Path, *, offline_dir: Path | None = None, check: bool = False) -
     validation.validate(spec)
     from aurora_bundle.synth import render_steps, write_atomically, write_steps
 
-    published = render_steps(spec, offline=False)
-    offline = render_steps(spec, offline=True) if offline_dir is not None else {}
+    published = render_steps(spec)
     readme_path = root / "README.md"
     readme = render_readme(readme_path.read_text(), spec) if readme_path.exists() else None
     if check:
@@ -31,8 +30,6 @@ def build(root: Path, *, offline_dir: Path | None = None, check: bool = False) -
             stale.append(readme_path)
         return stale
     changed = write_steps(root, published)
-    if offline_dir is not None:
-        changed += write_steps(offline_dir, offline)
     if readme is not None and write_atomically(readme_path, readme):
         changed.append(readme_path)
     return changed
@@ -42,14 +39,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="generate.py", description=__doc__)
     parser.add_argument("--root", type=Path, default=Path(__file__).resolve().parent.parent,
                         help="bundle directory (default: this repository)")
-    parser.add_argument("--offline", type=Path, metavar="DIR",
-                        help="also write the offline wiring (AWS provider only) into DIR/kms and DIR/src")
     parser.add_argument("--check", action="store_true",
                         help="write nothing; exit 1 if the committed output differs from a fresh build")
     args = parser.parse_args(argv)
     started = time.monotonic()
     try:
-        changed = build(args.root, offline_dir=args.offline, check=args.check)
+        changed = build(args.root, check=args.check)
     except BundleError as error:
         for problem in error.problems:
             print(f"error: {problem}", file=sys.stderr)

@@ -7,7 +7,6 @@ from cdktf_cdktf_provider_aws.provider import (
     AwsProvider,
     AwsProviderAssumeRole,
     AwsProviderDefaultTags,
-    AwsProviderEndpoints,
 )
 
 from aurora_bundle.hcl import string_map
@@ -23,20 +22,8 @@ def declare_region(stack: TerraformStack) -> None:
     )
 
 
-def configure_aws(stack: TerraformStack, emulator_endpoints: dict[str, str] | None = None) -> AwsProvider:
-    """The provider Massdriver runs; with ``emulator_endpoints`` (offline wiring) it talks to the emulator."""
-    offline: dict[str, object] = {}
-    if emulator_endpoints is not None:
-        offline = {
-            "access_key": "test",
-            "secret_key": "test",
-            "skip_credentials_validation": True,
-            "skip_metadata_api_check": "true",
-            "skip_region_validation": True,
-            "skip_requesting_account_id": True,
-            "max_retries": 2,
-            "endpoints": [AwsProviderEndpoints(**emulator_endpoints)],
-        }
+def configure_aws(stack: TerraformStack) -> AwsProvider:
+    """The AWS provider: the aws_authentication role, the VPC's region, Massdriver's default tags."""
     provider = AwsProvider(
         stack,
         "aws",
@@ -44,7 +31,6 @@ def configure_aws(stack: TerraformStack, emulator_endpoints: dict[str, str] | No
         assume_role=[AwsProviderAssumeRole(role_arn="${var.aws_authentication.data.arn}",
                                            external_id="${var.aws_authentication.data.external_id}")],
         default_tags=[AwsProviderDefaultTags(tags=string_map("var.md_metadata.default_tags"))],
-        **offline,  # type: ignore[arg-type]
     )
     stack.add_override("terraform.required_providers.aws", {"source": "hashicorp/aws", "version": AWS_PROVIDER_VERSION})
     return provider

@@ -28,7 +28,7 @@ def _clean(node: Any) -> Any:
     return node
 
 
-def render_steps(spec: BundleSpec, *, offline: bool) -> dict[str, str]:
+def render_steps(spec: BundleSpec) -> dict[str, str]:
     """step name -> main.tf.json text."""
     from aurora_bundle.bindings import seed
 
@@ -36,7 +36,7 @@ def render_steps(spec: BundleSpec, *, offline: bool) -> dict[str, str]:
     from cdktf import App
 
     from aurora_bundle.stacks import kms_stack, src_stack
-    from aurora_bundle.wiring import wiring_for
+    from aurora_bundle.wiring import Wiring
 
     rendered = {}
     # The App never writes to its outdir (stacks are rendered with to_terraform), but it wants one;
@@ -44,7 +44,7 @@ def render_steps(spec: BundleSpec, *, offline: bool) -> dict[str, str]:
     with tempfile.TemporaryDirectory(prefix="cdktf-") as outdir:
         app = App(outdir=outdir, skip_validation=True)
         for build in (kms_stack, src_stack):
-            stack = build(app, spec, wiring_for(offline))
+            stack = build(app, spec, Wiring())
             document = _clean(stack.to_terraform())
             document.get("terraform", {}).pop("backend", None)
             document["//"] = HEADER

@@ -1,27 +1,23 @@
-"""The seam between the bundle's constructs and where they run.
+"""The seam between the bundle's constructs and Massdriver.
 
-``PublishedWiring`` is what Massdriver runs: root credentials and the final-snapshot suffix from
-hashicorp/random, artifacts as ``massdriver_resource`` and alarms registered with
-``massdriver_instance_alarm``. ``OfflineWiring`` builds the same constructs needing only
-hashicorp/aws (the other providers cannot be installed here): secrets come from a variable,
-artifacts and alarm registrations become outputs, and the AWS provider talks to the emulator.
+Root credentials and the final-snapshot suffix come from hashicorp/random, artifacts are
+``massdriver_resource``s and alarms are registered with ``massdriver_instance_alarm``. This is the
+only wiring: the offline proof runs exactly what it writes, with stand-ins for those two providers.
 """
 
 from __future__ import annotations
 
-from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from cdktf import TerraformOutput, TerraformProvider, TerraformResource, TerraformStack, TerraformVariable
+from cdktf import TerraformProvider, TerraformResource, TerraformStack
 from cdktf_cdktf_provider_random.id import Id
 from cdktf_cdktf_provider_random.password import Password
 from cdktf_cdktf_provider_random.provider import RandomProvider
 from cdktf_cdktf_provider_random.string_resource import StringResource
 
-from aurora_bundle.hcl import address, attribute, jsonencode, make, render
-from aurora_bundle.offline.emulator import provider_endpoints
+from aurora_bundle.hcl import address, attribute, jsonencode, make
 from aurora_bundle.provider import configure_aws
 
 RANDOM_VERSION = "3.7.2"
@@ -41,25 +37,8 @@ class Secrets:
     snapshot_suffix: str
 
 
-class Wiring(ABC):
-    offline: bool
-
-    @abstractmethod
-    def providers(self, stack: TerraformStack, *, aws_only: bool) -> None: ...
-
-    @abstractmethod
-    def secrets(self, stack: TerraformStack) -> Secrets: ...
-
-    @abstractmethod
-    def publish_artifact(self, stack: TerraformStack, field: str, name: Any, payload: Any) -> None: ...
-
-    @abstractmethod
-    def register_alarm(self, stack: TerraformStack, key: str, alarm_fqn: str, count: str,
-                       registration: Registration) -> None: ...
-
-
-class PublishedWiring(Wiring):
-    offline = False
+class Wiring:
+    """Adds the random and massdriver providers' resources to a stack."""
 
     def providers(self, stack: TerraformStack, *, aws_only: bool) -> None:
         configure_aws(stack)
@@ -94,35 +73,3 @@ class PublishedWiring(Wiring):
         resource.add_override("count", f"${{{count}}}")
         for attr, value in registration(f"{alarm_fqn}[count.index]").items():
             resource.add_override(attr, attribute(value))
-
-
-class OfflineWiring(Wiring):
-    """Only hashicorp/aws; values the other providers would make come in through ``var.offline``."""
-
-    offline = True
-    VARIABLE = "offline"
-
-    def providers(self, stack: TerraformStack, *, aws_only: bool) -> None:
-        TerraformVariable(stack, self.VARIABLE, sensitive=True, nullable=False,
-                          type="object({endpoint = string, root_username = string, root_password = string, "
-                          "snapshot_suffix = string})",
-                          description="Offline runs only: emulator endpoint and the values random would generate.")
-        configure_aws(stack, emulator_endpoints=provider_endpoints(f"${{var.{self.VARIABLE}.endpoint}}"))
-
-    def secrets(self, stack: TerraformStack) -> Secrets:
-        v = f"var.{self.VARIABLE}"
-        return Secrets(username=f"{v}.root_username", password=f"{v}.root_password",
-                       snapshot_suffix=f"{v}.snapshot_suffix")
-
-    def publish_artifact(self, stack: TerraformStack, field: str, name: Any, payload: Any) -> None:
-        TerraformOutput(stack, f"artifact_{field}", sensitive=True,
-                        value={"field": field, "name": attribute(name), "resource": jsonencode(payload)})
-
-    def register_alarm(self, stack: TerraformStack, key: str, alarm_fqn: str, count: str,
-                       registration: Registration) -> None:
-        TerraformOutput(stack, f"alarm_{key}",
-                        value=f"${{[for alarm in {alarm_fqn} : {render(registration('alarm'))}]}}")
-
-
-def wiring_for(offline: bool) -> Wiring:
-    return OfflineWiring() if offline else PublishedWiring()

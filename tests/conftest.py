@@ -1,8 +1,12 @@
-"""Shared fixtures. The bundle is synthesized once per session (both wirings), in this process."""
+"""Shared fixtures. The bundle is synthesized once per session, in this process."""
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,20 +32,11 @@ def spec():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="session")
-def rendered(spec) -> dict[str, dict[str, str]]:  # type: ignore[no-untyped-def]
-    """{"published": {step: text}, "offline": {step: text}} from one synthesis of each wiring."""
+def rendered(spec) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """{step: main.tf.json text} from one synthesis, in this process."""
     from aurora_bundle.synth import render_steps
 
-    return {"published": render_steps(spec, offline=False), "offline": render_steps(spec, offline=True)}
-
-
-@pytest.fixture(scope="session")
-def offline_dir(rendered) -> Path:  # type: ignore[no-untyped-def]
-    from aurora_bundle.synth import write_steps
-
-    target = BUILD / "offline"
-    write_steps(target, rendered["offline"])
-    return target
+    return render_steps(spec)
 
 
 @pytest.fixture(scope="session")
@@ -53,10 +48,37 @@ def emulator() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def e2e_results(spec, offline_dir, emulator):  # type: ignore[no-untyped-def]
+def state_server() -> Iterator[str]:
+    from aurora_bundle.offline.state_server import StateServer
+
+    with StateServer() as running:
+        yield running.url
+
+
+@pytest.fixture(scope="session")
+def broken_artifact_src(tmp_path_factory) -> Path:  # type: ignore[no-untyped-def]
+    """src/ generated from a writer template whose port is the endpoint (a string): the apply must fail."""
+    bundle = tmp_path_factory.mktemp("broken-artifact")
+    for name in ("massdriver.yaml", "schemas", "artifacts", "examples", "kms", "src"):
+        source = ROOT / name
+        (shutil.copytree if source.is_dir() else shutil.copy)(source, bundle / name)
+    writer = bundle / "artifacts" / "writer.json"
+    template = json.loads(writer.read_text())
+    template["payload"]["data"]["authentication"]["port"] = "{{cluster.endpoint}}"
+    writer.write_text(json.dumps(template))
+    proc = subprocess.run([sys.executable, str(ROOT / "generate.py"), "--root", str(bundle)], capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    return bundle / "src"
+
+
+@pytest.fixture(scope="session")
+def e2e_results(spec, emulator, state_server, broken_artifact_src):  # type: ignore[no-untyped-def]
     from aurora_bundle.offline.e2e import run_all
 
-    return run_all(spec.examples, offline_dir, emulator, BUILD, what_if={"production": what_if_production(spec)})
+    return run_all(spec.examples, ROOT, SHARED, emulator, state_server, BUILD,
+                   what_if={"production": what_if_production(spec)},
+                   broken_src={"development": broken_artifact_src})
 
 
 def what_if_production(spec) -> dict:  # type: ignore[no-untyped-def]

@@ -1,8 +1,10 @@
-"""Every preset's example through the whole life cycle against the AWS emulator.
+"""Every preset's example deployed as Massdriver deploys it, against the AWS emulator.
 
-The emulator (moto, patched) proves wiring and convergence: resources are created, a second plan
-has nothing to do, destroy leaves nothing behind. It does not prove AWS would accept the values;
-those are covered by the schema, the engine catalog and the rules.
+What runs is the committed kms/ and src/, with the random and massdriver providers stood in for
+and one override file pointing the AWS provider at the emulator. The emulator (moto, patched)
+proves wiring and convergence: resources are created, a second plan has nothing to do,
+decommissioning leaves nothing behind but the key and the final snapshot. It does not prove AWS
+would accept the values; those are covered by the schema, the engine catalog and the rules.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from jsonschema import Draft7Validator
 
 from aurora_bundle.alarms import ALARMS
 from aurora_bundle.engine import MAJORS
-from tests.conftest import BUILD, shared_schema
+from aurora_bundle.offline.provisioner import BACKEND_FILE, OVERRIDE_FILE
+from tests.conftest import BUILD, ROOT, shared_schema
 
 pytestmark = pytest.mark.e2e
 
@@ -32,8 +35,8 @@ def examples(spec):
     return {e.slug: e for e in spec.examples}
 
 
-def _plan(slug: str) -> dict:
-    return json.loads((BUILD / "plans" / f"{slug}.json").read_text())
+def _plan(slug: str, step: str = "src") -> dict:
+    return json.loads((BUILD / "e2e" / slug / "plans" / f"{step}.json").read_text())
 
 
 def _planned(slug: str, address: str) -> dict:
@@ -62,9 +65,27 @@ def test_the_major_resolves_to_its_newest_minor(results, examples, slug):
 
 
 @pytest.mark.parametrize("slug", SLUGS)
-def test_destroy_leaves_nothing_but_the_final_snapshot(results, examples, slug):
+@pytest.mark.parametrize("step", ["kms", "src"])
+def test_what_runs_is_what_ships(results, slug, step):
+    """The working directory holds the committed step, byte for byte, plus what Massdriver adds
+    (backend and tfvars files) and the one override file that points the AWS provider at the emulator."""
+    assert results[slug].applied
+    work, shipped = BUILD / "e2e" / slug / step, ROOT / step
+    committed = {p.name for p in shipped.glob("*.tf.json")}
+    assert {p.name for p in work.glob("*.tf.json")} == committed | {OVERRIDE_FILE, BACKEND_FILE}
+    for name in committed:
+        assert (work / name).read_bytes() == (shipped / name).read_bytes(), name
+    backend = json.loads((work / BACKEND_FILE).read_text())
+    assert list(backend) == ["terraform"] and list(backend["terraform"]) == ["backend"]
+    override = json.loads((work / OVERRIDE_FILE).read_text())
+    assert list(override) == ["provider"] and list(override["provider"]) == ["aws"]
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_decommission_leaves_nothing_but_the_key_and_the_final_snapshot(results, examples, slug):
     result = results[slug]
     assert result.leftovers == []
+    assert result.kept_key  # the kms step is skip_on_delete: final snapshots stay readable
     keeps_snapshot = not examples[slug].params["backup"]["skip_final_snapshot"]
     assert len(result.final_snapshots) == (1 if keeps_snapshot else 0)
 
@@ -77,13 +98,14 @@ def test_artifacts_validate_against_massdriver_schema(results, slug):
     assert sorted(artifacts) == ["readers", "writer"]
     for field, payload in artifacts.items():
         assert [e.message for e in validator.iter_errors(payload)] == [], field
-        saved = json.loads((BUILD / "artifacts" / slug / f"{field}.json").read_text())
-        assert saved == payload
+        assert results[slug].artifact_types[field] == "massdriver/postgresql-authentication"
     writer, readers = artifacts["writer"]["data"], artifacts["readers"]["data"]
     assert writer["authentication"]["hostname"] != readers["authentication"]["hostname"]
     assert writer["authentication"]["port"] == 5432
     assert writer["authentication"]["username"] not in ("postgres", "admin", "root")
-    assert writer["authentication"]["username"] == _planned(slug, "aws_rds_cluster.main")["master_username"]
+    assert writer["authentication"]["username"] == results[slug].master_username  # as the emulator has it
+    assert writer["authentication"]["username"].startswith("root")
+    assert len(writer["authentication"]["password"]) == 40
     assert writer["security"]["network"]["postgresql"]["port"] == 5432
 
 
@@ -96,11 +118,22 @@ def test_alarms_registered_per_params(results, examples, slug):
         - ({"replica_lag"} if not has_readers else set())
     registered = {key for key, regs in results[slug].alarms.items() if regs}
     assert registered == expected
+    instance = params["md_metadata"]["name_prefix"].rsplit("-", 1)[0]
     for key in registered:
         (registration,) = results[slug].alarms[key]
-        assert registration["cloud_resource_id"].startswith("arn:aws:cloudwatch:")
+        assert registration["instance_id"] == instance
+        assert registration["cloudResourceId"].startswith("arn:aws:cloudwatch:")
         assert registration["metric"]["namespace"] == "AWS/RDS"
         assert registration["period"] >= 60
+
+
+def test_a_broken_artifact_template_fails_the_apply_with_the_providers_message(results):
+    """A writer template whose port is the endpoint (a string): the massdriver provider refuses it."""
+    error = results["development"].broken_artifact_error
+    assert error is not None, "the apply with a broken artifact template succeeded"
+    flat = " ".join(error.split())
+    assert "resource validation failed: data.authentication.port: Invalid type. Expected: integer, given: string" \
+        in flat, error
 
 
 @pytest.mark.parametrize("slug", SLUGS)
@@ -115,7 +148,6 @@ def test_plan_builds_a_secure_cluster(results, examples, slug):
     assert cluster["backup_retention_period"] == params["backup"]["retention_days"]
     assert cluster["copy_tags_to_snapshot"] is True and cluster["iam_database_authentication_enabled"] is True
     assert len(cluster["cluster_identifier"]) <= 52
-    assert cluster["final_snapshot_identifier"].startswith(cluster["cluster_identifier"] + "-final-")
     serverless = cluster["serverlessv2_scaling_configuration"]
     if params["database"]["instance_class"] == "db.serverless":
         assert serverless[0]["min_capacity"] == params["scaling"]["serverless"]["min_capacity"]

@@ -41,7 +41,8 @@ def test_steps_kms_first_and_kept_on_delete(document):
     steps = document["steps"]
     assert [s["path"] for s in steps] == ["kms", "src"]
     assert steps[0]["skip_on_delete"] is True
-    assert all(s["provisioner"] == "opentofu" and s["config"]["checkov"]["enable"] for s in steps)
+    # Pinned as Massdriver's own catalog pins it; the e2e runs the steps as that provisioner does.
+    assert all(s["provisioner"] == "opentofu:1.10" and s["config"]["checkov"]["enable"] for s in steps)
     assert all("prod" in s["config"]["checkov"]["halt_on_failure"] for s in steps)
 
 

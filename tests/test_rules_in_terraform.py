@@ -22,7 +22,7 @@ pytestmark = pytest.mark.skipif(shutil.which("terraform") is None, reason="terra
 
 @pytest.fixture(scope="module")
 def rules_config(rendered, tmp_path_factory) -> Path:
-    src = json.loads(rendered["published"]["src"])
+    src = json.loads(rendered["src"])
     preconditions = src["resource"]["aws_rds_cluster"]["main"]["lifecycle"]["precondition"]
     config = {"variable": src["variable"], "resource": {"terraform_data": {"rules": {
         "input": "checked", "lifecycle": {"precondition": preconditions}}}}}

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 import yaml
 
-from aurora_bundle.offline.scan import checkov_binary, scan_plan
+from aurora_bundle.offline.scan import PROVISIONER_CHECKOV, checkov_binary, scan_plan
 from tests.conftest import BUILD, ROOT
 
 pytestmark = pytest.mark.scan
@@ -14,17 +16,22 @@ SLUGS = ["development", "development-serverless", "production", "production-serv
 
 
 @pytest.fixture(scope="module")
-def plans(e2e_results):  # the e2e writes build/plans/
+def e2e_dir(e2e_results):  # the e2e keeps each step's plan in build/e2e/<preset>/plans/<step>.json
     if not checkov_binary().exists():
         pytest.fail(f"checkov not found at {checkov_binary()}: run make install")
-    return BUILD / "plans"
+    return BUILD / "e2e"
+
+
+def test_checkov_is_the_provisioners_version():
+    out = subprocess.run([str(checkov_binary()), "--version"], capture_output=True, text=True, timeout=120).stdout
+    assert out.strip() == PROVISIONER_CHECKOV
 
 
 @pytest.mark.parametrize("step", ["kms", "src"])
 @pytest.mark.parametrize("slug", SLUGS)
-def test_no_failed_checks_and_no_parsing_errors(plans, slug, step):
-    plan = plans / (f"{slug}.json" if step == "src" else f"{slug}-kms.json")
-    result = scan_plan(plan, ROOT / step)
+def test_no_failed_checks_and_no_parsing_errors(e2e_dir, slug, step):
+    plan = e2e_dir / slug / "plans" / f"{step}.json"
+    result = scan_plan(plan, e2e_dir / slug / step)
     print(f"{plan.name}: {result.passed} passed, {len(result.skipped)} skipped, {result.resource_count} resources")
     assert result.parsing_errors == 0
     assert result.resource_count > 0 and result.passed > 0

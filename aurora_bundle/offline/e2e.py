@@ -1,11 +1,19 @@
-"""The offline proof: every example input set through the full Terraform life cycle in the emulator.
+"""The offline proof: every example input set deployed, re-planned and decommissioned in the emulator.
 
-Per preset, in its own working directories under ``build/e2e/<preset>/``: create in the emulator
-the VPC and subnets its vpc connection names (with those exact IDs), then for the kms step and the
-src step: init, validate, plan (kept as JSON in ``build/plans/``), apply; plan both again (must
-be clean); read the artifact payloads and alarm registrations (``build/artifacts/<preset>/``);
-destroy src then kms; list what is left in the emulator. Presets run concurrently: the time is
-almost all the provider polling, not CPU.
+What runs is what ships: per preset, ``build/e2e/<preset>/`` holds the bundle as Massdriver has it
+after ``mass bundle publish`` (``massdriver.yaml``, the ``schema-*.json`` files mass writes, the
+committed ``kms/`` and ``src/``), and each step is run as Massdriver's OpenTofu provisioner runs it
+(``provisioner``), with the random and massdriver providers stood in for (``standins``) and the AWS
+provider pointed at the emulator by one override file.
+
+Per preset: create in the emulator the VPC and subnets its vpc connection names (with those IDs);
+deploy kms then src (plan -> tfplan.json, kept in ``build/e2e/<preset>/plans/`` for checkov;
+apply); plan both again (must say "No changes"); read what the massdriver stand-in would have sent
+(artifacts, alarm registrations); optionally try a src whose artifact template is broken (the apply
+must fail with the provider's message) and plan a what-if change of params; then decommission as an
+operator would: deletion protection off and deploy if it was on, then decommission src (kms has
+``skip_on_delete``: the key stays). Presets run concurrently: the time is almost all the provider
+polling, not CPU.
 """
 
 from __future__ import annotations
@@ -20,11 +28,13 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import yaml
 
-from aurora_bundle.offline.terraform import Terraform, TerraformError, cli_environment
+from aurora_bundle.offline.mass_build import write_schemas
+from aurora_bundle.offline.provisioner import Deployment, Step, lay_out_bundle
+from aurora_bundle.offline.terraform import TerraformError, cli_environment
 from aurora_bundle.spec import Example
 
-ACCOUNT = "123456789012"
 CUSTOM_ID_TAG = "_custom_id_"  # honoured by the emulator for VPCs and subnets
 STEPS = ("kms", "src")
 # Concurrent `terraform init`s race to fill an empty plugin cache ("file exists") when there is no mirror: one at a time.
@@ -37,10 +47,14 @@ class PresetResult:
     identifier: str = ""
     applied: bool = False
     replan_changes: dict[str, list[str]] = field(default_factory=dict)  # step -> changed resources
-    artifacts: dict[str, Any] = field(default_factory=dict)  # field -> payload
+    artifacts: dict[str, Any] = field(default_factory=dict)  # field -> payload sent
     artifact_names: dict[str, str] = field(default_factory=dict)
-    alarms: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    artifact_types: dict[str, str] = field(default_factory=dict)
+    alarms: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # alarm key -> registrations sent
+    master_username: str = ""  # as the emulator has it
+    broken_artifact_error: str | None = None
     leftovers: list[str] = field(default_factory=list)
+    kept_key: bool = False
     final_snapshots: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     what_if: dict[str, list[str]] = field(default_factory=dict)  # address -> actions, for changed params
@@ -86,8 +100,10 @@ def delete_network(endpoint: str, connections: dict[str, Any], vpc_id: str, subn
     ec2.delete_vpc(VpcId=vpc_id)
 
 
-def leftovers(endpoint: str, region: str, identifier: str, name_prefix: str, vpc_id: str) -> tuple[list[str], list[str]]:
-    """What the bundle created that still exists (should be nothing), and final snapshots kept."""
+def leftovers(endpoint: str, region: str, identifier: str, name_prefix: str, vpc_id: str
+              ) -> tuple[list[str], bool, list[str]]:
+    """What the src step created that still exists (should be nothing), whether the kms step's key
+    is kept (it should be: ``skip_on_delete``), and the final snapshots kept."""
     rds = _client("rds", endpoint, region)
     left = [f"rds cluster {c['DBClusterIdentifier']}" for c in rds.describe_db_clusters()["DBClusters"]
             if c["DBClusterIdentifier"].startswith(identifier)]
@@ -119,17 +135,10 @@ def leftovers(endpoint: str, region: str, identifier: str, name_prefix: str, vpc
              autoscaling.describe_scalable_targets(ServiceNamespace="rds")["ScalableTargets"]
              if t["ResourceId"] == f"cluster:{identifier}"]
     kms = _client("kms", endpoint, region)
-    for alias in kms.list_aliases()["Aliases"]:
-        if alias["AliasName"] == f"alias/{name_prefix}-aurora":
-            left.append(f"kms alias {alias['AliasName']}")
+    kept_key = any(a["AliasName"] == f"alias/{name_prefix}-aurora" for a in kms.list_aliases()["Aliases"])
     snapshots = [s["DBClusterSnapshotIdentifier"] for s in rds.describe_db_cluster_snapshots()["DBClusterSnapshots"]
                  if s["DBClusterSnapshotIdentifier"].startswith(f"{identifier}-final-")]
-    return left, snapshots
-
-
-def _changed_resources(plan: dict[str, Any]) -> list[str]:
-    return [f"{rc['address']}: {'/'.join(rc['change']['actions'])}" for rc in plan.get("resource_changes", [])
-            if rc["change"]["actions"] not in (["no-op"], ["read"])]
+    return left, kept_key, snapshots
 
 
 def _actions(plan: dict[str, Any]) -> dict[str, list[str]]:
@@ -137,89 +146,96 @@ def _actions(plan: dict[str, Any]) -> dict[str, list[str]]:
             if rc["change"]["actions"] not in (["no-op"], ["read"])}
 
 
-def run_preset(example: Example, offline_dir: Path, endpoint: str, build_dir: Path,
-               what_if: dict[str, Any] | None = None) -> PresetResult:
-    """Run one example's life cycle. ``what_if``: params to plan (not apply) against the deployed
-    cluster, to see what a user's change would do to each resource."""
+def read_requests(record: Path, identifier: str, result: PresetResult) -> None:
+    """What the massdriver stand-in would have sent: the artifacts and the alarm registrations."""
+    if not record.exists():
+        return
+    for line in record.read_text().splitlines():
+        request = json.loads(line)
+        if request.get("resource") == "massdriver_resource" and request["method"] in ("POST", "PUT"):
+            body = request["body"]
+            result.artifacts[body["field"]] = body["payload"]
+            result.artifact_names[body["field"]] = body["name"]
+            result.artifact_types[body["field"]] = body["type"]
+        elif request.get("graphql") == "createInstanceAlarm":
+            sent = request["variables"]["input"]
+            key = sent["cloudResourceId"].rsplit(":", 1)[1].removeprefix(f"{identifier}-").replace("-", "_")
+            result.alarms.setdefault(key, []).append({"instance_id": request["variables"]["instanceId"], **sent})
+
+
+def _try_broken_src(src: Step, broken_src: Path, result: PresetResult) -> None:
+    """Deploy a src whose artifact template is broken: the apply must fail, then the good src is back."""
+    originals = {p.name: p.read_bytes() for p in src.dir.glob("*.tf.json")}
+    for path in broken_src.glob("*.tf.json"):
+        shutil.copy2(path, src.dir / path.name)
+    try:
+        src.plan(label="broken.plan")
+        src.apply(label="broken.apply")
+    except TerraformError as exc:
+        result.broken_artifact_error = str(exc)
+    finally:
+        for name, data in originals.items():
+            (src.dir / name).write_bytes(data)
+
+
+def run_preset(example: Example, bundle_root: Path, definitions: Path, endpoint: str, state_url: str, build_dir: Path,
+               what_if: dict[str, Any] | None = None, broken_src: Path | None = None) -> PresetResult:
+    """One example's life cycle. ``what_if``: params to plan (not apply) against the deployed cluster;
+    ``broken_src``: a generated src whose artifact template is broken, to deploy once (it must fail)."""
     result = PresetResult(slug=example.slug)
     work = build_dir / "e2e" / example.slug
     shutil.rmtree(work, ignore_errors=True)
-    plans = build_dir / "plans"
-    artifacts_dir = build_dir / "artifacts" / example.slug
-    plans.mkdir(parents=True, exist_ok=True)
-    artifacts_dir.mkdir(parents=True, exist_ok=True)
-    env = cli_environment(build_dir)
-    region = region_of(example.connections)
+    lay_out_bundle(bundle_root, work, STEPS)
+    write_schemas(bundle_root, work, definitions)
+    plans = work / "plans"
+    plans.mkdir()
+    document = yaml.safe_load((bundle_root / "massdriver.yaml").read_text())
     name_prefix = example.params["md_metadata"]["name_prefix"]
-    secrets = {"offline": {"endpoint": endpoint, "root_username": "root" + example.slug.replace("-", "")[:10],
-                           "root_password": f"Offline-{example.slug}-Pa55word!", "snapshot_suffix": "e2e1"}}
-    tf: dict[str, Terraform] = {}
-    for step in STEPS:
-        shutil.copytree(offline_dir / step, work / step)
-        (work / step / "params.auto.tfvars.json").write_text(json.dumps(example.params))
-        (work / step / "connections.auto.tfvars.json").write_text(json.dumps(example.connections))
-        (work / step / "offline.auto.tfvars.json").write_text(json.dumps(secrets))
-        tf[step] = Terraform(work / step, env, work / f"{step}.log")
+    deployment = Deployment(package_name=name_prefix, bundle_name=document["name"],
+                            bundle_version=str(document.get("version", "0.0.0")), state_url=state_url,
+                            record=work / "massdriver-requests.jsonl")
+    env = cli_environment(build_dir)
+    steps = {name: Step(work, name, deployment, env, work / f"{name}.log", endpoint) for name in STEPS}
+    for step in steps.values():
+        step.configure(example.params, example.connections)
+    region = region_of(example.connections)
     network: tuple[str, list[str]] | None = None
     try:
         network = create_network(endpoint, example.connections)
-        for step in STEPS:
+        for name, step in steps.items():
             with _INIT_LOCK:
-                tf[step].run("init", "-input=false", timeout=300)
-            tf[step].run("validate")
-            tf[step].run("plan", "-input=false", "-out=tfplan", timeout=600)
-            plan = tf[step].show_json("tfplan")
-            name = f"{example.slug}.json" if step == "src" else f"{example.slug}-{step}.json"
-            (plans / name).write_text(json.dumps(plan, indent=1, sort_keys=True))
-            if step == "src":
+                step.init()
+            plan = step.plan()
+            shutil.copy2(step.dir / "tfplan.json", plans / f"{name}.json")
+            if name == "src":
                 cluster = next(r for r in plan["planned_values"]["root_module"]["resources"]
                                if r["address"] == "aws_rds_cluster.main")
                 result.identifier = cluster["values"]["cluster_identifier"]
             result.applied = True
-            tf[step].run("apply", "-input=false", "tfplan", timeout=1800)
-        for step in STEPS:
-            tf[step].run("plan", "-input=false", "-detailed-exitcode", "-out=replan", ok_codes=(0, 2), timeout=600,
-                         label="replan")
-            changes = _changed_resources(tf[step].show_json("replan"))
+            step.apply()
+        for name, step in steps.items():
+            changes = step.changes()
             if changes:
-                result.replan_changes[step] = changes
-        outputs = tf["src"].outputs()
-        for key, value in sorted(outputs.items()):
-            if key.startswith("artifact_"):
-                payload = json.loads(value["resource"])
-                result.artifacts[value["field"]] = payload
-                result.artifact_names[value["field"]] = value["name"]
-                (artifacts_dir / f"{value['field']}.json").write_text(json.dumps(payload, indent=2, sort_keys=True) + "\n")
-            elif key.startswith("alarm_"):
-                result.alarms[key.removeprefix("alarm_")] = value
-        (artifacts_dir / "alarms.json").write_text(json.dumps(result.alarms, indent=2, sort_keys=True) + "\n")
+                result.replan_changes[name] = changes
+        read_requests(deployment.record, result.identifier, result)
+        rds = _client("rds", endpoint, region)
+        result.master_username = rds.describe_db_clusters(
+            DBClusterIdentifier=result.identifier)["DBClusters"][0]["MasterUsername"]
+        if broken_src is not None:
+            _try_broken_src(steps["src"], broken_src, result)
         if what_if is not None:
-            (work / "src" / "what-if.json").write_text(json.dumps(what_if))
-            tf["src"].run("plan", "-input=false", "-var-file=what-if.json", "-out=what-if", timeout=600, label="what-if")
-            result.what_if = _actions(tf["src"].show_json("what-if"))
+            steps["src"].configure({**what_if, "md_metadata": example.params["md_metadata"]}, example.connections)
+            result.what_if = _actions(steps["src"].plan(label="what-if"))
+            steps["src"].configure(example.params, example.connections)
     except (TerraformError, OSError, KeyError, StopIteration, ValueError) as exc:
         result.error = f"{type(exc).__name__}: {exc}"
     except Exception:
         result.error = traceback.format_exc()
     finally:
-        if result.applied and example.params["database"]["deletion_protection"]:
-            # Decommissioning as an operator would: turn deletion protection off and deploy first.
-            try:
-                decommission = {"database": {**example.params["database"], "deletion_protection": False}}
-                (work / "src" / "decommission.json").write_text(json.dumps(decommission))
-                tf["src"].run("apply", "-input=false", "-auto-approve", "-var-file=decommission.json", timeout=1800,
-                              label="unprotect")
-            except TerraformError as exc:
-                result.error = (result.error + "\n" if result.error else "") + str(exc)
-        if result.applied:
-            for step in reversed(STEPS):
-                try:
-                    tf[step].run("destroy", "-input=false", "-auto-approve", timeout=1800)
-                except TerraformError as exc:
-                    result.error = (result.error + "\n" if result.error else "") + str(exc)
+        _decommission(example, steps["src"], result)
         if network is not None:
             if result.identifier:
-                result.leftovers, result.final_snapshots = leftovers(
+                result.leftovers, result.kept_key, result.final_snapshots = leftovers(
                     endpoint, region, result.identifier, name_prefix, network[0])
                 rds = _client("rds", endpoint, region)
                 for snapshot in result.final_snapshots:
@@ -228,16 +244,33 @@ def run_preset(example: Example, offline_dir: Path, endpoint: str, build_dir: Pa
                 delete_network(endpoint, example.connections, *network)
             except Exception as exc:
                 result.leftovers.append(f"vpc/subnets could not be deleted: {exc}")
-        for step in STEPS:
-            for name, seconds in tf[step].timings.items():
-                result.timings[f"{step}.{name}"] = round(seconds, 1)
+        for name, step in steps.items():
+            for label, seconds in step.timings.items():
+                result.timings[f"{name}.{label}"] = round(seconds, 1)
     return result
 
 
-def run_all(examples: list[Example], offline_dir: Path, endpoint: str, build_dir: Path,
-            what_if: dict[str, dict[str, Any]] | None = None, parallel: int = 4) -> dict[str, PresetResult]:
-    what_if = what_if or {}
+def _decommission(example: Example, src: Step, result: PresetResult) -> None:
+    """As an operator would: deletion protection off and deploy, then decommission (src only:
+    the kms step has ``skip_on_delete``, so Massdriver leaves the key)."""
+    if not result.applied:
+        return
+    try:
+        if example.params["database"]["deletion_protection"]:
+            unprotected = {**example.params, "database": {**example.params["database"], "deletion_protection": False}}
+            src.configure(unprotected, example.connections)
+            src.deploy(label="unprotect.")
+        src.deploy("decommission", label="decommission.")
+    except TerraformError as exc:
+        result.error = (result.error + "\n" if result.error else "") + str(exc)
+
+
+def run_all(examples: list[Example], bundle_root: Path, definitions: Path, endpoint: str, state_url: str,
+            build_dir: Path, what_if: dict[str, dict[str, Any]] | None = None,
+            broken_src: dict[str, Path] | None = None, parallel: int = 4) -> dict[str, PresetResult]:
+    what_if, broken_src = what_if or {}, broken_src or {}
     with ThreadPoolExecutor(max_workers=parallel) as pool:
-        futures = {ex.slug: pool.submit(run_preset, ex, offline_dir, endpoint, build_dir, what_if.get(ex.slug))
+        futures = {ex.slug: pool.submit(run_preset, ex, bundle_root, definitions, endpoint, state_url, build_dir,
+                                        what_if.get(ex.slug), broken_src.get(ex.slug))
                    for ex in examples}
         return {slug: future.result() for slug, future in futures.items()}

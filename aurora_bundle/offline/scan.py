@@ -1,7 +1,8 @@
-"""checkov on the plans the e2e kept, the way Massdriver's provisioner runs it (terraform_plan).
+"""checkov on the plans the e2e kept, the way Massdriver's provisioner runs it.
 
 checkov lives in its own virtual environment (``.venv-checkov``; override with ``$CHECKOV``). Skips
-come only from each step's ``.checkov.yml``. A plan checkov cannot parse counts as a failure.
+come only from each step's ``.checkov.yml``, found because checkov runs in the step directory. A
+plan checkov cannot parse counts as a failure.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
+PROVISIONER_CHECKOV = "3.2.447"  # what Massdriver's provisioner-opentofu image installs
 
 
 def checkov_binary() -> Path:
@@ -31,13 +33,13 @@ class ScanResult:
 
 
 def scan_plan(plan: Path, step_dir: Path) -> ScanResult:
-    args = [str(checkov_binary()), "--framework", "terraform_plan", "-f", str(plan), "--skip-download",
+    """checkov as the provisioner runs it: from the step directory (so its ``.checkov.yml`` applies),
+    ``--repo-root-for-plan-enrichment . --deep-analysis --framework terraform_plan -f <plan>``."""
+    args = [str(checkov_binary()), "--repo-root-for-plan-enrichment", ".", "--deep-analysis",
+            "--framework", "terraform_plan", "-f", str(plan.resolve()), "--skip-download",
             "--output", "json", "--compact", "--quiet"]
-    config = step_dir / ".checkov.yml"
-    if config.exists():
-        args += ["--config-file", str(config)]
     env = {**os.environ, "LOG_LEVEL": "ERROR", "BC_SKIP_MAPPING": "TRUE"}
-    proc = subprocess.run(args, capture_output=True, text=True, timeout=600, env=env)
+    proc = subprocess.run(args, capture_output=True, text=True, timeout=600, env=env, cwd=step_dir)
     if proc.returncode not in (0, 1):
         raise RuntimeError(f"checkov failed on {plan} (exit {proc.returncode}): {proc.stderr.strip()[-2000:]}")
     report: Any = json.loads(proc.stdout or "{}")
@@ -55,23 +57,20 @@ def scan_plan(plan: Path, step_dir: Path) -> ScanResult:
     return result
 
 
-def scan_all(plans_dir: Path) -> list[ScanResult]:
-    results = []
-    for plan in sorted(plans_dir.glob("*.json")):
-        step = "kms" if plan.stem.endswith("-kms") else "src"
-        results.append(scan_plan(plan, ROOT / step))
-    return results
+def scan_all(e2e_dir: Path) -> list[ScanResult]:
+    """Every plan the e2e kept (``<preset>/plans/<step>.json``), scanned from its step directory."""
+    return [scan_plan(plan, plan.parent.parent / plan.stem) for plan in sorted(e2e_dir.glob("*/plans/*.json"))]
 
 
 def main() -> int:
-    plans = ROOT / "build" / "plans"
-    results = scan_all(plans)
+    e2e_dir = ROOT / "build" / "e2e"
+    results = scan_all(e2e_dir)
     if not results:
-        print(f"no plans in {plans}: run make e2e first")
+        print(f"no plans in {e2e_dir}: run make e2e first")
         return 1
     bad = 0
     for r in results:
-        print(f"{r.plan.name}: {r.passed} passed, {len(r.failed)} failed, {len(r.skipped)} skipped, "
+        print(f"{r.plan.relative_to(e2e_dir)}: {r.passed} passed, {len(r.failed)} failed, {len(r.skipped)} skipped, "
               f"{r.parsing_errors} parsing errors, {r.resource_count} resources")
         for failure in r.failed:
             print(f"  FAILED {failure}")

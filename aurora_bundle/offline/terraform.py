@@ -1,4 +1,4 @@
-"""Running Terraform offline: the provider mirror when the machine has one, else a shared plugin cache."""
+"""Running Terraform offline: the stand-in providers' mirror, and the AWS provider mirror when the machine has one."""
 
 from __future__ import annotations
 
@@ -12,7 +12,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from aurora_bundle.offline.standins.mirror import addresses, install
+
 MIRROR_ENV = "TF_PROVIDER_MIRROR"
+AWS_ADDRESS = "registry.terraform.io/hashicorp/aws"
 _SEARCH_ROOTS = ("/opt", "/usr/local/share", "/usr/share", "/root/.terraform.d", "/var/lib")
 
 
@@ -34,12 +37,24 @@ def find_mirror() -> Path | None:
     return None
 
 
+def _cli_config(standins: Path, aws_mirror: Path | None) -> str:
+    """Provider installation: the stand-ins from their mirror, hashicorp/aws from the machine's mirror if any."""
+    local = [(standins, addresses())]
+    if aws_mirror is not None:
+        local.append((aws_mirror, [AWS_ADDRESS]))
+    blocks = "".join(
+        f'  filesystem_mirror {{\n    path    = "{path}"\n    include = {json.dumps(include)}\n  }}\n'
+        for path, include in local)
+    excluded = [address for _path, include in local for address in include]
+    return f"provider_installation {{\n{blocks}  direct {{\n    exclude = {json.dumps(excluded)}\n  }}\n}}\n"
+
+
 def cli_environment(build_dir: Path) -> dict[str, str]:
-    """Environment for every terraform call: the mirror when the machine has one, else a shared plugin cache.
+    """Environment for every terraform call: the stand-in providers, and the AWS mirror or a plugin cache.
 
     Presets run concurrently, so nothing one run reads may be rewritten by another's ``init``. With the
-    (unpacked, read-only) mirror, ``init`` links each working directory straight to it: no cache at all.
-    Without a mirror the registry download is cached; a cache entry is normally re-installed by every
+    (unpacked, read-only) mirrors, ``init`` links each working directory straight to them: no cache at all.
+    Without an AWS mirror the registry download is cached; a cache entry is normally re-installed by every
     ``init`` of a directory without a lock file -- removed and linked again, which other runs' ``plan``
     hit as "there is no package ... cached in .terraform/providers" -- so the cache is told to trust
     its entries once filled (the first fill is serialised by the caller).
@@ -49,23 +64,16 @@ def cli_environment(build_dir: Path) -> dict[str, str]:
     env["TF_INPUT"] = "0"
     env["CHECKPOINT_DISABLE"] = "1"
     env.pop("TF_PLUGIN_CACHE_DIR", None)
-    mirror = find_mirror()
-    if mirror is not None:
-        rc = build_dir / "terraform.rc"
-        rc.parent.mkdir(parents=True, exist_ok=True)
-        rc.write_text(
-            "provider_installation {\n"
-            f'  filesystem_mirror {{\n    path    = "{mirror}"\n    include = ["registry.terraform.io/*/*"]\n  }}\n'
-            '  direct {\n    exclude = ["registry.terraform.io/*/*"]\n  }\n}\n'
-        )
-        env["TF_CLI_CONFIG_FILE"] = str(rc)
-        return env
-    if not Path(env.get("TF_CLI_CONFIG_FILE", "/nonexistent")).exists():
-        env.pop("TF_CLI_CONFIG_FILE", None)
-    cache = build_dir / "plugin-cache"
-    cache.mkdir(parents=True, exist_ok=True)
-    env["TF_PLUGIN_CACHE_DIR"] = str(cache)
-    env["TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE"] = "1"
+    aws_mirror = find_mirror()
+    rc = build_dir / "terraform.rc"
+    rc.parent.mkdir(parents=True, exist_ok=True)
+    rc.write_text(_cli_config(install(build_dir / "standin-mirror"), aws_mirror))
+    env["TF_CLI_CONFIG_FILE"] = str(rc)
+    if aws_mirror is None:
+        cache = build_dir / "plugin-cache"
+        cache.mkdir(parents=True, exist_ok=True)
+        env["TF_PLUGIN_CACHE_DIR"] = str(cache)
+        env["TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE"] = "1"
     return env
 
 
@@ -92,7 +100,8 @@ class Terraform:
         name = label or args[0]
         self.timings[name] = self.timings.get(name, 0.0) + elapsed
         with self.log.open("a") as handle:
-            handle.write(f"$ terraform {' '.join(args)}  # exit {proc.returncode}, {elapsed:.1f}s\n{proc.stdout}{proc.stderr}\n")
+            shown = "" if args[0] == "show" else proc.stdout  # plan JSON is kept in files of its own
+            handle.write(f"$ terraform {' '.join(args)}  # exit {proc.returncode}, {elapsed:.1f}s\n{shown}{proc.stderr}\n")
         if proc.returncode not in ok_codes:
             tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-25:])
             raise TerraformError(f"terraform {' '.join(args)} in {self.workdir} exited {proc.returncode}:\n{tail}")
