@@ -44,19 +44,19 @@ scan: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## checkov on every preset's
 
 .PHONY: watch
 watch: $(VENV)/.installed ## Regenerate on every save; republish and redeploy dev instances when mass is set up (see README)
-	$(PY) -m aurora_bundle.watch $(WATCH_ARGS)
+	$(PY) -m aurora_bundle.author.watch $(WATCH_ARGS)
 
 .PHONY: publish
 publish: $(VENV)/.installed ## Build, lint and the fast tests, then `mass bundle publish` (needs mass and Massdriver credentials)
-	$(PY) -m aurora_bundle.mass_cli
+	$(PY) -m aurora_bundle.author.mass_cli
 	$(PY) generate.py
 	$(MAKE) --no-print-directory lint unit
-	$(PY) -m aurora_bundle.publish_files
+	$(PY) -m aurora_bundle.author.publish_files
 	mass bundle publish
 
 .PHONY: files
 files: $(VENV)/.installed ## List the files `mass bundle publish` packages (what .mdignore keeps)
-	$(PY) -m aurora_bundle.publish_files
+	$(PY) -m aurora_bundle.author.publish_files
 
 .PHONY: bench
 bench: $(VENV)/.installed ## Measure the author loop: cold build vs. the jsii floor, warm regeneration, fast-suite time

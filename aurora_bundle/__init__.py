@@ -1,10 +1,8 @@
 """Generator for the Aurora PostgreSQL Massdriver bundle.
 
-Reading order: ``spec`` (massdriver.yaml and its $refs) -> ``validation`` and ``rules`` (what a
-params document may say) -> ``stacks`` (which AWS concerns make up each step) -> ``synth``
-(Terraform JSON on disk). One module per AWS concern: ``kms``, ``network``, ``parameter_groups``,
-``cluster``, ``instances``, ``autoscaling``, ``alarms``; the Massdriver integration lives in
-``wiring`` and ``artifacts``; ``bindings`` loads only the AWS binding modules in use. The author
-loop (``make watch``) is ``watch``, with ``mass_cli`` (publish, deploy), ``dev_instances``
-(.watch.local.yaml) and ``publish_files`` (what .mdignore ships).
+Reading order: ``inputs`` (massdriver.yaml and its $refs, what a params document may say) ->
+``terraform.stacks`` (which AWS concerns, in ``aws``, make up each step, with the Massdriver seam
+in ``massdriver``) -> ``terraform.synth`` (one Terraform JSON file per concern on disk). The author
+loop (``make watch``, publishing) is ``author``; ``offline`` proves what ships in an AWS emulator
+and is never imported by the rest.
 """

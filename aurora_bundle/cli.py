@@ -7,25 +7,24 @@ import sys
 import time
 from pathlib import Path
 
-from aurora_bundle.errors import BundleError
+from aurora_bundle.inputs.errors import BundleError
 
 
 def build(root: Path, *, check: bool = False) -> list[Path]:
     """Validate and generate. Returns the files that changed (or would change, with ``check``)."""
-    from aurora_bundle import spec as spec_module
-    from aurora_bundle import validation
+    from aurora_bundle.inputs import spec as spec_module
+    from aurora_bundle.inputs import validation
     from aurora_bundle.readme import render_readme
 
     spec = spec_module.load(root)
     validation.validate(spec)
-    from aurora_bundle.synth import render_steps, write_atomically, write_steps
+    from aurora_bundle.terraform.synth import render_steps, stale_files, write_atomically, write_steps
 
     published = render_steps(spec)
     readme_path = root / "README.md"
     readme = render_readme(readme_path.read_text(), spec) if readme_path.exists() else None
     if check:
-        stale = [root / step / "main.tf.json" for step, text in published.items()
-                 if not (root / step / "main.tf.json").exists() or (root / step / "main.tf.json").read_text() != text]
+        stale = stale_files(root, published)
         if readme is not None and readme != readme_path.read_text():
             stale.append(readme_path)
         return stale

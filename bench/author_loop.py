@@ -4,7 +4,7 @@
 1. Cold build: ``make build`` as a fresh process, against the floor: a bare Python process that
    imports cdktf and the AWS binding modules this generator imports (found in its sources), which
    is where the jsii start-up goes. The ratio is build median / floor median (target ≤ 1.3). The
-   generator imports only those modules (``aurora_bundle.bindings``), not the 2,135 the bindings'
+   generator imports only those modules (``aurora_bundle.terraform.bindings``), not the 2,135 the bindings'
    package imports, so it is also compared with a floor that does the same. Alternated, median of
    ``--runs``.
 2. Warm regeneration in ``make watch`` (run on a copy of the bundle, ``--no-publish``): the time
@@ -29,8 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from aurora_bundle.bindings import AWS_PACKAGE  # noqa: E402
-from aurora_bundle.watch_process import WatchProcess, copy_bundle  # noqa: E402
+from aurora_bundle.author.watch_process import WatchProcess, copy_bundle  # noqa: E402
+from aurora_bundle.terraform.bindings import AWS_PACKAGE  # noqa: E402
 
 
 def binding_modules() -> list[str]:
@@ -50,7 +50,7 @@ def timed(command: list[str]) -> float:
 
 
 IMPORT = "import importlib, sys; [importlib.import_module(m) for m in sys.argv[1:]]"
-SEEDED_IMPORT = "from aurora_bundle.bindings import seed; seed(); " + IMPORT
+SEEDED_IMPORT = "from aurora_bundle.terraform.bindings import seed; seed(); " + IMPORT
 
 
 def cold(runs: int) -> dict[str, float]:
@@ -93,7 +93,7 @@ def warm(edits: int) -> dict[str, float]:
     results = {}
     with tempfile.TemporaryDirectory(prefix="bench-watch-") as tmp:
         root = copy_bundle(ROOT, Path(tmp))
-        manifest, module = root / "massdriver.yaml", root / "aurora_bundle" / "alarms.py"
+        manifest, module = root / "massdriver.yaml", root / "aurora_bundle" / "aws" / "alarms.py"
         anchor = "      $ref: ./schemas/networking.json\n"
         variants = {
             "massdriver.yaml": (manifest, manifest.read_text(), lambda text, i: text.replace(

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from aurora_bundle.bindings import seed
+from aurora_bundle.terraform.bindings import seed
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 # Before any test module imports a construct module (and with it the AWS bindings): load only the
@@ -26,7 +26,7 @@ BUILD = ROOT / "build"
 
 @pytest.fixture(scope="session")
 def spec():  # type: ignore[no-untyped-def]
-    from aurora_bundle import spec as spec_module
+    from aurora_bundle.inputs import spec as spec_module
 
     return spec_module.load(ROOT)
 
@@ -34,14 +34,14 @@ def spec():  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="session")
 def rendered(spec) -> dict[str, str]:  # type: ignore[no-untyped-def]
     """{step: main.tf.json text} from one synthesis, in this process."""
-    from aurora_bundle.synth import render_steps
+    from aurora_bundle.terraform.synth import render_steps
 
     return render_steps(spec)
 
 
 @pytest.fixture(scope="session")
 def emulator() -> Iterator[str]:
-    from aurora_bundle.offline.emulator import Emulator
+    from aurora_bundle.offline.emulator.process import Emulator
 
     with Emulator() as running:
         yield running.endpoint

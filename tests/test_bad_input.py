@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from aurora_bundle.inputs import IAM_ROLE_ARN_FORM, SUBNET_ARN_FORM, VPC_ARN_FORM
+from aurora_bundle.inputs.connections import IAM_ROLE_ARN_FORM, SUBNET_ARN_FORM, VPC_ARN_FORM
 from tests.conftest import ROOT
 
 BUNDLE_FILES = ("massdriver.yaml", "schemas", "artifacts", "examples", "kms", "src")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from aurora_bundle.bindings import AWS_ASSEMBLY, AWS_PACKAGE, jsii_submodule_name
+from aurora_bundle.terraform.bindings import AWS_ASSEMBLY, AWS_PACKAGE, jsii_submodule_name
 
 FIRST_TYPE = re.compile(rb'jsii_type="' + re.escape(AWS_ASSEMBLY.encode()) + rb'\.([A-Za-z0-9]+)\.')
 

@@ -14,16 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from aurora_bundle.inputs import SUBNET_ARN_FORM, VPC_ARN_FORM
-from tests.conftest import ROOT
+from aurora_bundle.inputs.connections import SUBNET_ARN_FORM, VPC_ARN_FORM
 from tests.test_rules_in_terraform import _plan
 
 pytestmark = pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform not on PATH")
 
 
 @pytest.fixture(scope="module")
-def arn_config(tmp_path_factory) -> Path:
-    src = json.loads((ROOT / "src" / "main.tf.json").read_text())
+def arn_config(rendered, tmp_path_factory) -> Path:
+    src = rendered["src"].document()
     preconditions = (src["data"]["aws_subnet"]["selected"]["lifecycle"]["precondition"]
                      + src["resource"]["aws_security_group"]["main"]["lifecycle"]["precondition"])
     config = {"variable": {name: src["variable"][name] for name in ("networking", "vpc")},

@@ -14,8 +14,8 @@ import json
 import pytest
 from jsonschema import Draft7Validator
 
-from aurora_bundle.alarms import ALARMS
-from aurora_bundle.engine import MAJORS
+from aurora_bundle.aws.alarms import ALARMS
+from aurora_bundle.inputs.engine import MAJORS
 from aurora_bundle.offline.provisioner import BACKEND_FILE, OVERRIDE_FILE
 from tests.conftest import BUILD, ROOT, shared_schema
 

@@ -13,7 +13,8 @@ import time
 import boto3
 import pytest
 
-from aurora_bundle.offline.emulator import CUSTOM_ID_TAG, Emulator, provider_endpoints
+from aurora_bundle.offline.emulator import CUSTOM_ID_TAG, provider_endpoints
+from aurora_bundle.offline.emulator.process import Emulator
 from tests.conftest import ROOT
 
 
@@ -177,7 +178,7 @@ def test_parent_death_stops_child() -> None:
     code = textwrap.dedent("""
         import os, sys
         sys.path.insert(0, sys.argv[1])
-        from aurora_bundle.offline.emulator import Emulator
+        from aurora_bundle.offline.emulator.process import Emulator
         e = Emulator().start()
         print(e.pid, flush=True)
         os._exit(0)

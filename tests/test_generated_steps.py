@@ -7,22 +7,33 @@ import re
 
 import pytest
 
-from aurora_bundle.alarms import ALARMS
+from aurora_bundle.aws.alarms import ALARMS
 from aurora_bundle.readme import render_readme
+from aurora_bundle.terraform.synth import STEPS
 from tests.conftest import ROOT
-
-STEPS = ("kms", "src")
 
 
 @pytest.fixture(scope="module")
 def published(rendered):
-    return {step: json.loads(text) for step, text in rendered.items()}
+    return {step: output.document() for step, output in rendered.items()}
 
 
 @pytest.mark.parametrize("step", STEPS)
 def test_committed_output_equals_a_fresh_build(rendered, step):
-    committed = (ROOT / step / "main.tf.json").read_text()
-    assert committed == rendered[step], f"{step}/main.tf.json is stale: run make build and commit"
+    committed = {p.name: p.read_text() for p in (ROOT / step).glob("*.tf.json")}
+    assert committed == rendered[step].files, f"{step}/ is stale: run make build and commit"
+
+
+def test_one_file_per_concern(rendered):
+    """A person reading a deployed step finds things by file name, as in a hand-written bundle."""
+    assert set(rendered["kms"].files) == {"variables.tf.json", "names.tf.json", "providers.tf.json", "kms.tf.json"}
+    src = rendered["src"]
+    assert {"cluster.tf.json", "instances.tf.json", "alarms.tf.json", "network.tf.json", "artifacts.tf.json",
+            "credentials.tf.json"} <= set(src.files)
+    cluster = json.loads(src.files["cluster.tf.json"])
+    assert "aws_rds_cluster" in cluster["resource"] and "aws_rds_cluster_instance" not in cluster["resource"]
+    assert set(json.loads(src.files["artifacts.tf.json"])["resource"]) == {"massdriver_resource"}
+    assert src.origins[("resource", "aws_rds_cluster", "main")] == "aurora_bundle/aws/cluster.py"
 
 
 def test_readme_params_reference_is_current(spec):

@@ -9,9 +9,10 @@ import pytest
 import yaml
 from jsonschema import Draft7Validator
 
-from aurora_bundle.engine import INSTANCE_CLASSES, MAJORS
-from aurora_bundle.inputs import CONNECTIONS, MD_METADATA
-from aurora_bundle.validation import _structure, validate
+from aurora_bundle.inputs.connections import CONNECTIONS, MD_METADATA
+from aurora_bundle.inputs.engine import INSTANCE_CLASSES, MAJORS
+from aurora_bundle.inputs.validation import _structure, validate
+from aurora_bundle.terraform.synth import STEPS
 from tests.conftest import ROOT, shared_schema
 
 PRESETS = ["Development", "Development (Serverless)", "Production", "Production (Serverless)"]
@@ -39,7 +40,7 @@ def test_whole_bundle_validates(spec):
 
 def test_steps_kms_first_and_kept_on_delete(document):
     steps = document["steps"]
-    assert [s["path"] for s in steps] == ["kms", "src"]
+    assert [s["path"] for s in steps] == list(STEPS)
     assert steps[0]["skip_on_delete"] is True
     # Pinned as Massdriver's own catalog pins it; the e2e runs the steps as that provisioner does.
     assert all(s["provisioner"] == "opentofu:1.10" and s["config"]["checkov"]["enable"] for s in steps)

@@ -9,8 +9,8 @@ import subprocess
 
 import pytest
 
-from aurora_bundle.inputs import ACCOUNT, IAM_ROLE_ARN, MD_METADATA, PARTITION, REGION, SUBNET_ARN, VPC_ARN
-from aurora_bundle.patterns import ecma_regex, python_only
+from aurora_bundle.inputs.connections import ACCOUNT, IAM_ROLE_ARN, MD_METADATA, PARTITION, REGION, SUBNET_ARN, VPC_ARN
+from aurora_bundle.inputs.patterns import ecma_regex, python_only
 
 ROLE = "arn:aws:iam::123456789012:role/massdriver-provisioner"
 VPC = "arn:aws:ec2:us-east-1:123456789012:vpc/vpc-0a1b2c3d4e5f60033"

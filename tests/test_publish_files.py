@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from aurora_bundle.publish_files import BUILD_OUTPUTS, IgnoreRules, published_files
+from aurora_bundle.author.publish_files import BUILD_OUTPUTS, IgnoreRules, published_files
 from tests.conftest import ROOT
 
 
@@ -20,7 +20,8 @@ def bundle_files(root: Path) -> set[str]:
     wanted = {"massdriver.yaml", "README.md", *BUILD_OUTPUTS}
     wanted |= {name for name in ("icon.svg", "operator.md") if (root / name).exists()}
     for step in steps:
-        wanted |= {f"{step}/{name}" for name in ("main.tf.json", ".checkov.yml") if (root / step / name).exists()}
+        wanted |= {f"{step}/{path.name}" for path in (root / step).glob("*.tf.json")}
+        wanted |= {f"{step}/.checkov.yml"} if (root / step / ".checkov.yml").exists() else set()
     return wanted
 
 
@@ -94,8 +95,8 @@ def test_ignore_rules_match_like_go_gitignore(lines, path, ignored):
 def test_make_publish_checks_credentials_builds_and_tests_before_it_publishes():
     dry_run = subprocess.run(["make", "-n", "publish"], cwd=ROOT, capture_output=True, text=True, check=True)
     steps = [line for line in dry_run.stdout.splitlines() if not line.startswith("make")]  # make's own lines
-    order = ["-m aurora_bundle.mass_cli", "generate.py", "ruff check", '-m pytest -m "not e2e and not scan"',
-             "-m aurora_bundle.publish_files", "mass bundle publish"]
+    order = ["-m aurora_bundle.author.mass_cli", "generate.py", "ruff check", '-m pytest -m "not e2e and not scan"',
+             "-m aurora_bundle.author.publish_files", "mass bundle publish"]
     positions = [next(i for i, line in enumerate(steps) if needle in line) for needle in order]
     assert positions == sorted(positions), steps
     assert steps[-1] == "mass bundle publish"

@@ -15,14 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from aurora_bundle.rules import RULES
+from aurora_bundle.inputs.rules import RULE_IDS, rule
 
 pytestmark = pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform not on PATH")
 
 
 @pytest.fixture(scope="module")
 def rules_config(rendered, tmp_path_factory) -> Path:
-    src = json.loads(rendered["src"])
+    src = rendered["src"].document()
     preconditions = src["resource"]["aws_rds_cluster"]["main"]["lifecycle"]["precondition"]
     config = {"variable": src["variable"], "resource": {"terraform_data": {"rules": {
         "input": "checked", "lifecycle": {"precondition": preconditions}}}}}
@@ -39,19 +39,22 @@ def _plan(work: Path, params: dict, connections: dict) -> subprocess.CompletedPr
 
 
 BREAKERS = {
-    0: lambda p: p["scaling"].pop("serverless"),
-    1: lambda p: p["scaling"]["serverless"].update(min_capacity=16, max_capacity=4),
-    3: lambda p: p["scaling"]["autoscaling"].update(mode="cpu", min_readers=5, max_readers=2),
-    4: lambda p: p["scaling"].update(reader_count=14) or p["scaling"]["autoscaling"].update(mode="cpu", max_readers=3),
-    5: lambda p: p["scaling"]["autoscaling"].update(mode="cpu", target=150),
-    6: lambda p: p["observability"].update(log_exports=["postgresql", "iam-db-auth-error"])
+    "serverless-capacity-required": lambda p: p["scaling"].pop("serverless"),
+    "serverless-min-at-most-max": lambda p: p["scaling"]["serverless"].update(min_capacity=16, max_capacity=4),
+    "autoscaling-min-at-most-max": lambda p: p["scaling"]["autoscaling"].update(mode="cpu", min_readers=5, max_readers=2),
+    "readers-at-most-15": lambda p: p["scaling"].update(reader_count=14)
+    or p["scaling"]["autoscaling"].update(mode="cpu", max_readers=3),
+    "cpu-target-is-a-percentage": lambda p: p["scaling"]["autoscaling"].update(mode="cpu", target=150),
+    "iam-auth-log-needs-iam-auth": lambda p: p["observability"].update(log_exports=["postgresql", "iam-db-auth-error"])
     or p["database"].update(iam_authentication=False),
-    7: lambda p: p["backup"].update(window="03:00-03:10"),
+    "backup-window-at-least-30-minutes": lambda p: p["backup"].update(window="03:00-03:10"),
 }
+# Holds for every major offered today: no params can break it.
+UNBREAKABLE = {"scale-to-zero-needs-auto-pause"}
 
 
 def test_every_rule_has_a_terraform_check():
-    assert set(BREAKERS) | {2} == set(range(len(RULES)))  # rule 2 (scale to zero) holds for every offered major
+    assert set(BREAKERS) | UNBREAKABLE == set(RULE_IDS)
 
 
 def test_valid_presets_plan(spec, rules_config):
@@ -60,15 +63,15 @@ def test_valid_presets_plan(spec, rules_config):
     assert result.returncode == 0, result.stderr
 
 
-@pytest.mark.parametrize("index", sorted(BREAKERS))
-def test_broken_rule_fails_the_plan_with_its_message(spec, rules_config, index):
+@pytest.mark.parametrize("rule_id", sorted(BREAKERS))
+def test_broken_rule_fails_the_plan_with_its_message(spec, rules_config, rule_id):
     example = next(e for e in spec.examples if e.slug == "development-serverless")
     params = copy.deepcopy(example.params)
-    BREAKERS[index](params)
-    from aurora_bundle.rules import broken_rules
+    BREAKERS[rule_id](params)
+    from aurora_bundle.inputs.rules import broken_rules
 
-    assert RULES[index] in broken_rules(params)  # Python agrees
+    assert rule(rule_id) in broken_rules(params)  # Python agrees
     result = _plan(rules_config, params, example.connections)
     assert result.returncode == 1
     flat = " ".join(result.stderr.split())
-    assert RULES[index].message() in flat, result.stderr
+    assert rule(rule_id).message() in flat, result.stderr

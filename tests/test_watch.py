@@ -5,7 +5,7 @@ The real ``mass`` CLI cannot be installed here, so these tests put a stand-in ``
 file; what is asserted is the sequence of calls the watcher makes, not what Massdriver does with
 them. The watcher runs as its own process on a copy of the bundle, exactly as ``make watch`` starts
 it, and is stopped with SIGINT to its process group, the way Ctrl-C in a terminal stops it
-(``aurora_bundle.watch_process``).
+(``aurora_bundle.author.watch_process``).
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from aurora_bundle.mass_cli import MassCli
-from aurora_bundle.watch_process import WatchProcess, copy_bundle
+from aurora_bundle.author.mass_cli import MassCli
+from aurora_bundle.author.watch_process import WatchProcess, copy_bundle
 from tests.conftest import ROOT
 
 MAPPED = {"development": "demo-dev-aurora", "production-serverless": "demo-dev-aurorasls"}
@@ -81,7 +81,7 @@ def _save_in_a_burst(path: Path, final: str, saves: int = 4) -> None:
 
 
 def test_an_edit_regenerates_then_publishes_and_redeploys_each_mapped_preset_once(watcher, bundle):
-    src = bundle / "src" / "main.tf.json"
+    src = bundle / "src" / "variables.tf.json"
     assert "Network placement" not in src.read_text()
     manifest = bundle / "massdriver.yaml"
     edited = manifest.read_text().replace("      $ref: ./schemas/networking.json\n",
@@ -93,7 +93,7 @@ def test_an_edit_regenerates_then_publishes_and_redeploys_each_mapped_preset_onc
 
     output = watcher.output(since)
     assert output.count("] cycle ") == 1, output
-    assert any("generated in" in line and "src/main.tf.json" in line for line in output.splitlines()), output
+    assert any("generated in" in line and "src/variables.tf.json" in line for line in output.splitlines()), output
     variable = json.loads(src.read_text())["variable"]["networking"]
     assert variable["description"] == "Param 'networking': Network placement. See massdriver.yaml."
 
@@ -132,7 +132,7 @@ def test_an_invalid_edit_prints_the_field_error_and_leaves_the_output_as_it_was(
 
 
 def test_a_broken_construct_module_is_reported_and_a_fixed_one_is_reloaded(watcher, bundle):
-    module = bundle / "aurora_bundle" / "alarms.py"
+    module = bundle / "aurora_bundle" / "aws" / "alarms.py"
     good = module.read_text()
     since = len(watcher.lines)
     module.write_text(good + "\nbroken = (\n")
@@ -142,7 +142,7 @@ def test_a_broken_construct_module_is_reported_and_a_fixed_one_is_reloaded(watch
     since = len(watcher.lines)
     module.write_text(good.replace('"Writer CPU', '"Writer CPU (reloaded)', 1))
     watcher.wait_for(lambda line: "] ready (" in line, since)
-    assert "Writer CPU (reloaded)" in (bundle / "src" / "main.tf.json").read_text()
+    assert "Writer CPU (reloaded)" in (bundle / "src" / "alarms.tf.json").read_text()
 
     # Saved again with the same length and the same mtime second: Python would trust the .pyc it
     # wrote for the previous version, unless the watcher drops it.
@@ -151,11 +151,11 @@ def test_a_broken_construct_module_is_reported_and_a_fixed_one_is_reloaded(watch
     module.write_text(good.replace('"Writer CPU', '"Writer CPU (reloadex)', 1))
     os.utime(module, ns=(first, first))
     watcher.wait_for(lambda line: "] ready (" in line, since)
-    assert "Writer CPU (reloadex)" in (bundle / "src" / "main.tf.json").read_text()
+    assert "Writer CPU (reloadex)" in (bundle / "src" / "alarms.tf.json").read_text()
 
 
 def test_after_a_reload_invalid_input_gets_the_new_validation_and_one_line_errors(watcher, bundle):
-    validation = bundle / "aurora_bundle" / "validation.py"
+    validation = bundle / "aurora_bundle" / "inputs" / "validation.py"
     good_validation = validation.read_text()
     since = len(watcher.lines)
     validation.write_text(good_validation.replace('"maximum": "at most"', '"maximum": "no more than"', 1))
@@ -187,12 +187,12 @@ def test_saves_during_a_cycle_that_added_a_directory_are_not_lost(watcher, bundl
     slow.unlink()
     cycle = watcher.wait_for(lambda line: "] cycle " in line and "massdriver.yaml" in line, since)
     watcher.wait_for(lambda line: "] ready (" in line, cycle)
-    variable = json.loads((bundle / "src" / "main.tf.json").read_text())["variable"]["networking"]
+    variable = json.loads((bundle / "src" / "variables.tf.json").read_text())["variable"]["networking"]
     assert variable["description"] == "Param 'networking': Network placement, v2. See massdriver.yaml."
 
 
 def test_a_second_watcher_on_the_same_bundle_is_refused(watcher, bundle):
-    second = subprocess.run([sys.executable, "-m", "aurora_bundle.watch", "--root", str(bundle)], cwd=bundle,
+    second = subprocess.run([sys.executable, "-m", "aurora_bundle.author.watch", "--root", str(bundle)], cwd=bundle,
                             env=stand_in_env(bundle.parent), capture_output=True, text=True, timeout=60)
     assert second.returncode != 0
     assert "another make watch is running on this bundle" in second.stderr
@@ -215,7 +215,7 @@ def test_ctrl_c_in_the_middle_of_a_cycle_stops_the_watcher_cleanly(watcher, bund
 
 def test_make_watch_runs_this_watcher():
     dry_run = subprocess.run(["make", "-n", "watch"], cwd=ROOT, capture_output=True, text=True, check=True)
-    assert "-m aurora_bundle.watch" in dry_run.stdout
+    assert "-m aurora_bundle.author.watch" in dry_run.stdout
 
 
 # The CLI seam itself: no generator needed, so these run in-process.
@@ -260,8 +260,8 @@ def test_missing_cli_or_credentials_are_named(tmp_path, monkeypatch):
 
 
 def test_the_instance_map_names_a_wrong_preset_or_slug(tmp_path, spec):
-    from aurora_bundle import dev_instances
-    from aurora_bundle.errors import BundleError
+    from aurora_bundle.author import dev_instances
+    from aurora_bundle.inputs.errors import BundleError
 
     assert dev_instances.load(tmp_path, spec.examples) == []
     config = tmp_path / dev_instances.CONFIG_FILE

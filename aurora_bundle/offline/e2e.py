@@ -30,13 +30,14 @@ from typing import Any
 import boto3
 import yaml
 
+from aurora_bundle.aws.naming import KEY_ALIAS_FORMAT
+from aurora_bundle.inputs.spec import Example
+from aurora_bundle.offline.emulator import CUSTOM_ID_TAG
 from aurora_bundle.offline.mass_build import write_schemas
 from aurora_bundle.offline.provisioner import Deployment, Step, lay_out_bundle
 from aurora_bundle.offline.terraform import TerraformError, cli_environment
-from aurora_bundle.spec import Example
+from aurora_bundle.terraform.synth import STEPS
 
-CUSTOM_ID_TAG = "_custom_id_"  # honoured by the emulator for VPCs and subnets
-STEPS = ("kms", "src")
 # Concurrent `terraform init`s race to fill an empty plugin cache ("file exists") when there is no mirror: one at a time.
 _INIT_LOCK = threading.Lock()
 
@@ -135,7 +136,7 @@ def leftovers(endpoint: str, region: str, identifier: str, name_prefix: str, vpc
              autoscaling.describe_scalable_targets(ServiceNamespace="rds")["ScalableTargets"]
              if t["ResourceId"] == f"cluster:{identifier}"]
     kms = _client("kms", endpoint, region)
-    kept_key = any(a["AliasName"] == f"alias/{name_prefix}-aurora" for a in kms.list_aliases()["Aliases"])
+    kept_key = any(a["AliasName"] == KEY_ALIAS_FORMAT % name_prefix for a in kms.list_aliases()["Aliases"])
     snapshots = [s["DBClusterSnapshotIdentifier"] for s in rds.describe_db_cluster_snapshots()["DBClusterSnapshots"]
                  if s["DBClusterSnapshotIdentifier"].startswith(f"{identifier}-final-")]
     return left, kept_key, snapshots

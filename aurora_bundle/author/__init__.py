@@ -1,0 +1,1 @@
+"""The author loop: make watch, publishing with mass, and what .mdignore ships."""

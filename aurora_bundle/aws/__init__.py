@@ -1,0 +1,1 @@
+"""The AWS constructs, one module per concern."""

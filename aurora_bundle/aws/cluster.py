@@ -1,0 +1,86 @@
+"""The Aurora PostgreSQL cluster, its exported-log groups and the KMS key it is encrypted with."""
+
+from __future__ import annotations
+
+from cdktf import Precondition, TerraformResourceLifecycle, TerraformStack
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.data_aws_rds_engine_version import DataAwsRdsEngineVersion
+from cdktf_cdktf_provider_aws.rds_cluster import RdsCluster
+
+from aurora_bundle.aws.network import Network
+from aurora_bundle.aws.parameter_groups import ParameterGroups
+from aurora_bundle.inputs.engine import ENGINE, PORT
+from aurora_bundle.inputs.rules import RULES
+from aurora_bundle.massdriver.wiring import Secrets
+from aurora_bundle.terraform.hcl import address, b, make, n, strings
+
+KMS_KEY_ARN = "data.aws_kms_alias.main.target_key_arn"
+SERVERLESS = 'var.database.instance_class == "db.serverless"'
+
+
+def resolve_engine_version(stack: TerraformStack) -> DataAwsRdsEngineVersion:
+    """The newest minor AWS offers for the chosen major.
+
+    Configuring the full version that runs keeps ``engine_version`` equal to
+    ``engine_version_actual``: with only the major configured, the AWS provider re-sends it on every
+    cluster update and AWS refuses to "upgrade" a newer running minor to the major's default. AWS's
+    automatic minor upgrades can only move to a version this lookup also returns, so there is
+    nothing to undo; when a newer minor is released, the next deployment upgrades in place (in the
+    maintenance window when database.apply_immediately is off).
+    """
+    return make(DataAwsRdsEngineVersion, stack, "main", engine=ENGINE, version="${var.database.engine_version}",
+                latest=True)
+
+
+def build_cluster(stack: TerraformStack, network: Network, groups: ParameterGroups, secrets: Secrets) -> RdsCluster:
+    version = resolve_engine_version(stack)
+    logs = make(CloudwatchLogGroup, stack, "exports",
+        name="/aws/rds/cluster/${local.identifier}/${each.value}",
+        retention_in_days=n("var.observability.log_retention_days"),
+        kms_key_id=f"${{{KMS_KEY_ARN}}}",
+    )
+    logs.add_override("for_each", "${toset(var.observability.log_exports)}")
+    cluster = make(RdsCluster, stack, "main",
+        cluster_identifier="${local.identifier}",
+        engine=ENGINE,
+        engine_mode="provisioned",
+        engine_version=f"${{{address(version)}.version_actual}}",
+        allow_major_version_upgrade=True,
+        db_cluster_parameter_group_name=groups.cluster.name,
+        db_instance_parameter_group_name=groups.instance.name,
+        apply_immediately=b("var.database.apply_immediately"),
+        port=PORT,
+        # A restored cluster keeps the snapshot's root user (AWS ignores a new one and the provider
+        # would replace the cluster forever); the password is reset to ours after the restore.
+        master_username=f"${{try(var.database.snapshot_identifier, null) == null ? {secrets.username} : null}}",
+        master_password=f"${{{secrets.password}}}",
+        snapshot_identifier="${try(var.database.snapshot_identifier, null)}",
+        db_subnet_group_name=network.subnet_group.name,
+        vpc_security_group_ids=[network.security_group.id],
+        storage_encrypted=True,
+        kms_key_id=f"${{{KMS_KEY_ARN}}}",
+        storage_type="${var.database.storage_type}",
+        iam_database_authentication_enabled=b("var.database.iam_authentication"),
+        deletion_protection=b("var.database.deletion_protection"),
+        backup_retention_period=n("var.backup.retention_days"),
+        preferred_backup_window="${var.backup.window}",
+        copy_tags_to_snapshot=True,
+        skip_final_snapshot=b("var.backup.skip_final_snapshot"),
+        final_snapshot_identifier=f"${{format(\"%s-final-%s\", local.identifier, {secrets.snapshot_suffix})}}",
+        enabled_cloudwatch_logs_exports=strings("var.observability.log_exports"),
+        depends_on=[logs],
+        lifecycle=TerraformResourceLifecycle(
+            precondition=[Precondition(condition=f"${{{rule.condition}}}", error_message=rule.message())
+                          for rule in RULES],
+        ),
+    )
+    cluster.add_override("dynamic.serverlessv2_scaling_configuration", {
+        "for_each": f"${{{SERVERLESS} ? [var.scaling.serverless] : []}}",
+        "content": {
+            "min_capacity": "${serverlessv2_scaling_configuration.value.min_capacity}",
+            "max_capacity": "${serverlessv2_scaling_configuration.value.max_capacity}",
+            "seconds_until_auto_pause": "${serverlessv2_scaling_configuration.value.min_capacity == 0 ? "
+            "serverlessv2_scaling_configuration.value.seconds_until_auto_pause : null}",
+        },
+    })
+    return cluster

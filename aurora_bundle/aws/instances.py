@@ -1,0 +1,89 @@
+"""The writer and the fixed readers, spread across availability zones, and their monitoring role.
+
+Instance identifiers end in their availability zone's letter, so anything that forces a
+replacement also changes the identifier and create-before-destroy can bring the new instance up
+before the old one goes.
+"""
+
+from __future__ import annotations
+
+from cdktf import TerraformResourceLifecycle, TerraformStack
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
+from cdktf_cdktf_provider_aws.rds_cluster import RdsCluster
+from cdktf_cdktf_provider_aws.rds_cluster_instance import RdsClusterInstance
+
+from aurora_bundle.aws.cluster import KMS_KEY_ARN
+from aurora_bundle.aws.kms import ACCOUNT_ID, PARTITION
+from aurora_bundle.aws.parameter_groups import ParameterGroups
+from aurora_bundle.inputs.engine import ENGINE
+from aurora_bundle.terraform.hcl import Expr, b, jsonencode, make, n
+
+Monitoring = tuple[IamRole, IamRolePolicyAttachment]
+
+
+def build_monitoring_role(stack: TerraformStack) -> Monitoring:
+    """Role RDS assumes to publish enhanced monitoring; only for this account's instances of this cluster."""
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Service": "monitoring.rds.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+            "Condition": {
+                "StringEquals": {"aws:SourceAccount": Expr(ACCOUNT_ID)},
+                "ArnLike": {"aws:SourceArn": Expr(
+                    f'"arn:${{{PARTITION}}}:rds:${{local.region}}:${{{ACCOUNT_ID}}}:db:${{local.identifier}}-*"')},
+            },
+        }],
+    }
+    role = make(IamRole, stack, "monitoring",
+        name_prefix="${substr(local.identifier, 0, 32)}-",
+        description="Aurora PostgreSQL enhanced monitoring",
+        assume_role_policy=jsonencode(trust),
+    )
+    attachment = make(IamRolePolicyAttachment, stack, "monitoring",
+        role=role.name,
+        policy_arn=f"arn:${{{PARTITION}}}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
+    )
+    return role, attachment
+
+
+def _instance(stack: TerraformStack, logical_id: str, cluster: RdsCluster, groups: ParameterGroups,
+              monitoring: Monitoring, name: str, zone: str, tier: int, count: str | None = None) -> RdsClusterInstance:
+    extra = {"count": n(count)} if count else {}
+    return RdsClusterInstance(
+        stack,
+        logical_id,
+        identifier=f'${{format("%s-{name}-%s", local.identifier, substr({zone}, -1, 1))}}',
+        cluster_identifier=cluster.id,
+        engine=ENGINE,
+        instance_class="${var.database.instance_class}",
+        availability_zone=f"${{{zone}}}",
+        promotion_tier=tier,
+        db_parameter_group_name=groups.instance.name,
+        ca_cert_identifier="${var.database.ca_cert_identifier}",
+        apply_immediately=b("var.database.apply_immediately"),
+        publicly_accessible=False,
+        auto_minor_version_upgrade=True,
+        copy_tags_to_snapshot=True,
+        monitoring_interval=n("var.observability.enhanced_monitoring_interval"),
+        monitoring_role_arn=monitoring[0].arn,
+        performance_insights_enabled=True,
+        performance_insights_kms_key_id=f"${{{KMS_KEY_ARN}}}",
+        performance_insights_retention_period=n("var.observability.performance_insights_retention_days"),
+        lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
+        depends_on=[monitoring[1]],  # RDS checks the role can publish when monitoring is turned on
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+def build_instances(stack: TerraformStack, cluster: RdsCluster, groups: ParameterGroups) -> list[RdsClusterInstance]:
+    monitoring = build_monitoring_role(stack)
+    zones = "local.availability_zones"
+    writer = _instance(stack, "writer", cluster, groups, monitoring, "writer", f"{zones}[0]", tier=0)
+    # Readers start in the next zone over, so with one reader the two instances never share a zone.
+    # Tier 1: serverless readers scale with the writer and are promoted first on failover.
+    readers = _instance(stack, "reader", cluster, groups, monitoring, "reader${count.index + 1}",
+              f"{zones}[(count.index + 1) % length({zones})]", tier=1, count="var.scaling.reader_count")
+    return [writer, readers]

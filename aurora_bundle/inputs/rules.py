@@ -1,0 +1,154 @@
+"""Rules JSON Schema cannot express, checked twice from one definition.
+
+Each rule is evaluated in Python on presets and examples at build time, and emitted as a Terraform
+precondition on the cluster so a deployment with params that break it fails at plan time with the
+same message, before anything changes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aurora_bundle.inputs.engine import MAJORS, SERVERLESS_CLASS
+
+MAX_READERS = 15
+
+
+def get_path(params: dict[str, Any], path: str) -> Any:
+    """The value at a dotted path, or None when any part is missing."""
+    node: Any = params
+    for part in path.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def _window_minutes(window: str) -> int:
+    start, end = window.split("-")
+    to_min = [int(t[:2]) * 60 + int(t[3:]) for t in (start, end)]
+    return (to_min[1] - to_min[0]) % 1440
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str  # says what the rule is about; shown in both messages, named by the tests
+    field: str  # the field a user has to change
+    expected: str  # what it must be, as a user reads it
+    broken: Callable[[dict[str, Any]], bool]  # True when params break the rule
+    condition: str  # the same rule as a Terraform expression (true = fine)
+    related: str | None = None  # the other field involved, whose value the build error shows
+
+    def message(self) -> str:
+        """The Terraform precondition's error message."""
+        return f"{self.field}: {self.expected} [{self.id}]."
+
+    def explain(self, params: dict[str, Any]) -> str:
+        """What was expected, with the related field's value when there is one."""
+        related = "" if self.related is None else f" ({self.related} = {json.dumps(get_path(params, self.related))})"
+        return f"{self.expected}{related} [{self.id}]"
+
+
+def _serverless(p: dict[str, Any]) -> dict[str, Any] | None:
+    value = get_path(p, "scaling.serverless")
+    return value if isinstance(value, dict) else None
+
+
+def _autoscaling_on(p: dict[str, Any]) -> bool:
+    return get_path(p, "scaling.autoscaling.mode") not in (None, "disabled")
+
+
+_SCALE_TO_ZERO_MAJORS = sorted(m for m, info in MAJORS.items() if info.scale_to_zero)
+_SERVERLESS_NULL = "var.scaling.serverless == null"
+
+RULES: list[Rule] = [
+    Rule(
+        id="serverless-capacity-required",
+        field="scaling.serverless",
+        expected="is required when database.instance_class is db.serverless (set the minimum and maximum ACUs)",
+        broken=lambda p: get_path(p, "database.instance_class") == SERVERLESS_CLASS and _serverless(p) is None,
+        condition=f'var.database.instance_class != "{SERVERLESS_CLASS}" || !({_SERVERLESS_NULL})',
+    ),
+    Rule(
+        id="serverless-min-at-most-max",
+        field="scaling.serverless.min_capacity",
+        expected="must be at most scaling.serverless.max_capacity",
+        broken=lambda p: (s := _serverless(p)) is not None
+        and s.get("min_capacity", 0) > s.get("max_capacity", float("inf")),
+        condition=f"{_SERVERLESS_NULL} ? true : var.scaling.serverless.min_capacity <= var.scaling.serverless.max_capacity",
+        related="scaling.serverless.max_capacity",
+    ),
+    Rule(
+        id="scale-to-zero-needs-auto-pause",
+        field="scaling.serverless.min_capacity",
+        expected="can be 0 (scale to zero) only on engine versions that support auto-pause: "
+        + ", ".join(_SCALE_TO_ZERO_MAJORS),
+        broken=lambda p: (s := _serverless(p)) is not None
+        and get_path(p, "database.instance_class") == SERVERLESS_CLASS
+        and s.get("min_capacity") == 0
+        and get_path(p, "database.engine_version") not in _SCALE_TO_ZERO_MAJORS,
+        condition=f"{_SERVERLESS_NULL} ? true : (var.scaling.serverless.min_capacity > 0 || "
+        f"contains({_SCALE_TO_ZERO_MAJORS!r}, var.database.engine_version))".replace("'", '"'),
+    ),
+    Rule(
+        id="autoscaling-min-at-most-max",
+        field="scaling.autoscaling.min_readers",
+        expected="must be at most scaling.autoscaling.max_readers",
+        broken=lambda p: _autoscaling_on(p)
+        and get_path(p, "scaling.autoscaling.min_readers") > get_path(p, "scaling.autoscaling.max_readers"),
+        condition='var.scaling.autoscaling.mode == "disabled" || '
+        "var.scaling.autoscaling.min_readers <= var.scaling.autoscaling.max_readers",
+        related="scaling.autoscaling.max_readers",
+    ),
+    Rule(
+        id="readers-at-most-15",
+        field="scaling.autoscaling.max_readers",
+        expected=f"plus scaling.reader_count must be at most {MAX_READERS} (Aurora's reader limit)",
+        broken=lambda p: _autoscaling_on(p)
+        and (get_path(p, "scaling.reader_count") or 0) + get_path(p, "scaling.autoscaling.max_readers") > MAX_READERS,
+        condition=f'var.scaling.autoscaling.mode == "disabled" || '
+        f"var.scaling.reader_count + var.scaling.autoscaling.max_readers <= {MAX_READERS}",
+        related="scaling.reader_count",
+    ),
+    Rule(
+        id="cpu-target-is-a-percentage",
+        field="scaling.autoscaling.target",
+        expected="must be a CPU percentage of at most 100 when scaling on cpu",
+        broken=lambda p: get_path(p, "scaling.autoscaling.mode") == "cpu" and get_path(p, "scaling.autoscaling.target") > 100,
+        condition='var.scaling.autoscaling.mode != "cpu" || var.scaling.autoscaling.target <= 100',
+    ),
+    Rule(
+        id="iam-auth-log-needs-iam-auth",
+        field="observability.log_exports",
+        expected="can include iam-db-auth-error only when database.iam_authentication is on",
+        broken=lambda p: "iam-db-auth-error" in (get_path(p, "observability.log_exports") or [])
+        and get_path(p, "database.iam_authentication") is False,
+        condition='!contains(var.observability.log_exports, "iam-db-auth-error") || var.database.iam_authentication',
+        related="database.iam_authentication",
+    ),
+    Rule(
+        id="backup-window-at-least-30-minutes",
+        field="backup.window",
+        expected="must be at least 30 minutes long",
+        broken=lambda p: isinstance(w := get_path(p, "backup.window"), str) and _window_minutes(w) < 30,
+        condition="(tonumber(substr(var.backup.window, 6, 2)) * 60 + tonumber(substr(var.backup.window, 9, 2)) "
+        "- tonumber(substr(var.backup.window, 0, 2)) * 60 - tonumber(substr(var.backup.window, 3, 2)) + 1440) "
+        "% 1440 >= 30",
+    ),
+]
+
+
+RULE_IDS = [rule.id for rule in RULES]
+assert len(set(RULE_IDS)) == len(RULE_IDS), "rule ids must be unique"
+
+
+def rule(rule_id: str) -> Rule:
+    return next(r for r in RULES if r.id == rule_id)
+
+
+def broken_rules(params: dict[str, Any]) -> list[Rule]:
+    """The rules ``params`` break. Call only on params that passed the JSON Schema."""
+    return [rule for rule in RULES if rule.broken(params)]

@@ -1,0 +1,1 @@
+"""The Massdriver seam: input variables, artifacts, and the random/massdriver providers' resources."""

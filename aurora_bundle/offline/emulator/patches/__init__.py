@@ -1,0 +1,53 @@
+"""The moto patches, by service; ``apply_patches`` applies them once per process."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable
+
+from aurora_bundle.offline.emulator.patches.appautoscaling import _patch_appautoscaling_tags
+from aurora_bundle.offline.emulator.patches.ec2 import _patch_ec2_custom_ids
+from aurora_bundle.offline.emulator.patches.iam import _patch_iam_managed_policies
+from aurora_bundle.offline.emulator.patches.rds import (
+    _patch_rds_aurora_storage_types,
+    _patch_rds_default_ca,
+    _patch_rds_engine_versions,
+    _patch_rds_parameter_reset,
+    _patch_rds_parameter_source,
+    _patch_rds_performance_insights,
+    _patch_rds_scaling_config_info,
+)
+
+MOTO_VERSION = "5.2.5"
+
+PATCHES: dict[str, Callable[[], bool]] = {
+    "iam_managed_policies": _patch_iam_managed_policies,
+    "appautoscaling_tags": _patch_appautoscaling_tags,
+    "rds_aurora_storage_types": _patch_rds_aurora_storage_types,
+    "rds_parameter_source": _patch_rds_parameter_source,
+    "rds_parameter_reset": _patch_rds_parameter_reset,
+    "rds_scaling_config_info": _patch_rds_scaling_config_info,
+    "rds_performance_insights": _patch_rds_performance_insights,
+    "rds_default_ca": _patch_rds_default_ca,
+    "rds_engine_versions": _patch_rds_engine_versions,
+    "ec2_custom_ids": _patch_ec2_custom_ids,
+}
+_applied: list[str] | None = None
+
+
+def apply_patches(skip: Iterable[str] = ()) -> list[str]:
+    """Apply the moto patches once per process; return the names applied."""
+    global _applied
+    if _applied is not None:
+        return list(_applied)
+    from importlib.metadata import version
+
+    found = version("moto")
+    if found != MOTO_VERSION:
+        print(
+            f"emulator: patches target moto {MOTO_VERSION}, found {found}",
+            file=sys.stderr,
+        )
+    skipped = set(skip)
+    _applied = [name for name, fn in PATCHES.items() if name not in skipped and fn()]
+    return list(_applied)

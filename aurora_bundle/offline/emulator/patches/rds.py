@@ -1,0 +1,234 @@
+"""RDS: what Aurora PostgreSQL needs that moto 5.2.5 lacks or gets wrong."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+AWS_DEFAULT_CA = "rds-ca-rsa2048-g1"
+DEFAULT_PI_KEY_ID = "00000000-0000-0000-0000-000000000000"  # stands in for aws/rds
+
+
+def _patch_rds_aurora_storage_types() -> bool:
+    # CreateDBCluster with StorageType "aurora-iopt1" (or "aurora") hits a
+    # KeyError in DBCluster.default_allocated_storage -> HTTP 500.
+    from moto.rds import models as rds_models
+
+    cluster_cls: Any = getattr(rds_models, "DBCluster", None)
+    orig = getattr(cluster_cls, "default_allocated_storage", None)
+    if orig is None:
+        return False
+
+    def default_allocated_storage(engine: str, storage_type: str) -> int:
+        try:
+            return int(orig(engine, storage_type))
+        except KeyError:
+            return 1 if engine.startswith("aurora") else 20
+
+    cluster_cls.default_allocated_storage = staticmethod(default_allocated_storage)
+    return True
+
+
+def _patch_rds_parameter_source() -> bool:
+    # Gap 2: Describe[DBCluster|DB]Parameters return no Source; the provider
+    # keeps only Source=user parameters, so any parameter block diffs forever.
+    # moto stores only parameters the user set, so tag them "user".
+    from moto.rds import models as rds_models
+
+    applied = False
+    for cls_name, method_name in (
+        ("DBParameterGroup", "update_parameters"),
+        ("DBClusterParameterGroup", "update_cluster_parameters"),
+    ):
+        pg_cls: Any = getattr(rds_models, cls_name, None)
+        orig = getattr(pg_cls, method_name, None)
+        if orig is None:
+            continue
+
+        def update(self: Any, new_parameters: Any, _orig: Any = orig) -> None:
+            _orig(self, new_parameters)
+            for param in self.parameters.values():
+                param.setdefault("Source", "user")
+
+        setattr(pg_cls, method_name, update)
+        applied = True
+    return applied
+
+
+def _patch_rds_parameter_reset() -> bool:
+    # ResetDBParameterGroup / ResetDBClusterParameterGroup are missing; the
+    # provider calls them when parameters are removed from a group.
+    from moto.core.responses import ActionResult
+    from moto.rds import exceptions as rds_exc
+    from moto.rds.responses import RDSResponse
+
+    resp_cls: Any = RDSResponse
+    if "reset_db_parameter_group" in vars(resp_cls):
+        return False
+
+    def reset(group: Any, params: Any) -> None:
+        if params.get("ResetAllParameters"):
+            group.parameters.clear()
+        for param in params.get("Parameters") or []:
+            group.parameters.pop(param.get("ParameterName"), None)
+
+    def handler(name_key: str, groups: str, not_found: Any) -> Callable[[Any], Any]:
+        def reset_group(self: Any) -> Any:
+            name = self.params.get(name_key)
+            group = getattr(self.backend, groups).get(name)
+            if group is None:
+                raise not_found(name)
+            reset(group, self.params)
+            return ActionResult({name_key: group.name})
+
+        return reset_group
+
+    resp_cls.reset_db_parameter_group = handler(
+        "DBParameterGroupName", "db_parameter_groups", rds_exc.DBParameterGroupNotFoundError)
+    resp_cls.reset_db_cluster_parameter_group = handler(
+        "DBClusterParameterGroupName", "db_cluster_parameter_groups", rds_exc.DBClusterParameterGroupNotFoundError)
+    return True
+
+
+def _patch_rds_scaling_config_info() -> bool:
+    # Gap 3: DescribeDBClusters always serializes ScalingConfigurationInfo
+    # (all members empty), which the provider reads as a Serverless-v1
+    # scaling_configuration block -> perpetual diff.  Omit it unless set.
+    from moto.rds import models as rds_models
+
+    cluster_cls: Any = getattr(rds_models, "DBCluster", None)
+    prop = vars(cluster_cls).get("scaling_configuration_info") if cluster_cls else None
+    if not isinstance(prop, property) or prop.fget is None:
+        return False
+    orig_fget = prop.fget
+
+    def scaling_configuration_info(self: Any) -> Any:
+        if not getattr(self, "scaling_configuration", None):
+            return None
+        return orig_fget(self)
+
+    cluster_cls.scaling_configuration_info = property(scaling_configuration_info)
+    return True
+
+
+def _patch_rds_performance_insights() -> bool:
+    # Gap 4: EnablePerformanceInsights / PerformanceInsightsKMSKeyId /
+    # PerformanceInsightsRetentionPeriod are dropped on Create/ModifyDBInstance.
+    # Store them; report AWS defaults (retention 7, a KMS key) when enabled.
+    # ModifyDBInstance already setattr()s every request key onto the instance.
+    from moto.rds import models as rds_models
+
+    instance_cls: Any = getattr(rds_models, "DBInstance", None)
+    if instance_cls is None or "performance_insights_enabled" in vars(instance_cls):
+        return False
+    orig_init = instance_cls.__init__
+
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        orig_init(self, *args, **kwargs)
+        self.enable_performance_insights = bool(kwargs.get("enable_performance_insights") or False)
+        self.performance_insights_kms_key_id = kwargs.get("performance_insights_kms_key_id")
+        self.performance_insights_retention_period = kwargs.get("performance_insights_retention_period")
+
+    def enabled(self: Any) -> bool:
+        return bool(getattr(self, "enable_performance_insights", False))
+
+    def kms_key(self: Any) -> str | None:
+        if not enabled(self):
+            return None
+        key: str | None = self.__dict__.get("_emu_pi_kms")
+        return key or f"arn:aws:kms:{self.region}:{self.account_id}:key/{DEFAULT_PI_KEY_ID}"
+
+    def set_kms_key(self: Any, value: str | None) -> None:
+        self.__dict__["_emu_pi_kms"] = value
+
+    def retention(self: Any) -> int | None:
+        if not enabled(self):
+            return None
+        return int(self.__dict__.get("_emu_pi_retention") or 7)
+
+    def set_retention(self: Any, value: int | None) -> None:
+        self.__dict__["_emu_pi_retention"] = value
+
+    instance_cls.__init__ = init
+    instance_cls.performance_insights_enabled = property(enabled)
+    instance_cls.performance_insights_kms_key_id = property(kms_key, set_kms_key)
+    instance_cls.performance_insights_retention_period = property(retention, set_retention)
+    return True
+
+
+def _patch_rds_default_ca() -> bool:
+    # New instances report CACertificateIdentifier "rds-ca-default"; AWS's
+    # default is rds-ca-rsa2048-g1.  When the configured ca_cert_identifier
+    # differs from what CreateDBInstance returns, the provider runs Modify +
+    # Reboot with four >=30s waits (~2.5 min per aws_rds_cluster_instance).
+    from moto.rds import models as rds_models
+
+    instance_cls: Any = getattr(rds_models, "DBInstance", None)
+    if instance_cls is None:
+        return False
+    orig_init = instance_cls.__init__
+
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        orig_init(self, *args, **kwargs)
+        if not kwargs.get("ca_certificate_identifier"):
+            self.ca_certificate_identifier = AWS_DEFAULT_CA
+
+    instance_cls.__init__ = init
+    return True
+
+
+def _patch_rds_engine_versions() -> bool:
+    # Gap: DescribeDBEngineVersions is not implemented, so data.aws_rds_engine_version cannot
+    # resolve the newest minor of a major. Answer for aurora-postgresql from the bundle's engine
+    # catalog (aurora_bundle/inputs/engine.py: each major's latest minor and the one before), with AWS's
+    # dot-boundary matching of a partial EngineVersion ("17" matches "17.9", not "171.0").
+    from moto.core.responses import ActionResult
+    from moto.rds.responses import RDSResponse
+
+    from aurora_bundle.inputs.engine import ENGINE, MAJORS
+
+    resp_cls: Any = RDSResponse
+    if "describe_db_engine_versions" in vars(resp_cls):
+        return False
+
+    def catalog() -> list[dict[str, Any]]:
+        versions = []
+        for major, info in MAJORS.items():
+            latest = int(info.latest_minor.split(".")[1])
+            for minor in sorted({max(latest - 1, 0), latest}):
+                versions.append({
+                    "Engine": ENGINE,
+                    "EngineVersion": f"{major}.{minor}",
+                    "DBParameterGroupFamily": info.family,
+                    "DBEngineDescription": "Aurora (PostgreSQL)",
+                    "DBEngineVersionDescription": f"Aurora PostgreSQL (Compatible with PostgreSQL {major}.{minor})",
+                    "Status": "available",
+                    "SupportedEngineModes": ["provisioned"],
+                    "SupportsLogExportsToCloudwatchLogs": True,
+                    "ExportableLogTypes": ["postgresql", "iam-db-auth-error"],
+                    "SupportsReadReplica": True,
+                    "SupportsParallelQuery": False,
+                    "SupportsGlobalDatabases": True,
+                    "SupportsBabelfish": True,
+                    "SupportsLimitlessDatabase": False,
+                    "SupportsCertificateRotationWithoutRestart": True,
+                    "SupportsLocalWriteForwarding": True,
+                    "SupportsIntegrations": False,
+                    "ValidUpgradeTarget": [],
+                })
+        return versions
+
+    def describe_db_engine_versions(self: Any) -> Any:
+        engine = self.params.get("Engine")
+        wanted = self.params.get("EngineVersion")
+        family = self.params.get("DBParameterGroupFamily")
+        found = [v for v in catalog()
+                 if (not engine or v["Engine"] == engine)
+                 and (not family or v["DBParameterGroupFamily"] == family)
+                 and (not wanted or v["EngineVersion"] == wanted or v["EngineVersion"].startswith(wanted + "."))]
+        if str(self.params.get("DefaultOnly", "")).lower() == "true":
+            found = found[:1]
+        return ActionResult({"DBEngineVersions": found})
+
+    resp_cls.describe_db_engine_versions = describe_db_engine_versions
+    return True

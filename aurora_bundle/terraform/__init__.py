@@ -1,0 +1,1 @@
+"""Terraform expressions, the binding modules in use, and synthesis into step directories."""
