@@ -24,19 +24,19 @@ help: ## List the targets
 
 .PHONY: build
 build: $(VENV)/.installed ## Validate massdriver.yaml, schemas/ and examples/, then generate kms/ and src/
-	$(PY) generate.py
+	$(PY) generate.py $(BUILD_ARGS)
 
 .PHONY: test
 test: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## Everything: the fast tests, the offline e2e of every preset and the checkov scan
 	$(PY) -m pytest
 
 .PHONY: unit
-unit: $(VENV)/.installed ## The fast tests only (no emulator, no checkov): `make test` minus e2e and scan
-	$(PY) -m pytest -m "not e2e and not scan"
+unit: $(VENV)/.installed ## The fast tests of the generator: `make test` minus the offline proof (e2e, scan, offline)
+	$(PY) -m pytest -m "not e2e and not scan and not offline"
 
 .PHONY: e2e
-e2e: $(VENV)/.installed ## Every preset through init/validate/plan/apply/plan/destroy in the AWS emulator
-	$(PY) -m pytest -m e2e
+e2e: $(VENV)/.installed ## The offline proof: its machinery, then every preset deployed, re-planned and decommissioned in the AWS emulator
+	$(PY) -m pytest -m "e2e or offline"
 
 .PHONY: scan
 scan: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## checkov on every preset's plan (runs the e2e for the plans)
@@ -61,6 +61,10 @@ files: $(VENV)/.installed ## List the files `mass bundle publish` packages (what
 .PHONY: bench
 bench: $(VENV)/.installed ## Measure the author loop: cold build vs. the jsii floor, warm regeneration, fast-suite time
 	$(PY) bench/author_loop.py
+
+.PHONY: provider-schemas
+provider-schemas: $(VENV)/.installed ## Re-extract the hashicorp/aws schema the reference check reads (needs terraform and the provider mirror)
+	$(PY) -m aurora_bundle.offline.provider_schemas
 
 .PHONY: lint
 lint: $(VENV)/.installed ## ruff

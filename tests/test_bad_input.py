@@ -278,8 +278,10 @@ def test_nan_in_yaml_names_the_line(bundle):
 
 
 def test_infinity_in_a_yaml_anchor_is_one_problem(bundle):
-    text = _replace(bundle, "massdriver.yaml", "cpu_utilization: {enabled: true, threshold: 80}",
-                    "cpu_utilization: {enabled: true, threshold: -.inf}")  # shared by every preset (&default_alarms)
+    text = _replace(bundle, "massdriver.yaml", "      alarms: {}\n",
+                    "      alarms: &shared_alarms {cpu_utilization: {enabled: true, threshold: -.inf}}\n")
+    for _ in range(3):  # the other presets share it
+        text = _replace(bundle, "massdriver.yaml", "      alarms: {}\n", "      alarms: *shared_alarms\n")
     line = _line_of(text, r"threshold: -\.inf")
     _rejected(bundle, f"massdriver.yaml: params.examples[0].alarms.cpu_utilization.threshold = -Infinity: {_NOT_FINITE} "
                       f"(line {line})")

@@ -15,6 +15,7 @@ import pytest
 from jsonschema import Draft7Validator
 
 from aurora_bundle.aws.alarms import ALARMS
+from aurora_bundle.aws.protection import GUARD_MESSAGE
 from aurora_bundle.inputs.engine import MAJORS
 from aurora_bundle.offline.provisioner import BACKEND_FILE, OVERRIDE_FILE
 from tests.conftest import BUILD, ROOT, shared_schema
@@ -79,6 +80,19 @@ def test_what_runs_is_what_ships(results, slug, step):
     assert list(backend) == ["terraform"] and list(backend["terraform"]) == ["backend"]
     override = json.loads((work / OVERRIDE_FILE).read_text())
     assert list(override) == ["provider"] and list(override["provider"]) == ["aws"]
+
+
+@pytest.mark.parametrize("slug", [s for s in SLUGS if s.startswith("production")])
+def test_a_decommission_with_deletion_protection_on_fails_before_anything_is_deleted(results, examples, slug):
+    result = results[slug]
+    assert examples[slug].params["database"]["deletion_protection"] is True
+    assert result.protected_decommission_error is not None
+    assert GUARD_MESSAGE in " ".join(result.protected_decommission_error.split())
+    left = result.left_after_protected_decommission
+    instances = 1 + examples[slug].params["scaling"]["reader_count"]
+    assert len([x for x in left if x.startswith("rds instance ")]) == instances, left
+    assert any(x.startswith("rds cluster ") for x in left) and any(x.startswith("alarm ") for x in left)
+    assert any(x.startswith("topic ") for x in left) and any(x.startswith("log group ") for x in left)
 
 
 @pytest.mark.parametrize("slug", SLUGS)

@@ -36,6 +36,9 @@ def alive(pid: int) -> bool:
         return False
 
 
+pytestmark = pytest.mark.offline
+
+
 @pytest.fixture(scope="module")
 def emu():
     with Emulator() as e:

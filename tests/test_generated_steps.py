@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from aurora_bundle.aws.alarms import ALARMS
+from aurora_bundle.aws.alarm_table import ALARMS
 from aurora_bundle.readme import render_readme
 from aurora_bundle.terraform.synth import STEPS
 from tests.conftest import ROOT

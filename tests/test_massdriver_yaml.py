@@ -12,6 +12,7 @@ from jsonschema import Draft7Validator
 from aurora_bundle.inputs.connections import CONNECTIONS, MD_METADATA
 from aurora_bundle.inputs.engine import INSTANCE_CLASSES, MAJORS
 from aurora_bundle.inputs.validation import _structure, validate
+from aurora_bundle.massdriver.params import with_defaults
 from aurora_bundle.terraform.synth import STEPS
 from tests.conftest import ROOT, shared_schema
 
@@ -115,16 +116,17 @@ def test_ui_orders_every_group_and_field(spec, document):
 
 def test_schema_choices_match_the_engine_catalog(spec):
     database = spec.params_schema["properties"]["database"]["properties"]
-    assert sorted(database["engine_version"]["enum"]) == sorted(MAJORS)
+    assert database["engine_version"]["enum"] == list(MAJORS)
     assert database["instance_class"]["enum"] == INSTANCE_CLASSES
 
 
 def test_examples_are_the_presets_plus_deployment_inputs(spec):
+    """An example is its preset as Massdriver's form submits it: the schema's defaults filled in."""
     presets = {p.name.lower().replace(" (serverless)", "-serverless"): p.params for p in spec.presets}
     assert sorted(presets) == sorted(e.slug for e in spec.examples)
     for example in spec.examples:
         params = {k: v for k, v in example.params.items() if k != "md_metadata"}
-        assert params == presets[example.slug], example.slug
+        assert params == with_defaults(spec.params_schema, presets[example.slug]), example.slug
 
 
 @pytest.mark.parametrize("name,definition", [("aws_authentication", "aws-iam-role.json"), ("vpc", "aws-vpc.json")])

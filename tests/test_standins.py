@@ -23,7 +23,7 @@ from aurora_bundle.offline.standins.protocol import ProviderSchema
 from aurora_bundle.offline.terraform import cli_environment
 from tests.conftest import ROOT, SHARED
 
-pytestmark = pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform not on PATH")
+pytestmark = [pytest.mark.offline, pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform not on PATH")]
 
 REQUIRED = {"random": {"source": "hashicorp/random", "version": "3.7.2"},
             "massdriver": {"source": "massdriver-cloud/massdriver", "version": "~> 2.0"}}

@@ -18,8 +18,8 @@ import pytest
 
 from aurora_bundle.offline import terraform as offline_tf
 
-pytestmark = pytest.mark.skipif(shutil.which("terraform") is None or offline_tf.find_mirror() is None,
-                                reason="needs terraform and the provider mirror")
+pytestmark = [pytest.mark.offline, pytest.mark.skipif(shutil.which("terraform") is None or offline_tf.find_mirror() is None,
+                                reason="needs terraform and the provider mirror")]
 
 CONFIG = {"terraform": {"required_providers": {"aws": {"source": "hashicorp/aws", "version": "5.100.0"}}}}
 

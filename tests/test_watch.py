@@ -140,18 +140,18 @@ def test_a_broken_construct_module_is_reported_and_a_fixed_one_is_reloaded(watch
     assert "SyntaxError" in watcher.output(since)
 
     since = len(watcher.lines)
-    module.write_text(good.replace('"Writer CPU', '"Writer CPU (reloaded)', 1))
+    module.write_text(good.replace('"Massdriver alarms', '"Massdriver alarms (reloaded)', 1))
     watcher.wait_for(lambda line: "] ready (" in line, since)
-    assert "Writer CPU (reloaded)" in (bundle / "src" / "alarms.tf.json").read_text()
+    assert "Massdriver alarms (reloaded)" in (bundle / "src" / "alarms.tf.json").read_text()
 
     # Saved again with the same length and the same mtime second: Python would trust the .pyc it
     # wrote for the previous version, unless the watcher drops it.
     first = module.stat().st_mtime_ns
     since = len(watcher.lines)
-    module.write_text(good.replace('"Writer CPU', '"Writer CPU (reloadex)', 1))
+    module.write_text(good.replace('"Massdriver alarms', '"Massdriver alarms (reloadex)', 1))
     os.utime(module, ns=(first, first))
     watcher.wait_for(lambda line: "] ready (" in line, since)
-    assert "Writer CPU (reloadex)" in (bundle / "src" / "alarms.tf.json").read_text()
+    assert "Massdriver alarms (reloadex)" in (bundle / "src" / "alarms.tf.json").read_text()
 
 
 def test_after_a_reload_invalid_input_gets_the_new_validation_and_one_line_errors(watcher, bundle):

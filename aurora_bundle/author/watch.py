@@ -126,9 +126,17 @@ class Loop:
         self.cli = cli  # None: regenerate only
         self.generator = Generator()
         self.cycles = 0
+        # Inputs the last cycle wrote itself (what the tables generate in schemas/, massdriver.yaml and
+        # examples/), as it left them: seeing them change is no reason for another cycle.
+        self.own_writes: dict[Path, tuple[int, int] | None] = {}
 
     def cycle(self, changed: list[Path]) -> None:
         """Validate, regenerate, republish, redeploy. Whatever a cycle meets, the loop goes on."""
+        own, self.own_writes = self.own_writes, {}
+        if changed:
+            changed = [path for path in changed if path not in own or own[path] != _stat(path)]
+            if not changed:
+                return
         try:
             self._cycle(changed)
         except Exception:  # e.g. an unreadable .watch.local.yaml, a full disk: the next save may fix it
@@ -163,6 +171,7 @@ class Loop:
                 return False
             _print_problems(error, "nothing was written")
             return False
+        self.own_writes = {path: _stat(path) for path in written if is_input(self.root, path)}
         files = ", ".join(str(p.relative_to(self.root)) for p in written) if written else "no changes"
         say(f"generated in {time.monotonic() - started:.2f}s: {files}")
         return True
@@ -209,6 +218,15 @@ def _module_name(root: Path, path: Path) -> str | None:
     if parts[-1] == "__init__":
         parts.pop()
     return ".".join(parts)
+
+
+def _stat(path: Path) -> tuple[int, int] | None:
+    """A file's mtime and size, None when it is gone."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
 
 
 def _inputs(root: Path) -> dict[Path, tuple[int, int]]:

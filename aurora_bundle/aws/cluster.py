@@ -7,6 +7,7 @@ from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.data_aws_rds_engine_version import DataAwsRdsEngineVersion
 from cdktf_cdktf_provider_aws.rds_cluster import RdsCluster
 
+from aurora_bundle.aws.conditions import SERVERLESS
 from aurora_bundle.aws.network import Network
 from aurora_bundle.aws.parameter_groups import ParameterGroups
 from aurora_bundle.inputs.engine import ENGINE, PORT
@@ -15,7 +16,6 @@ from aurora_bundle.massdriver.wiring import Secrets
 from aurora_bundle.terraform.hcl import address, b, make, n, strings
 
 KMS_KEY_ARN = "data.aws_kms_alias.main.target_key_arn"
-SERVERLESS = 'var.database.instance_class == "db.serverless"'
 
 
 def resolve_engine_version(stack: TerraformStack) -> DataAwsRdsEngineVersion:

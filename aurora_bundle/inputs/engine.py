@@ -1,7 +1,8 @@
-"""What AWS offers for Aurora PostgreSQL: engine majors and instance classes.
+"""What AWS offers for Aurora PostgreSQL: engine majors, instance classes and their limits.
 
-The single source for version- and class-dependent facts; the schema's enums are checked against it
-(see tests) and the Terraform lookups (memory per class, families) are generated from it.
+The single source for these facts: ``make build`` writes them into the params schema
+(``massdriver/params.py``: the engine and instance class enums, the reader and capacity bounds, the
+exportable logs), and the Terraform lookups (memory per class, families) and the rules use them.
 Facts as of 2026-11 (../shared/docs/aurora-reference.md).
 """
 
@@ -16,6 +17,20 @@ ACU_MEMORY_GIB = 2
 # Aurora PostgreSQL's default max_connections: LEAST(DBInstanceClassMemory / 9531392, 5000).
 MAX_CONNECTIONS_BYTES_PER_CONNECTION = 9531392
 MAX_CONNECTIONS_CAP = 5000
+# Aurora's limit on readers (replicas) per cluster, fixed and autoscaled together.
+MAX_READERS = 15
+# Serverless v2 capacity in ACUs: from 0 (scale to zero, where the major supports it; see
+# EngineMajor.scale_to_zero) up to 256, in steps of 0.5; the maximum is at least 1.
+ACU_MIN = 0
+ACU_MAX = 256
+ACU_STEP = 0.5
+ACU_MAX_AT_LEAST = 1
+# How long an instance may stay idle before it pauses (seconds), when the minimum is 0 ACUs.
+AUTO_PAUSE_SECONDS = (300, 86400)
+# The logs Aurora PostgreSQL exports to CloudWatch Logs.
+POSTGRESQL_LOG = "postgresql"
+IAM_AUTH_ERROR_LOG = "iam-db-auth-error"
+LOG_EXPORTS = (POSTGRESQL_LOG, IAM_AUTH_ERROR_LOG)
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from aurora_bundle.inputs.engine import MAJORS, SERVERLESS_CLASS
-
-MAX_READERS = 15
+from aurora_bundle.inputs.engine import IAM_AUTH_ERROR_LOG, MAJORS, MAX_READERS, SERVERLESS_CLASS
 
 
 def get_path(params: dict[str, Any], path: str) -> Any:
@@ -123,10 +121,10 @@ RULES: list[Rule] = [
     Rule(
         id="iam-auth-log-needs-iam-auth",
         field="observability.log_exports",
-        expected="can include iam-db-auth-error only when database.iam_authentication is on",
-        broken=lambda p: "iam-db-auth-error" in (get_path(p, "observability.log_exports") or [])
+        expected=f"can include {IAM_AUTH_ERROR_LOG} only when database.iam_authentication is on",
+        broken=lambda p: IAM_AUTH_ERROR_LOG in (get_path(p, "observability.log_exports") or [])
         and get_path(p, "database.iam_authentication") is False,
-        condition='!contains(var.observability.log_exports, "iam-db-auth-error") || var.database.iam_authentication',
+        condition=f'!contains(var.observability.log_exports, "{IAM_AUTH_ERROR_LOG}") || var.database.iam_authentication',
         related="database.iam_authentication",
     ),
     Rule(

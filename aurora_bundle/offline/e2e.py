@@ -11,9 +11,9 @@ deploy kms then src (plan -> tfplan.json, kept in ``build/e2e/<preset>/plans/`` 
 apply); plan both again (must say "No changes"); read what the massdriver stand-in would have sent
 (artifacts, alarm registrations); optionally try a src whose artifact template is broken (the apply
 must fail with the provider's message) and plan a what-if change of params; then decommission as an
-operator would: deletion protection off and deploy if it was on, then decommission src (kms has
-``skip_on_delete``: the key stays). Presets run concurrently: the time is almost all the provider
-polling, not CPU.
+operator would: with deletion protection on, a decommission must fail before deleting anything;
+then protection off and deploy, and decommission src (kms has ``skip_on_delete``: the key stays).
+Presets run concurrently: the time is almost all the provider polling, not CPU.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import json
 import shutil
 import threading
 import traceback
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +55,8 @@ class PresetResult:
     alarms: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # alarm key -> registrations sent
     master_username: str = ""  # as the emulator has it
     broken_artifact_error: str | None = None
+    protected_decommission_error: str | None = None  # a decommission with deletion protection on
+    left_after_protected_decommission: list[str] = field(default_factory=list)
     leftovers: list[str] = field(default_factory=list)
     kept_key: bool = False
     final_snapshots: list[str] = field(default_factory=list)
@@ -233,7 +236,12 @@ def run_preset(example: Example, bundle_root: Path, definitions: Path, endpoint:
     except Exception:
         result.error = traceback.format_exc()
     finally:
-        _decommission(example, steps["src"], result)
+        def inspect() -> list[str]:
+            if network is None or not result.identifier:
+                return []
+            return leftovers(endpoint, region, result.identifier, name_prefix, network[0])[0]
+
+        _decommission(example, steps["src"], result, inspect)
         if network is not None:
             if result.identifier:
                 result.leftovers, result.kept_key, result.final_snapshots = leftovers(
@@ -251,13 +259,20 @@ def run_preset(example: Example, bundle_root: Path, definitions: Path, endpoint:
     return result
 
 
-def _decommission(example: Example, src: Step, result: PresetResult) -> None:
-    """As an operator would: deletion protection off and deploy, then decommission (src only:
-    the kms step has ``skip_on_delete``, so Massdriver leaves the key)."""
+def _decommission(example: Example, src: Step, result: PresetResult, inspect: Callable[[], list[str]]) -> None:
+    """As an operator would. With deletion protection on, a decommission must fail before it deletes
+    anything (``inspect`` lists what still exists); then the documented way through: protection off
+    and deploy, then decommission (src only: the kms step has ``skip_on_delete``, Massdriver keeps the key)."""
     if not result.applied:
         return
     try:
         if example.params["database"]["deletion_protection"]:
+            try:
+                src.deploy("decommission", label="protected.decommission.")
+                result.protected_decommission_error = "(the decommission succeeded)"
+            except TerraformError as exc:
+                result.protected_decommission_error = str(exc)
+            result.left_after_protected_decommission = inspect()
             unprotected = {**example.params, "database": {**example.params["database"], "deletion_protection": False}}
             src.configure(unprotected, example.connections)
             src.deploy(label="unprotect.")

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from cdktf import App, TerraformStack
+from cdktf import App, TerraformResource, TerraformStack
 
 from aurora_bundle.aws.access import build_connect_policy
 from aurora_bundle.aws.alarms import build_alarms
@@ -23,6 +23,7 @@ from aurora_bundle.aws.kms import account_context, build_kms_step, lookup_kms_ke
 from aurora_bundle.aws.naming import declare_names
 from aurora_bundle.aws.network import build_network
 from aurora_bundle.aws.parameter_groups import build_parameter_groups
+from aurora_bundle.aws.protection import build_decommission_guard
 from aurora_bundle.aws.provider import declare_region
 from aurora_bundle.inputs.spec import BundleSpec
 from aurora_bundle.massdriver.artifacts import load_artifacts, references
@@ -105,4 +106,6 @@ def src_stack(app: App, spec: BundleSpec, wiring: Wiring) -> Step:
         artifacts = load_artifacts(spec.root, spec.artifact_names, references(secrets.password))
         for field_name, (name, payload) in artifacts.items():
             wiring.publish_artifact(stack, field_name, name, payload)
+    with step.concern("protection", _module(build_decommission_guard)):
+        build_decommission_guard(stack, [c for c in stack.node.children if isinstance(c, TerraformResource)])
     return step

@@ -1,7 +1,7 @@
 """Stand-in for massdriver-cloud/massdriver 2.x: massdriver_resource and massdriver_instance_alarm.
 
-What a deploy depends on, as the provider's source does it (``schemas/massdriver.json`` names the
-commit; messages are the provider's own):
+What a deploy depends on, as the provider's source does it
+(``terraform/provider_schemas/massdriver.json`` names the commit; messages are the provider's own):
 
 - configuring the provider (every plan and apply) needs credentials -- a deployment's
   ``MASSDRIVER_DEPLOYMENT_ID`` and ``MASSDRIVER_TOKEN``, or an organization's API key -- and an

@@ -7,8 +7,9 @@ refinements), which are kept byte for byte so Terraform gets back exactly what i
 
 The protocol's generated message classes come from the ``tf`` package on PyPI (``tf.gen``); the
 service, the value codec and the plan/apply semantics are ours, driven by the transcribed schema
-(``schemas/<provider>.json``, in the format ``terraform providers schema -json`` prints) and by
-one ``Resource`` object per resource type.
+(``aurora_bundle/terraform/provider_schemas/<provider>.json``, in the format ``terraform providers
+schema -json`` prints; the generator's reference check reads the same files) and by one ``Resource``
+object per resource type.
 """
 
 from __future__ import annotations
@@ -24,12 +25,12 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import msgpack
 
-SCHEMAS = Path(__file__).resolve().parent / "schemas"
+from aurora_bundle.terraform.references import PROVIDER_SCHEMAS as SCHEMAS
+
 MAGIC_COOKIE_KEY = "TF_PLUGIN_MAGIC_COOKIE"
 MAGIC_COOKIE_VALUE = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2"
 

@@ -1,6 +1,6 @@
 """Stand-in for hashicorp/random 3.7.2: random_password, random_string and random_id.
 
-Behaviour follows the provider's source (see ``schemas/random.json`` for the commit): every argument
+Behaviour follows the provider's source (see ``terraform/provider_schemas/random.json`` for the commit): every argument
 replaces the object when it changes; the character classes are on by default; ``min_*`` characters
 of each class are drawn first, the rest from every enabled class, then the whole is shuffled;
 ``override_special`` replaces the default special characters.

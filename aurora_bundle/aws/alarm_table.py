@@ -1,0 +1,137 @@
+"""The alarms: one row per alarm, everything about it in that row.
+
+A row says how CloudWatch measures the alarm (metric, statistic, periods, how its threshold is
+computed from the param), what Massdriver shows when it fires, and what the params offer for it:
+``alarms.<key>.enabled`` and ``alarms.<key>.threshold``, with their defaults, bounds and texts.
+From this table ``make build`` writes the alarms' part of ``schemas/alarms.json``, their order in
+massdriver.yaml's ``ui`` block, the README's params reference and ``src/alarms.tf.json``; presets
+and examples need nothing (the schema's defaults apply, in Massdriver's form and in Terraform).
+Adding an alarm is adding a row; a preset lists it only to differ from its defaults.
+
+No cdktf here: ``make build`` reads the table before it loads anything heavy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from aurora_bundle.aws.conditions import HAS_READERS, SERVERLESS
+
+GIB = 1024**3
+CLUSTER = "aws_rds_cluster.main.cluster_identifier"
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """The ``alarms.<key>.threshold`` param: its default and bounds."""
+
+    default: int | float
+    minimum: int | float
+    maximum: int | float
+    unit: str | None = None  # shown in the field's title, "Threshold (%)"
+    integer: bool = False  # whole numbers only
+
+
+@dataclass(frozen=True, kw_only=True)
+class AlarmSpec:
+    key: str  # the alarm's params under ``alarms``, and its Terraform name
+    title: str  # the alarm in the form and the README
+    description: str  # what it watches, for the form and the README (also the threshold's description)
+    param: Threshold
+    enabled: bool = True  # the default of ``alarms.<key>.enabled``
+    display_name: str  # the alarm as Massdriver shows it on the package
+    metric: str
+    statistic: str
+    comparison: str
+    period: int  # seconds
+    periods: int  # evaluation periods
+    # HCL computing CloudWatch's threshold from the param, which ``{threshold}`` stands for.
+    threshold: str = "{threshold}"
+    message: str  # what Massdriver shows when the alarm fires: what to do about it
+    role: str | None = "WRITER"  # None: cluster-wide metric
+    applies: str = "true"  # HCL: besides being enabled, does the alarm make sense here
+    dimensions: dict[str, str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        dims = {"DBClusterIdentifier": f"${{{CLUSTER}}}"}
+        if self.role:
+            dims["Role"] = self.role
+        object.__setattr__(self, "dimensions", dims)
+
+    @property
+    def threshold_hcl(self) -> str:
+        return self.threshold.replace("{threshold}", f"var.alarms.{self.key}.threshold")
+
+
+ALARMS: list[AlarmSpec] = [
+    AlarmSpec(
+        key="cpu_utilization", title="CPU utilization",
+        description="Writer CPU above this percentage, averaged over 5 minutes, three periods in a row.",
+        param=Threshold(80, minimum=0, maximum=100, unit="%"),
+        display_name="Writer CPU utilization", metric="CPUUtilization", statistic="Average",
+        comparison="GreaterThanThreshold", period=300, periods=3,
+        message="Writer CPU has been high for 15 minutes: find the expensive queries in Performance Insights or size up.",
+    ),
+    AlarmSpec(
+        key="freeable_memory", title="Freeable memory",
+        description="Writer freeable memory below this percentage of the instance's memory (of the maximum ACUs' "
+        "memory when serverless) for 15 minutes.",
+        param=Threshold(10, minimum=1, maximum=90, unit="%"),
+        display_name="Writer freeable memory", metric="FreeableMemory", statistic="Average",
+        comparison="LessThanThreshold", period=300, periods=3,
+        threshold="floor(local.instance_memory_bytes * {threshold} / 100)",
+        message="Writer memory is nearly exhausted: the instance may swap or restart. Size up or lower work_mem.",
+    ),
+    AlarmSpec(
+        key="database_connections", title="Database connections",
+        description="Writer connections above this percentage of the estimated max_connections for the instance "
+        "size, for 10 minutes.",
+        param=Threshold(80, minimum=1, maximum=100, unit="%"),
+        display_name="Writer connections", metric="DatabaseConnections", statistic="Maximum",
+        comparison="GreaterThanThreshold", period=300, periods=2,
+        threshold="floor(local.max_connections * {threshold} / 100)",
+        message="Writer connections are close to max_connections: add a pooler (RDS Proxy, PgBouncer) or size up.",
+    ),
+    AlarmSpec(
+        key="replica_lag", title="Replica lag",
+        description="Highest reader lag behind the writer, in milliseconds, for 5 minutes. Only created when the "
+        "cluster has readers.",
+        param=Threshold(2000, minimum=100, maximum=600000, unit="ms", integer=True),
+        display_name="Reader replica lag", metric="AuroraReplicaLag", statistic="Maximum",
+        comparison="GreaterThanThreshold", period=60, periods=5,
+        message="Readers are falling behind the writer: reads may be stale and failover slower.",
+        role="READER", applies=HAS_READERS,
+    ),
+    AlarmSpec(
+        key="acu_utilization", title="ACU utilization",
+        description="Serverless writer capacity above this percentage of the maximum ACUs for 15 minutes: raise "
+        "the maximum. Only created for db.serverless.",
+        param=Threshold(90, minimum=1, maximum=100, unit="%"),
+        display_name="Writer ACU utilization", metric="ACUUtilization", statistic="Average",
+        comparison="GreaterThanThreshold", period=300, periods=3,
+        message="The serverless writer is running at its maximum capacity: raise scaling.serverless.max_capacity.",
+        applies=SERVERLESS,
+    ),
+    AlarmSpec(
+        key="volume_bytes_left", title="Storage left",
+        description="Cluster volume space left below this many GiB (the volume grows automatically up to 128 or "
+        "256 TiB depending on the version).",
+        param=Threshold(10240, minimum=1, maximum=262144, unit="GiB", integer=True),
+        display_name="Storage left", metric="AuroraVolumeBytesLeftTotal", statistic="Minimum",
+        comparison="LessThanThreshold", period=300, periods=1, threshold=f"{{threshold}} * {GIB}",
+        message="The cluster volume is close to its size limit: delete data or plan a split.",
+        role=None,
+    ),
+    AlarmSpec(
+        key="maximum_used_transaction_ids", title="Transaction ID age",
+        description="Oldest unvacuumed transaction ID age above this value: wraparound stops writes at about 2.1 "
+        "billion, so vacuum must catch up well before.",
+        param=Threshold(1000000000, minimum=100000000, maximum=2000000000, integer=True),
+        display_name="Transaction ID age", metric="MaximumUsedTransactionIDs", statistic="Maximum",
+        comparison="GreaterThanThreshold", period=300, periods=1,
+        message="Transaction IDs are nearing wraparound: check autovacuum and long-running transactions.",
+    ),
+]
+
+ALARM_KEYS = [spec.key for spec in ALARMS]
+assert len(set(ALARM_KEYS)) == len(ALARM_KEYS), "alarm keys must be unique"

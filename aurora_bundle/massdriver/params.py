@@ -1,0 +1,307 @@
+"""What the tables write into the bundle's inputs: ``make build`` does it first, before reading them.
+
+A fact kept in a Python table is written from it, never kept a second time by hand:
+
+- ``schemas/alarms.json``: the alarms (its ``properties``), from ``ALARMS`` in ``aws/alarm_table.py``:
+  per alarm its ``enabled`` and ``threshold`` fields with the row's texts, bounds and defaults, and
+  the alarm's own default, so params that leave an alarm out get the row's values (in Massdriver's
+  form, and in Terraform through ``optional(..., default)``). Title and description are hand-written;
+- ``schemas/database.json``, ``scaling.json``, ``observability.json``: the enums and bounds the engine
+  catalog (``inputs/engine.py``) holds: majors, instance classes, reader and capacity limits, logs;
+- massdriver.yaml: the alarms' ``ui:order`` line (below a marker comment), in the table's order;
+- ``examples/*/params.json``: the schema's defaults for every field left out, as Massdriver's form
+  fills them in (an example is a complete input set; a preset lists only what differs from them).
+
+Each generated place says so: a ``$comment`` on the schema node whose keys are written, naming them
+and their table; a comment line above the ui:order line. Everything else there is edited by hand.
+Files are written atomically and only when they change. A file that cannot be read (or is not a JSON
+object) is left alone: the validation that follows reports it in its own words.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from aurora_bundle.aws.alarm_table import ALARMS, AlarmSpec
+from aurora_bundle.inputs import engine, structured
+from aurora_bundle.inputs.errors import BundleError, Problem
+from aurora_bundle.inputs.spec import MASSDRIVER_YAML
+
+SCHEMAS_DIR = "schemas"
+EXAMPLES_DIR = "examples"
+COMMENT = "$comment"
+WIDTH = 120  # of a line in the schema files, for lists and small objects written on one line
+_ENGINE = "aurora_bundle/inputs/engine.py"
+_ALARM_TABLE = "aurora_bundle/aws/alarm_table.py"
+
+
+# --------------------------------------------------------------------------------------------- alarms
+
+
+def _lower_first(title: str) -> str:
+    """"Freeable memory" -> "freeable memory"; "CPU utilization" stays (an acronym)."""
+    return title if title[1:2].isupper() else title[:1].lower() + title[1:]
+
+
+def alarm_schema(spec: AlarmSpec) -> dict[str, Any]:
+    """``alarms.<key>``: whether the alarm exists and its threshold, both defaulting to the row's values."""
+    param = spec.param
+    threshold = {
+        "title": f"Threshold ({param.unit})" if param.unit else "Threshold",
+        "description": spec.description,
+        "type": "integer" if param.integer else "number",
+        "minimum": param.minimum,
+        "maximum": param.maximum,
+        "default": param.default,
+    }
+    return {
+        "title": spec.title,
+        "description": spec.description,
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "enabled": {"title": "Enabled", "description": f"Create the {_lower_first(spec.title)} alarm.",
+                        "type": "boolean", "default": spec.enabled},
+            "threshold": threshold,
+        },
+        "default": {"enabled": spec.enabled, "threshold": param.default},
+    }
+
+
+def alarms_properties() -> dict[str, Any]:
+    return {spec.key: alarm_schema(spec) for spec in ALARMS}
+
+
+# ---------------------------------------------------------------------------------------- the stamps
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """Keys of one schema node that a table writes (``None`` removes the key)."""
+
+    file: str  # under schemas/
+    node: tuple[str, ...]  # keys from the file's root to the node
+    source: str  # the table, as the node's $comment names it
+    values: Callable[[], dict[str, Any]]
+
+    def keys(self) -> str:
+        return ", ".join(k for k, v in self.values().items() if v is not None)
+
+    def comment(self) -> str:
+        return f"make build writes {self.keys()} from {self.source}; edit the rest by hand"
+
+
+def _props(*names: str) -> tuple[str, ...]:
+    return tuple(part for name in names for part in ("properties", name))
+
+
+STAMPS: list[Stamp] = [
+    Stamp("alarms.json", (), f"ALARMS in {_ALARM_TABLE} (one row per alarm)",
+          lambda: {"properties": alarms_properties(), "required": None}),
+    Stamp("database.json", _props("engine_version"), f"MAJORS in {_ENGINE}", lambda: {"enum": list(engine.MAJORS)}),
+    Stamp("database.json", _props("instance_class"), f"INSTANCE_CLASSES in {_ENGINE}",
+          lambda: {"enum": list(engine.INSTANCE_CLASSES)}),
+    Stamp("scaling.json", _props("reader_count"), f"MAX_READERS in {_ENGINE}", lambda: {"maximum": engine.MAX_READERS}),
+    Stamp("scaling.json", _props("serverless", "min_capacity"), f"ACU_MIN, ACU_MAX and ACU_STEP in {_ENGINE}",
+          lambda: {"minimum": engine.ACU_MIN, "maximum": engine.ACU_MAX, "multipleOf": engine.ACU_STEP}),
+    Stamp("scaling.json", _props("serverless", "max_capacity"), f"ACU_MAX_AT_LEAST, ACU_MAX and ACU_STEP in {_ENGINE}",
+          lambda: {"minimum": engine.ACU_MAX_AT_LEAST, "maximum": engine.ACU_MAX, "multipleOf": engine.ACU_STEP}),
+    Stamp("scaling.json", _props("serverless", "seconds_until_auto_pause"), f"AUTO_PAUSE_SECONDS in {_ENGINE}",
+          lambda: dict(zip(("minimum", "maximum"), engine.AUTO_PAUSE_SECONDS, strict=True))),
+    Stamp("scaling.json", _props("autoscaling", "min_readers"), f"MAX_READERS in {_ENGINE}",
+          lambda: {"maximum": engine.MAX_READERS}),
+    Stamp("scaling.json", _props("autoscaling", "max_readers"), f"MAX_READERS in {_ENGINE}",
+          lambda: {"maximum": engine.MAX_READERS}),
+    Stamp("observability.json", (*_props("log_exports"), "items"), f"LOG_EXPORTS in {_ENGINE}",
+          lambda: {"enum": list(engine.LOG_EXPORTS)}),
+]
+
+SCHEMA_FILES = sorted({stamp.file for stamp in STAMPS})
+
+
+def _stamped(node: dict[str, Any], stamp: Stamp) -> dict[str, Any]:
+    """``node`` with the stamp's keys written where they were (new ones last) and its $comment first."""
+    values = stamp.values()
+    out: dict[str, Any] = {COMMENT: stamp.comment()}
+    for key, value in node.items():
+        if key == COMMENT:
+            continue
+        if key in values:
+            if values[key] is not None:
+                out[key] = values[key]
+        else:
+            out[key] = value
+    out.update({k: v for k, v in values.items() if k not in out and v is not None})
+    return out
+
+
+def stamp_schema(file: str, document: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
+    """The schema file's document with every stamp of that file applied, and the nodes that are missing."""
+    problems = []
+    for stamp in (s for s in STAMPS if s.file == file):
+        parents, node = [], document
+        for key in stamp.node:
+            child = node.get(key) if isinstance(node, dict) else None
+            if not isinstance(child, dict):
+                node = None
+                break
+            parents.append((node, key))
+            node = child
+        if node is None:
+            problems.append(Problem(f"{SCHEMAS_DIR}/{file}", ".".join(stamp.node), None,
+                                    f"is missing: make build writes its {stamp.keys()} from {stamp.source}", has_value=False))
+            continue
+        new = _stamped(node, stamp)
+        for parent, key in reversed(parents):  # copies of the nodes above it, keys kept in their order
+            new = {**parent, key: new}
+        document = new
+    return document, problems
+
+
+def schema_text(value: Any, indent: int = 0, *, inline: bool = False, fields: bool = False) -> str:
+    """JSON as the schema files are written: two-space indents; lists of plain values on as few lines as
+    fit, one item a line otherwise; small objects (``inline``) on one line, never a field's schema
+    (the values of a ``properties`` map, ``fields``) or a node with a $comment."""
+    pad, end = " " * (indent + 2), "\n" + " " * indent
+    flat = json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list):
+        if any(isinstance(v, dict | list) for v in value):
+            return "[\n" + ",\n".join(pad + schema_text(v, indent + 2, inline=True) for v in value) + end + "]"
+        if indent + len(flat) <= WIDTH:
+            return flat
+        lines = [""]
+        for item in (json.dumps(v, ensure_ascii=False) for v in value):
+            if lines[-1] and len(pad) + len(lines[-1]) + len(item) + 1 > WIDTH:
+                lines.append("")
+            lines[-1] += item + ", "
+        return "[\n" + ",\n".join(pad + line.rstrip(", ") for line in lines) + end + "]"
+    if isinstance(value, dict):
+        small = COMMENT not in value and not any(isinstance(v, dict) for v in value.values())
+        if not value or (inline and small and indent + len(flat) <= WIDTH):
+            return flat
+        items = [f"{pad}{json.dumps(k, ensure_ascii=False)}: "
+                 f"{schema_text(v, indent + 2, inline=not fields, fields=k == 'properties' and not fields)}"
+                 for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + end + "}"
+    return flat
+
+
+# ------------------------------------------------------------------------------------ massdriver.yaml
+
+UI_MARKER = f"# ui:order of the alarms: written by make build from ALARMS in {_ALARM_TABLE}"
+_UI_LINE = re.compile(rf"^(?P<indent> *){re.escape(UI_MARKER)}\n(?P=indent)ui:order: [^\n]*$", re.MULTILINE)
+
+
+def alarms_ui_order() -> list[str]:
+    return [*(spec.key for spec in ALARMS), "*"]
+
+
+def stamp_massdriver_yaml(text: str, document: Any) -> tuple[str, list[Problem]]:
+    """massdriver.yaml with the alarms' ui:order line written. Without the marker line (a tool that
+    rewrote the file dropped the comments) nothing is written, and it is a problem only when the order
+    is not the table's."""
+    match = _UI_LINE.search(text)
+    if match is None:
+        ui = document.get("ui") if isinstance(document, dict) else None
+        alarms = ui.get("alarms") if isinstance(ui, dict) else None
+        order = alarms.get("ui:order") if isinstance(alarms, dict) else None
+        if order == alarms_ui_order():
+            return text, []
+        return text, [Problem(MASSDRIVER_YAML, "ui.alarms.ui:order", order, f"expected {json.dumps(alarms_ui_order())}, "
+                              f"which make build writes below the line {UI_MARKER!r}; put that line back above it")]
+    indent = match["indent"]
+    line = f"{indent}{UI_MARKER}\n{indent}ui:order: [{', '.join(json.dumps(k) if k == '*' else k for k in alarms_ui_order())}]"
+    return text[: match.start()] + line + text[match.end():], []
+
+
+# ------------------------------------------------------------------------------------------- examples
+
+
+def with_defaults(schema: dict[str, Any], value: Any) -> Any:
+    """``value`` with the schema's default for every property left out, at every depth (as Terraform's
+    ``optional(type, default)`` and Massdriver's form fill them in). Present values are never changed."""
+    if not isinstance(value, dict) or not isinstance(schema.get("properties"), dict):
+        return value
+    filled = dict(value)
+    for name, prop in schema["properties"].items():
+        if not isinstance(prop, dict):
+            continue
+        if name not in filled and "default" in prop:
+            filled[name] = copy.deepcopy(prop["default"])
+        if name in filled:
+            filled[name] = with_defaults(prop, filled[name])
+    return filled
+
+
+def example_text(params: dict[str, Any]) -> str:
+    return json.dumps(params, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+# ----------------------------------------------------------------------------------------------- all
+
+
+def _read(path: Path, source: str, kind: str) -> Any:
+    """The file's value, or None when it cannot be read (validation reports why)."""
+    try:
+        return structured.parse(path.read_bytes(), source, kind)
+    except (OSError, BundleError):
+        return None
+
+
+def render_tables(root: Path) -> dict[Path, str]:
+    """The schema files and massdriver.yaml as the tables write them: path -> text (only readable files)."""
+    texts: dict[Path, str] = {}
+    problems: list[Problem] = []
+    for file in SCHEMA_FILES:
+        path = root / SCHEMAS_DIR / file
+        document = _read(path, f"{SCHEMAS_DIR}/{file}", "JSON")
+        if isinstance(document, dict):
+            stamped, missing = stamp_schema(file, document)
+            problems += missing
+            texts[path] = schema_text(stamped) + "\n"
+    yaml_path = root / MASSDRIVER_YAML
+    if (document := _read(yaml_path, MASSDRIVER_YAML, "YAML")) is not None:
+        text, missing = stamp_massdriver_yaml(yaml_path.read_text(), document)
+        problems += missing
+        texts[yaml_path] = text
+    if problems:
+        raise BundleError(problems)
+    return texts
+
+
+def render_examples(root: Path) -> dict[Path, str]:
+    """examples/<slug>/params.json with the schema's defaults filled in, for the examples that lack some."""
+    from aurora_bundle.inputs import spec as spec_module
+
+    try:
+        spec = spec_module.load(root)
+    except BundleError:  # the build's own load reports it
+        return {}
+    texts = {}
+    for example in spec.examples:
+        filled = with_defaults(spec.params_schema, example.params)
+        if filled != example.params:
+            texts[example.params_path] = example_text(filled)
+    return texts
+
+
+def write_tables(root: Path, *, check: bool = False) -> list[Path]:
+    """Write what the tables generate (see the module's docstring). Returns the files that changed (or
+    would change, with ``check``). Raises ``BundleError`` when a place to write is missing."""
+    from aurora_bundle.terraform.synth import write_atomically
+
+    def apply(texts: dict[Path, str]) -> list[Path]:
+        if check:
+            return [path for path, text in texts.items() if path.read_text() != text]
+        return [path for path, text in texts.items() if write_atomically(path, text)]
+
+    changed = apply(render_tables(root))
+    if check and changed:
+        return changed  # the examples' defaults come from the schema files, which are stale
+    return changed + apply(render_examples(root))
