@@ -197,3 +197,19 @@ def test_changing_every_mutable_param_replaces_no_data_bearing_resource(results)
     assert instances["aws_rds_cluster_instance.reader[2]"] == ["create"]
     # New-family parameter groups come up before the old ones go (major upgrade).
     assert actions["aws_rds_cluster_parameter_group.main"] == ["create", "delete"]
+
+
+def test_turning_a_log_export_off_keeps_its_logs(results, examples):
+    """The what-if turns iam-db-auth-error off (Production exports it): its log group stays."""
+    assert "iam-db-auth-error" in examples["production"].params["observability"]["log_exports"]
+    actions = results["production"].what_if
+    assert not [a for a, act in actions.items() if a.startswith("aws_cloudwatch_log_group.") and "delete" in act]
+
+
+def test_a_major_downgrade_is_refused_at_plan_time(results, examples):
+    """Development runs 17; planning 16 against the deployed cluster fails with one message."""
+    error = results["development"].downgrade_error
+    assert error is not None
+    flat = " ".join(error.split())
+    assert "database.engine_version: is 16, but the cluster runs PostgreSQL 17: a major version cannot be downgraded" \
+        in flat, error

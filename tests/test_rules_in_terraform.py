@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from aurora_bundle.inputs.rules import RULE_IDS, rule
+from aurora_bundle.inputs.rules import RULE_IDS, broken_rules, rule
 
 pytestmark = pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform not on PATH")
 
@@ -23,7 +23,10 @@ pytestmark = pytest.mark.skipif(shutil.which("terraform") is None, reason="terra
 @pytest.fixture(scope="module")
 def rules_config(rendered, tmp_path_factory) -> Path:
     src = rendered["src"].document()
-    preconditions = src["resource"]["aws_rds_cluster"]["main"]["lifecycle"]["precondition"]
+    # The params rules only (the cluster also checks the running version, which needs AWS).
+    preconditions = [p for p in src["resource"]["aws_rds_cluster"]["main"]["lifecycle"]["precondition"]
+                     if any(p["error_message"].endswith(f"[{rule_id}].") for rule_id in RULE_IDS)]
+    assert len(preconditions) == len(RULE_IDS)
     config = {"variable": src["variable"], "resource": {"terraform_data": {"rules": {
         "input": "checked", "lifecycle": {"precondition": preconditions}}}}}
     work = tmp_path_factory.mktemp("rules")
@@ -48,6 +51,9 @@ BREAKERS = {
     "iam-auth-log-needs-iam-auth": lambda p: p["observability"].update(log_exports=["postgresql", "iam-db-auth-error"])
     or p["database"].update(iam_authentication=False),
     "backup-window-at-least-30-minutes": lambda p: p["backup"].update(window="03:00-03:10"),
+    "maintenance-window-at-least-30-minutes": lambda p: p["database"].update(maintenance_window="sun:05:00-sun:05:20"),
+    "maintenance-window-clear-of-backup-window": lambda p: p["backup"].update(window="03:00-04:00")
+    or p["database"].update(maintenance_window="sun:03:30-sun:04:30"),
 }
 # Holds for every major offered today: no params can break it.
 UNBREAKABLE = {"scale-to-zero-needs-auto-pause"}
@@ -68,10 +74,30 @@ def test_broken_rule_fails_the_plan_with_its_message(spec, rules_config, rule_id
     example = next(e for e in spec.examples if e.slug == "development-serverless")
     params = copy.deepcopy(example.params)
     BREAKERS[rule_id](params)
-    from aurora_bundle.inputs.rules import broken_rules
-
     assert rule(rule_id) in broken_rules(params)  # Python agrees
     result = _plan(rules_config, params, example.connections)
     assert result.returncode == 1
     flat = " ".join(result.stderr.split())
     assert rule(rule_id).message() in flat, result.stderr
+
+
+# (maintenance window, backup window, overlap?): wraps past midnight and past Sunday included.
+WINDOWS = [
+    ("sun:05:00-sun:06:00", "03:00-04:00", False),
+    ("sat:23:30-sun:00:30", "00:00-00:45", True),
+    ("sun:23:30-mon:00:30", "00:00-00:45", True),
+    ("mon:01:00-mon:02:00", "23:30-00:59", False),
+    ("mon:00:30-mon:02:00", "23:30-00:59", True),
+    ("sun:23:00-sun:23:40", "23:40-00:20", False),
+]
+
+
+@pytest.mark.parametrize(("maintenance", "backup", "overlap"), WINDOWS)
+def test_terraform_and_python_agree_on_overlapping_windows(spec, rules_config, maintenance, backup, overlap):
+    example = next(e for e in spec.examples if e.slug == "development-serverless")
+    params = copy.deepcopy(example.params)
+    params["database"]["maintenance_window"], params["backup"]["window"] = maintenance, backup
+    clash = rule("maintenance-window-clear-of-backup-window")
+    assert (clash in broken_rules(params)) is overlap
+    result = _plan(rules_config, params, example.connections)
+    assert (result.returncode == 1 and clash.message() in " ".join(result.stderr.split())) is overlap, result.stderr

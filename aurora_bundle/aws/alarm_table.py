@@ -16,8 +16,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from aurora_bundle.aws.conditions import HAS_READERS, SERVERLESS
+from aurora_bundle.inputs.engine import MAJORS
 
 GIB = 1024**3
+TIB = 1024**4
+# The volume limit of the chosen major, in bytes (Aurora's cluster-level VolumeBytesUsed is billed bytes).
+VOLUME_LIMIT_BYTES = ("lookup({" + ", ".join(f'"{m}" = {info.volume_limit_tib}' for m, info in MAJORS.items())
+                      + f"}}, var.database.engine_version) * {TIB}")
 CLUSTER = "aws_rds_cluster.main.cluster_identifier"
 
 
@@ -113,13 +118,14 @@ ALARMS: list[AlarmSpec] = [
         applies=SERVERLESS,
     ),
     AlarmSpec(
-        key="volume_bytes_left", title="Storage left",
-        description="Cluster volume space left below this many GiB (the volume grows automatically up to 128 or "
-        "256 TiB depending on the version).",
-        param=Threshold(10240, minimum=1, maximum=262144, unit="GiB", integer=True),
-        display_name="Storage left", metric="AuroraVolumeBytesLeftTotal", statistic="Minimum",
-        comparison="LessThanThreshold", period=300, periods=1, threshold=f"{{threshold}} * {GIB}",
-        message="The cluster volume is close to its size limit: delete data or plan a split.",
+        key="volume_bytes_used", title="Storage used",
+        description="Cluster volume above this percentage of its size limit (it grows automatically up to 256 TiB, "
+        "128 TiB on PostgreSQL 14).",
+        param=Threshold(80, minimum=1, maximum=100, unit="%", integer=True),
+        display_name="Storage used", metric="VolumeBytesUsed", statistic="Maximum",
+        comparison="GreaterThanThreshold", period=3600, periods=1,
+        threshold=f"floor({{threshold}} / 100 * {VOLUME_LIMIT_BYTES})",
+        message="The cluster volume is close to its size limit: delete or archive data, or plan a split.",
         role=None,
     ),
     AlarmSpec(

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from cdktf import Precondition, TerraformResourceLifecycle, TerraformStack
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.data_aws_rds_cluster import DataAwsRdsCluster
+from cdktf_cdktf_provider_aws.data_aws_rds_clusters import DataAwsRdsClusters, DataAwsRdsClustersFilter
 from cdktf_cdktf_provider_aws.data_aws_rds_engine_version import DataAwsRdsEngineVersion
 from cdktf_cdktf_provider_aws.rds_cluster import RdsCluster
 
 from aurora_bundle.aws.conditions import SERVERLESS
 from aurora_bundle.aws.network import Network
 from aurora_bundle.aws.parameter_groups import ParameterGroups
-from aurora_bundle.inputs.engine import ENGINE, PORT
+from aurora_bundle.inputs.engine import ENGINE, LOG_EXPORTS, PORT
 from aurora_bundle.inputs.rules import RULES
 from aurora_bundle.massdriver.wiring import Secrets
-from aurora_bundle.terraform.hcl import address, b, make, n, strings
+from aurora_bundle.terraform.hcl import address, b, make, n, render, strings
 
 KMS_KEY_ARN = "data.aws_kms_alias.main.target_key_arn"
 
@@ -32,14 +34,31 @@ def resolve_engine_version(stack: TerraformStack) -> DataAwsRdsEngineVersion:
                 latest=True)
 
 
+DOWNGRADE_RULE = "no-major-downgrade"
+
+
+def running_cluster(stack: TerraformStack) -> str:
+    """The cluster as AWS runs it now, if it exists (none on the first deployment): a HCL expression
+    for its engine major, or null. Read at plan time, so a plan can refuse what AWS cannot do."""
+    existing = make(DataAwsRdsClusters, stack, "existing",
+                    filter=[DataAwsRdsClustersFilter(name="db-cluster-id", values=["${local.identifier}"])])
+    running = make(DataAwsRdsCluster, stack, "running", cluster_identifier="${each.value}")
+    running.add_override("for_each", f"${{toset({address(existing)}.cluster_identifiers)}}")
+    return (f"one([for c in values({address(running)}) : tonumber(split(\".\", c.engine_version_actual)[0])])")
+
+
 def build_cluster(stack: TerraformStack, network: Network, groups: ParameterGroups, secrets: Secrets) -> RdsCluster:
     version = resolve_engine_version(stack)
+    running_major = running_cluster(stack)
     logs = make(CloudwatchLogGroup, stack, "exports",
         name="/aws/rds/cluster/${local.identifier}/${each.value}",
         retention_in_days=n("var.observability.log_retention_days"),
         kms_key_id=f"${{{KMS_KEY_ARN}}}",
     )
-    logs.add_override("for_each", "${toset(var.observability.log_exports)}")
+    # One log group per log type the engine can export, whether exported or not: turning an export
+    # off keeps its log group and the logs already in it (until their retention runs out, or the
+    # package is decommissioned). An empty log group costs nothing.
+    logs.add_override("for_each", f"${{toset({render(list(LOG_EXPORTS))})}}")
     cluster = make(RdsCluster, stack, "main",
         cluster_identifier="${local.identifier}",
         engine=ENGINE,
@@ -64,14 +83,22 @@ def build_cluster(stack: TerraformStack, network: Network, groups: ParameterGrou
         deletion_protection=b("var.database.deletion_protection"),
         backup_retention_period=n("var.backup.retention_days"),
         preferred_backup_window="${var.backup.window}",
+        preferred_maintenance_window="${var.database.maintenance_window}",
         copy_tags_to_snapshot=True,
         skip_final_snapshot=b("var.backup.skip_final_snapshot"),
         final_snapshot_identifier=f"${{format(\"%s-final-%s\", local.identifier, {secrets.snapshot_suffix})}}",
         enabled_cloudwatch_logs_exports=strings("var.observability.log_exports"),
         depends_on=[logs],
         lifecycle=TerraformResourceLifecycle(
-            precondition=[Precondition(condition=f"${{{rule.condition}}}", error_message=rule.message())
-                          for rule in RULES],
+            precondition=[*(Precondition(condition=f"${{{rule.condition}}}", error_message=rule.message())
+                            for rule in RULES),
+                          # A major version cannot go back: AWS has no downgrade (restore a snapshot instead).
+                          Precondition(
+                              condition=f"${{{running_major} == null ? true : "
+                              f"tonumber(var.database.engine_version) >= {running_major}}}",
+                              error_message=f"database.engine_version: is ${{var.database.engine_version}}, but the "
+                              f"cluster runs PostgreSQL ${{{running_major}}}: a major version cannot be downgraded "
+                              f"(restore a snapshot into a new package instead) [{DOWNGRADE_RULE}].")],
         ),
     )
     cluster.add_override("dynamic.serverlessv2_scaling_configuration", {

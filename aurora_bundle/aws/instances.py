@@ -64,6 +64,7 @@ def _instance(stack: TerraformStack, logical_id: str, cluster: RdsCluster, group
         db_parameter_group_name=groups.instance.name,
         ca_cert_identifier="${var.database.ca_cert_identifier}",
         apply_immediately=b("var.database.apply_immediately"),
+        preferred_maintenance_window="${var.database.maintenance_window}",
         publicly_accessible=False,
         auto_minor_version_upgrade=True,
         copy_tags_to_snapshot=True,

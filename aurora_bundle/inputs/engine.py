@@ -41,6 +41,9 @@ class EngineMajor:
     # Scale to zero (min 0 ACU) needs 16.3+, 15.7+, 14.12+ or 13.15+. With a major-only pin AWS
     # creates the major's current default minor, which is past these for every major offered.
     scale_to_zero: bool
+    # The cluster volume's size limit: 256 TiB on 17.5+, 16.9+ and 15.13+ (every major's newest
+    # minor, which the bundle runs, is past these), 128 TiB before.
+    volume_limit_tib: int
 
     @property
     def family(self) -> str:
@@ -50,11 +53,11 @@ class EngineMajor:
 MAJORS: dict[str, EngineMajor] = {
     m.major: m
     for m in (
-        EngineMajor("18", "18.3", "2031-02-28", scale_to_zero=True),
-        EngineMajor("17", "17.9", "2030-02-28", scale_to_zero=True),
-        EngineMajor("16", "16.13", "2029-02-28", scale_to_zero=True),
-        EngineMajor("15", "15.17", "2028-02-29", scale_to_zero=True),
-        EngineMajor("14", "14.22", "2027-02-28", scale_to_zero=True),
+        EngineMajor("18", "18.3", "2031-02-28", scale_to_zero=True, volume_limit_tib=256),
+        EngineMajor("17", "17.9", "2030-02-28", scale_to_zero=True, volume_limit_tib=256),
+        EngineMajor("16", "16.13", "2029-02-28", scale_to_zero=True, volume_limit_tib=256),
+        EngineMajor("15", "15.17", "2028-02-29", scale_to_zero=True, volume_limit_tib=256),
+        EngineMajor("14", "14.22", "2027-02-28", scale_to_zero=True, volume_limit_tib=128),
     )
 }
 

@@ -31,6 +31,53 @@ def _window_minutes(window: str) -> int:
     return (to_min[1] - to_min[0]) % 1440
 
 
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DAY_MINUTES, WEEK_MINUTES = 1440, 10080
+# The backup window repeats daily; these days (relative to the week's start) cover a maintenance
+# window that wraps past Sunday and a backup window that wraps past midnight.
+_DAYS_CHECKED = (-1, 15)
+
+
+def _weekly(window: str) -> tuple[int, int]:
+    """A ddd:hh:mm-ddd:hh:mm window as minutes of the week, the end after the start."""
+    start, end = (DAYS.index(t[:3]) * DAY_MINUTES + int(t[4:6]) * 60 + int(t[7:9]) for t in window.split("-"))
+    return start, end + WEEK_MINUTES if end <= start else end
+
+
+def _daily(window: str) -> tuple[int, int]:
+    """An hh:mm-hh:mm window as minutes of the day, the end after the start."""
+    start, end = (int(t[:2]) * 60 + int(t[3:5]) for t in window.split("-"))
+    return start, end + DAY_MINUTES if end <= start else end
+
+
+def _windows_overlap(maintenance: str, backup: str) -> bool:
+    (ms, me), (bs, be) = _weekly(maintenance), _daily(backup)
+    return any(max(ms, d * DAY_MINUTES + bs) < min(me, d * DAY_MINUTES + be) for d in range(*_DAYS_CHECKED))
+
+
+def _hcl_after(start: str, end: str, period: int) -> str:
+    return f"({end} <= {start} ? {end} + {period} : {end})"
+
+
+_MW, _BW = "var.database.maintenance_window", "var.backup.window"
+_HCL_DAYS = "[" + ", ".join(f'"{d}"' for d in DAYS) + "]"
+
+
+def _hcl_weekly(offset: int) -> str:
+    return (f"(index({_HCL_DAYS}, substr({_MW}, {offset}, 3)) * {DAY_MINUTES} + "
+            f"tonumber(substr({_MW}, {offset + 4}, 2)) * 60 + tonumber(substr({_MW}, {offset + 7}, 2)))")
+
+
+def _hcl_daily(offset: int) -> str:
+    return f"(tonumber(substr({_BW}, {offset}, 2)) * 60 + tonumber(substr({_BW}, {offset + 3}, 2)))"
+
+
+_HCL_MS = _hcl_weekly(0)
+_HCL_ME = _hcl_after(_HCL_MS, _hcl_weekly(10), WEEK_MINUTES)
+_HCL_BS = _hcl_daily(0)
+_HCL_BE = _hcl_after(_HCL_BS, _hcl_daily(6), DAY_MINUTES)
+
+
 @dataclass(frozen=True)
 class Rule:
     id: str  # says what the rule is about; shown in both messages, named by the tests
@@ -136,6 +183,24 @@ RULES: list[Rule] = [
         "- tonumber(substr(var.backup.window, 0, 2)) * 60 - tonumber(substr(var.backup.window, 3, 2)) + 1440) "
         "% 1440 >= 30",
     ),
+    Rule(
+        id="maintenance-window-at-least-30-minutes",
+        field="database.maintenance_window",
+        expected="must be at least 30 minutes long",
+        broken=lambda p: (w := _str(p, "database.maintenance_window")) is not None
+        and _weekly(w)[1] - _weekly(w)[0] < 30,
+        condition=f"{_HCL_ME} - {_HCL_MS} >= 30",
+    ),
+    Rule(
+        id="maintenance-window-clear-of-backup-window",
+        field="database.maintenance_window",
+        expected="must not overlap the daily backup window (backup.window)",
+        broken=lambda p: (m := _str(p, "database.maintenance_window")) is not None
+        and (w := _str(p, "backup.window")) is not None and _windows_overlap(m, w),
+        condition=f"alltrue([for d in range({_DAYS_CHECKED[0]}, {_DAYS_CHECKED[1]}) : "
+        f"max({_HCL_MS}, d * {DAY_MINUTES} + {_HCL_BS}) >= min({_HCL_ME}, d * {DAY_MINUTES} + {_HCL_BE})])",
+        related="backup.window",
+    ),
 ]
 
 
@@ -145,6 +210,11 @@ assert len(set(RULE_IDS)) == len(RULE_IDS), "rule ids must be unique"
 
 def rule(rule_id: str) -> Rule:
     return next(r for r in RULES if r.id == rule_id)
+
+
+def _str(params: dict[str, Any], path: str) -> str | None:
+    value = get_path(params, path)
+    return value if isinstance(value, str) else None
 
 
 def broken_rules(params: dict[str, Any]) -> list[Rule]:

@@ -55,6 +55,7 @@ class PresetResult:
     alarms: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # alarm key -> registrations sent
     master_username: str = ""  # as the emulator has it
     broken_artifact_error: str | None = None
+    downgrade_error: str | None = None  # a plan of the next older major against the deployed cluster
     protected_decommission_error: str | None = None  # a decommission with deletion protection on
     left_after_protected_decommission: list[str] = field(default_factory=list)
     leftovers: list[str] = field(default_factory=list)
@@ -182,6 +183,20 @@ def _try_broken_src(src: Step, broken_src: Path, result: PresetResult) -> None:
             (src.dir / name).write_bytes(data)
 
 
+def _try_downgrade(src: Step, example: Example) -> str:
+    """Plan a major downgrade of the deployed cluster: the plan must refuse it. Returns what it said."""
+    current = int(example.params["database"]["engine_version"])
+    older = {**example.params, "database": {**example.params["database"], "engine_version": str(current - 1)}}
+    src.configure(older, example.connections)
+    try:
+        src.plan(label="downgrade.plan")
+        return "(the downgrade was planned)"
+    except TerraformError as exc:
+        return str(exc)
+    finally:
+        src.configure(example.params, example.connections)
+
+
 def run_preset(example: Example, bundle_root: Path, definitions: Path, endpoint: str, state_url: str, build_dir: Path,
                what_if: dict[str, Any] | None = None, broken_src: Path | None = None) -> PresetResult:
     """One example's life cycle. ``what_if``: params to plan (not apply) against the deployed cluster;
@@ -227,6 +242,7 @@ def run_preset(example: Example, bundle_root: Path, definitions: Path, endpoint:
             DBClusterIdentifier=result.identifier)["DBClusters"][0]["MasterUsername"]
         if broken_src is not None:
             _try_broken_src(steps["src"], broken_src, result)
+            result.downgrade_error = _try_downgrade(steps["src"], example)
         if what_if is not None:
             steps["src"].configure({**what_if, "md_metadata": example.params["md_metadata"]}, example.connections)
             result.what_if = _actions(steps["src"].plan(label="what-if"))
