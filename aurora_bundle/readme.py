@@ -54,8 +54,24 @@ def params_reference(spec: BundleSpec) -> str:
         group = spec.params_schema["properties"][name]
         lines += [f"### {group.get('title', name)} (`{name}`)", "", group.get("description", ""), "",
                   "| Field | Meaning | Allowed | Default |", "|---|---|---|---|", *_rows(group, name), ""]
+    lines += _alarm_metrics()
     lines.append(END)
     return "\n".join(lines)
+
+
+def _alarm_metrics() -> list[str]:
+    """How each alarm is measured, and where AWS documents its metric (from the alarm table)."""
+    from aurora_bundle.aws.alarm_table import ALARMS
+
+    rows = ["### How the alarms measure", "",
+            "Every alarm is a CloudWatch alarm in the `AWS/RDS` namespace, on the cluster's identifier (and the "
+            "instance role where it says so, so it follows failovers).", "",
+            "| Alarm | Metric (unit) | Dimensions | Statistic, period | AWS source |", "|---|---|---|---|---|"]
+    for spec in ALARMS:
+        dimensions = ", ".join(f"`{k}={'<cluster>' if k == 'DBClusterIdentifier' else v}`" for k, v in spec.dimensions.items())
+        rows.append(f"| `alarms.{spec.key}` ({spec.title}) | `{spec.metric}` ({spec.unit}) | {dimensions} | "
+                    f"{spec.statistic}, {spec.periods} × {spec.period} s | [AWS docs]({spec.source}) |")
+    return [*rows, ""]
 
 
 def render_readme(text: str, spec: BundleSpec) -> str:

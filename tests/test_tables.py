@@ -144,7 +144,7 @@ NEW_ROW = '''    AlarmSpec(
         key="deadlocks", title="Deadlocks",
         description="Writer deadlocks per second above this rate, averaged over 5 minutes.",
         param=Threshold(0.5, minimum=0, maximum=1000, unit="per second"),
-        display_name="Writer deadlocks", metric="Deadlocks", statistic="Average",
+        display_name="Writer deadlocks", metric="Deadlocks", unit="Count/Second", statistic="Average",
         comparison="GreaterThanThreshold", period=300, periods=1,
         message="Transactions are deadlocking: look for conflicting lock orders in the postgresql log.",
     ),

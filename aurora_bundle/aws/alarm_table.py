@@ -23,7 +23,8 @@ TIB = 1024**4
 # The volume limit of the chosen major, in bytes (Aurora's cluster-level VolumeBytesUsed is billed bytes).
 VOLUME_LIMIT_BYTES = ("lookup({" + ", ".join(f'"{m}" = {info.volume_limit_tib}' for m, info in MAJORS.items())
                       + f"}}, var.database.engine_version) * {TIB}")
-CLUSTER = "aws_rds_cluster.main.cluster_identifier"
+# Known at plan time: the alarms need not wait for the cluster to exist (CloudWatch accepts them before).
+CLUSTER = "local.identifier"
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,15 @@ class Threshold:
     integer: bool = False  # whole numbers only
 
 
+# Where AWS documents each metric for Aurora PostgreSQL: its meaning, the entity it applies to
+# (instance or cluster) and its unit.
+METRICS_REFERENCE = "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Aurora.AuroraMonitoring.Metrics.html"
+INSTANCE_METRICS = f"{METRICS_REFERENCE}#Aurora.AuroraMySQL.Monitoring.Metrics.instances"
+CLUSTER_METRICS = f"{METRICS_REFERENCE}#Aurora.AuroraMySQL.Monitoring.Metrics.clusters"
+SERVERLESS_METRICS = ("https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/"
+                      "aurora-serverless-v2.viewing.monitoring.html")
+
+
 @dataclass(frozen=True, kw_only=True)
 class AlarmSpec:
     key: str  # the alarm's params under ``alarms``, and its Terraform name
@@ -45,6 +55,8 @@ class AlarmSpec:
     param: Threshold
     enabled: bool = True  # the default of ``alarms.<key>.enabled``
     display_name: str  # the alarm as Massdriver shows it on the package
+    source: str = INSTANCE_METRICS  # AWS's documentation of the metric, dimension and unit
+    unit: str  # the metric's unit, as AWS documents it
     metric: str
     statistic: str
     comparison: str
@@ -73,7 +85,7 @@ ALARMS: list[AlarmSpec] = [
         key="cpu_utilization", title="CPU utilization",
         description="Writer CPU above this percentage, averaged over 5 minutes, three periods in a row.",
         param=Threshold(80, minimum=0, maximum=100, unit="%"),
-        display_name="Writer CPU utilization", metric="CPUUtilization", statistic="Average",
+        display_name="Writer CPU utilization", metric="CPUUtilization", unit="Percent", statistic="Average",
         comparison="GreaterThanThreshold", period=300, periods=3,
         message="Writer CPU has been high for 15 minutes: find the expensive queries in Performance Insights or size up.",
     ),
@@ -82,7 +94,7 @@ ALARMS: list[AlarmSpec] = [
         description="Writer freeable memory below this percentage of the instance's memory (of the maximum ACUs' "
         "memory when serverless) for 15 minutes.",
         param=Threshold(10, minimum=1, maximum=90, unit="%"),
-        display_name="Writer freeable memory", metric="FreeableMemory", statistic="Average",
+        display_name="Writer freeable memory", metric="FreeableMemory", unit="Bytes", statistic="Average",
         comparison="LessThanThreshold", period=300, periods=3,
         threshold="floor(local.instance_memory_bytes * {threshold} / 100)",
         message="Writer memory is nearly exhausted: the instance may swap or restart. Size up or lower work_mem.",
@@ -92,7 +104,7 @@ ALARMS: list[AlarmSpec] = [
         description="Writer connections above this percentage of the estimated max_connections for the instance "
         "size, for 10 minutes.",
         param=Threshold(80, minimum=1, maximum=100, unit="%"),
-        display_name="Writer connections", metric="DatabaseConnections", statistic="Maximum",
+        display_name="Writer connections", metric="DatabaseConnections", unit="Count", statistic="Maximum",
         comparison="GreaterThanThreshold", period=300, periods=2,
         threshold="floor(local.max_connections * {threshold} / 100)",
         message="Writer connections are close to max_connections: add a pooler (RDS Proxy, PgBouncer) or size up.",
@@ -102,7 +114,7 @@ ALARMS: list[AlarmSpec] = [
         description="Highest reader lag behind the writer, in milliseconds, for 5 minutes. Only created when the "
         "cluster has readers.",
         param=Threshold(2000, minimum=100, maximum=600000, unit="ms", integer=True),
-        display_name="Reader replica lag", metric="AuroraReplicaLag", statistic="Maximum",
+        display_name="Reader replica lag", metric="AuroraReplicaLag", unit="Milliseconds", statistic="Maximum",
         comparison="GreaterThanThreshold", period=60, periods=5,
         message="Readers are falling behind the writer: reads may be stale and failover slower.",
         role="READER", applies=HAS_READERS,
@@ -112,7 +124,8 @@ ALARMS: list[AlarmSpec] = [
         description="Serverless writer capacity above this percentage of the maximum ACUs for 15 minutes: raise "
         "the maximum. Only created for db.serverless.",
         param=Threshold(90, minimum=1, maximum=100, unit="%"),
-        display_name="Writer ACU utilization", metric="ACUUtilization", statistic="Average",
+        display_name="Writer ACU utilization", metric="ACUUtilization", unit="Percent", source=SERVERLESS_METRICS,
+        statistic="Average",
         comparison="GreaterThanThreshold", period=300, periods=3,
         message="The serverless writer is running at its maximum capacity: raise scaling.serverless.max_capacity.",
         applies=SERVERLESS,
@@ -122,7 +135,7 @@ ALARMS: list[AlarmSpec] = [
         description="Cluster volume above this percentage of its size limit (it grows automatically up to 256 TiB, "
         "128 TiB on PostgreSQL 14).",
         param=Threshold(80, minimum=1, maximum=100, unit="%", integer=True),
-        display_name="Storage used", metric="VolumeBytesUsed", statistic="Maximum",
+        display_name="Storage used", metric="VolumeBytesUsed", unit="Bytes", source=CLUSTER_METRICS, statistic="Maximum",
         comparison="GreaterThanThreshold", period=3600, periods=1,
         threshold=f"floor({{threshold}} / 100 * {VOLUME_LIMIT_BYTES})",
         message="The cluster volume is close to its size limit: delete or archive data, or plan a split.",
@@ -133,7 +146,7 @@ ALARMS: list[AlarmSpec] = [
         description="Oldest unvacuumed transaction ID age above this value: wraparound stops writes at about 2.1 "
         "billion, so vacuum must catch up well before.",
         param=Threshold(1000000000, minimum=100000000, maximum=2000000000, integer=True),
-        display_name="Transaction ID age", metric="MaximumUsedTransactionIDs", statistic="Maximum",
+        display_name="Transaction ID age", metric="MaximumUsedTransactionIDs", unit="Count", statistic="Maximum",
         comparison="GreaterThanThreshold", period=300, periods=1,
         message="Transaction IDs are nearing wraparound: check autovacuum and long-running transactions.",
     ),

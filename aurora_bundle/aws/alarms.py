@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from cdktf import TerraformLocal, TerraformStack
 from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm
-from cdktf_cdktf_provider_aws.rds_cluster import RdsCluster
 from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
 from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription
 
@@ -43,7 +42,7 @@ def _declare_capacity_locals(stack: TerraformStack) -> None:
     )
 
 
-def build_alarms(stack: TerraformStack, cluster: RdsCluster, wiring: Wiring) -> None:
+def build_alarms(stack: TerraformStack, wiring: Wiring) -> None:
     _declare_capacity_locals(stack)
     topic = make(SnsTopic, stack, "alarms",
         name="${local.name_prefix}-alarms",
@@ -75,7 +74,6 @@ def build_alarms(stack: TerraformStack, cluster: RdsCluster, wiring: Wiring) -> 
             dimensions=spec.dimensions,
             alarm_actions=[topic.arn],
             ok_actions=[topic.arn],
-            depends_on=[cluster],
         )
 
         def registration(alarm_ref: str, spec: AlarmSpec = spec) -> dict[str, object]:

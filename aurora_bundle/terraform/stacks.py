@@ -101,7 +101,7 @@ def src_stack(app: App, spec: BundleSpec, wiring: Wiring) -> Step:
     with step.concern("access", _module(build_connect_policy)):
         build_connect_policy(stack, cluster)
     with step.concern("alarms", _module(build_alarms)):
-        build_alarms(stack, cluster, wiring)
+        build_alarms(stack, wiring)
     with step.concern("artifacts", _module(load_artifacts)):
         artifacts = load_artifacts(spec.root, spec.artifact_names, references(secrets.password))
         for field_name, (name, payload) in artifacts.items():
