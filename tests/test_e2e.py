@@ -213,3 +213,11 @@ def test_a_major_downgrade_is_refused_at_plan_time(results, examples):
     flat = " ".join(error.split())
     assert "database.engine_version: is 16, but the cluster runs PostgreSQL 17: a major version cannot be downgraded" \
         in flat, error
+
+
+def test_removing_a_subnet_replaces_no_instance(results):
+    """Development's writer sits in the first zone; without that zone's subnet the zone list shifts."""
+    actions = results["development"].subnet_removed
+    assert actions.get("aws_db_subnet_group.main") == ["update"], actions
+    assert not [a for a in actions if a.startswith("aws_rds_cluster_instance.")], actions
+    assert "aws_rds_cluster.main" not in actions

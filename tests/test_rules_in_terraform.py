@@ -44,10 +44,13 @@ def _plan(work: Path, params: dict, connections: dict) -> subprocess.CompletedPr
 BREAKERS = {
     "serverless-capacity-required": lambda p: p["scaling"].pop("serverless"),
     "serverless-min-at-most-max": lambda p: p["scaling"]["serverless"].update(min_capacity=16, max_capacity=4),
-    "autoscaling-min-at-most-max": lambda p: p["scaling"]["autoscaling"].update(mode="cpu", min_readers=5, max_readers=2),
+    "autoscaling-min-at-most-max": lambda p: p["scaling"]["autoscaling"].update(mode="connections", min_readers=5,
+                                                                                max_readers=2),
     "readers-at-most-15": lambda p: p["scaling"].update(reader_count=14)
-    or p["scaling"]["autoscaling"].update(mode="cpu", max_readers=3),
-    "cpu-target-is-a-percentage": lambda p: p["scaling"]["autoscaling"].update(mode="cpu", target=150),
+    or p["scaling"]["autoscaling"].update(mode="connections", max_readers=3),
+    "cpu-target-is-a-percentage": lambda p: p["database"].update(instance_class="db.r7g.large")
+    or p["scaling"]["autoscaling"].update(mode="cpu", target=150),
+    "serverless-scales-readers-on-connections": lambda p: p["scaling"]["autoscaling"].update(mode="cpu", target=60),
     "iam-auth-log-needs-iam-auth": lambda p: p["observability"].update(log_exports=["postgresql", "iam-db-auth-error"])
     or p["database"].update(iam_authentication=False),
     "backup-window-at-least-30-minutes": lambda p: p["backup"].update(window="03:00-03:10"),

@@ -1,8 +1,7 @@
 """The writer and the fixed readers, spread across availability zones, and their monitoring role.
 
-Instance identifiers end in their availability zone's letter, so anything that forces a
-replacement also changes the identifier and create-before-destroy can bring the new instance up
-before the old one goes.
+Instance identifiers end in their availability zone's letter. Both are chosen when an instance is
+created and kept afterwards, so a change of the VPC's subnets replaces no instance.
 """
 
 from __future__ import annotations
@@ -20,10 +19,13 @@ from aurora_bundle.inputs.engine import ENGINE
 from aurora_bundle.terraform.hcl import Expr, b, jsonencode, make, n
 
 Monitoring = tuple[IamRole, IamRolePolicyAttachment]
+AUTOSCALED_READER_PREFIX = "application-autoscaling"  # how AWS names the readers autoscaling adds
 
 
 def build_monitoring_role(stack: TerraformStack) -> Monitoring:
-    """Role RDS assumes to publish enhanced monitoring; only for this account's instances of this cluster."""
+    """Role RDS assumes to publish enhanced monitoring: for this cluster's instances, and for the readers
+    Application Auto Scaling adds to it (AWS names those ``application-autoscaling-<id>``, so the
+    condition cannot name the cluster for them; they are still this account's, in this region)."""
     trust = {
         "Version": "2012-10-17",
         "Statement": [{
@@ -32,8 +34,9 @@ def build_monitoring_role(stack: TerraformStack) -> Monitoring:
             "Action": "sts:AssumeRole",
             "Condition": {
                 "StringEquals": {"aws:SourceAccount": Expr(ACCOUNT_ID)},
-                "ArnLike": {"aws:SourceArn": Expr(
-                    f'"arn:${{{PARTITION}}}:rds:${{local.region}}:${{{ACCOUNT_ID}}}:db:${{local.identifier}}-*"')},
+                "ArnLike": {"aws:SourceArn": [Expr(
+                    f'"arn:${{{PARTITION}}}:rds:${{local.region}}:${{{ACCOUNT_ID}}}:db:{name}-*"')
+                    for name in ("${local.identifier}", AUTOSCALED_READER_PREFIX)]},
             },
         }],
     }
@@ -73,7 +76,10 @@ def _instance(stack: TerraformStack, logical_id: str, cluster: RdsCluster, group
         performance_insights_enabled=True,
         performance_insights_kms_key_id=f"${{{KMS_KEY_ARN}}}",
         performance_insights_retention_period=n("var.observability.performance_insights_retention_days"),
-        lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
+        # Placement is chosen once: subnets added or removed later (which shift the zone list) move
+        # and rename no instance, so they replace none.
+        lifecycle=TerraformResourceLifecycle(create_before_destroy=True,
+                                             ignore_changes=["availability_zone", "identifier"]),
         depends_on=[monitoring[1]],  # RDS checks the role can publish when monitoring is turned on
         **extra,  # type: ignore[arg-type]
     )

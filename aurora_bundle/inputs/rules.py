@@ -166,6 +166,17 @@ RULES: list[Rule] = [
         condition='var.scaling.autoscaling.mode != "cpu" || var.scaling.autoscaling.target <= 100',
     ),
     Rule(
+        id="serverless-scales-readers-on-connections",
+        field="scaling.autoscaling.mode",
+        expected="can be connections or disabled, not cpu, with db.serverless: ACU scaling already answers CPU "
+        "load, and a serverless reader's CPU is measured against its current capacity, so CPU-driven reader "
+        "autoscaling would add readers a larger capacity absorbs",
+        broken=lambda p: get_path(p, "database.instance_class") == SERVERLESS_CLASS
+        and get_path(p, "scaling.autoscaling.mode") == "cpu",
+        condition=f'var.database.instance_class != "{SERVERLESS_CLASS}" || var.scaling.autoscaling.mode != "cpu"',
+        related="database.instance_class",
+    ),
+    Rule(
         id="iam-auth-log-needs-iam-auth",
         field="observability.log_exports",
         expected=f"can include {IAM_AUTH_ERROR_LOG} only when database.iam_authentication is on",

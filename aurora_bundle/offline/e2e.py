@@ -56,6 +56,7 @@ class PresetResult:
     master_username: str = ""  # as the emulator has it
     broken_artifact_error: str | None = None
     downgrade_error: str | None = None  # a plan of the next older major against the deployed cluster
+    subnet_removed: dict[str, list[str]] = field(default_factory=dict)  # address -> actions, first zone's subnet gone
     protected_decommission_error: str | None = None  # a decommission with deletion protection on
     left_after_protected_decommission: list[str] = field(default_factory=list)
     leftovers: list[str] = field(default_factory=list)
@@ -197,6 +198,18 @@ def _try_downgrade(src: Step, example: Example) -> str:
         src.configure(example.params, example.connections)
 
 
+def _plan_without_first_subnet(src: Step, example: Example) -> dict[str, list[str]]:
+    """What removing the subnet of the first zone from the vpc connection would do (planned only)."""
+    kind = f"{example.params['networking']['subnet_type']}_subnets"
+    vpc = json.loads(json.dumps(example.connections["vpc"]))
+    vpc["data"]["infrastructure"][kind] = vpc["data"]["infrastructure"][kind][1:]
+    src.configure(example.params, {**example.connections, "vpc": vpc})
+    try:
+        return _actions(src.plan(label="subnet.plan"))
+    finally:
+        src.configure(example.params, example.connections)
+
+
 def run_preset(example: Example, bundle_root: Path, definitions: Path, endpoint: str, state_url: str, build_dir: Path,
                what_if: dict[str, Any] | None = None, broken_src: Path | None = None) -> PresetResult:
     """One example's life cycle. ``what_if``: params to plan (not apply) against the deployed cluster;
@@ -243,6 +256,7 @@ def run_preset(example: Example, bundle_root: Path, definitions: Path, endpoint:
         if broken_src is not None:
             _try_broken_src(steps["src"], broken_src, result)
             result.downgrade_error = _try_downgrade(steps["src"], example)
+            result.subnet_removed = _plan_without_first_subnet(steps["src"], example)
         if what_if is not None:
             steps["src"].configure({**what_if, "md_metadata": example.params["md_metadata"]}, example.connections)
             result.what_if = _actions(steps["src"].plan(label="what-if"))
