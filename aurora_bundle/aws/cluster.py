@@ -44,7 +44,7 @@ def running_cluster(stack: TerraformStack) -> str:
                     filter=[DataAwsRdsClustersFilter(name="db-cluster-id", values=["${local.identifier}"])])
     running = make(DataAwsRdsCluster, stack, "running", cluster_identifier="${each.value}")
     running.add_override("for_each", f"${{toset({address(existing)}.cluster_identifiers)}}")
-    return (f"one([for c in values({address(running)}) : tonumber(split(\".\", c.engine_version_actual)[0])])")
+    return (f"one([for c in values({address(running)}) : tonumber(split(\".\", c.engine_version)[0])])")
 
 
 def build_cluster(stack: TerraformStack, network: Network, groups: ParameterGroups, secrets: Secrets) -> RdsCluster:
@@ -96,8 +96,10 @@ def build_cluster(stack: TerraformStack, network: Network, groups: ParameterGrou
                           Precondition(
                               condition=f"${{{running_major} == null ? true : "
                               f"tonumber(var.database.engine_version) >= {running_major}}}",
+                              # Terraform renders the message even when the condition holds: never interpolate null.
                               error_message=f"database.engine_version: is ${{var.database.engine_version}}, but the "
-                              f"cluster runs PostgreSQL ${{{running_major}}}: a major version cannot be downgraded "
+                              f"cluster runs PostgreSQL ${{coalesce(tostring({running_major}), \"none\")}}: a major "
+                              f"version cannot be downgraded "
                               f"(restore a snapshot into a new package instead) [{DOWNGRADE_RULE}].")],
         ),
     )
