@@ -121,6 +121,11 @@ CASES: dict[str, tuple[str, Callable[[dict[str, Any]], None], str, str, Any, str
         "src", _set((*CLUSTER_BLOCK, "endpoint"), "${local.identifier}"),
         CLUSTER, "aws_rds_cluster.main endpoint", "${local.identifier}",
         "aws_rds_cluster.endpoint is computed by the provider: it cannot be set"),
+    "attribute of a resource's elements, through a for-expression": (
+        "src", _set(("locals", "availability_zones"),
+                    "${sort(distinct([for subnet in data.aws_subnet.selected : subnet.availability_zon]))}"),
+        "aurora_bundle/aws/network.py", "local.availability_zones", "${data.aws_subnet.selected[<each>].availability_zon}",
+        "aws_subnet has no attribute availability_zon (did you mean: availability_zone"),
     "counted resource not indexed": (
         "src", _set((*CLUSTER_BLOCK, "cluster_identifier"), "${aws_rds_cluster_instance.reader.id}"),
         CLUSTER, "aws_rds_cluster.main cluster_identifier", "${aws_rds_cluster_instance.reader.id}",

@@ -334,15 +334,36 @@ def _for_names(tokens: Sequence[Token], start: int) -> tuple[frozenset[str], int
     return frozenset(names), k + 1
 
 
-def references(tokens: Sequence[Token], bound: frozenset[str] = frozenset()) -> list[Reference]:
-    """Every reference in an expression, minus the names for-expressions bind (and ``bound``)."""
+Aliases = Mapping[str, Reference]
+
+
+def _collection_alias(tokens: Sequence[Token], start: int, end: int, match: Mapping[int, int]) -> Reference | None:
+    """The elements of a for-expression's collection when it is a whole counted or for_each resource
+    (``values(T.N)``, ``T.N``, or the same with ``data.``): the reference ``T.N[<each>]``."""
+    if end - start >= 3 and tokens[start].text == "values" and tokens[start + 1].text == "(" \
+            and match.get(start + 1) == end - 1:
+        start, end = start + 2, end - 1
+    if start >= end or tokens[start].kind != "ident":
+        return None
+    reference, after = _traversal(tokens, start, match)
+    size = 2 if reference.root == "data" else 1
+    if after != end or len(reference.steps) != size or any(s.kind != "attr" for s in reference.steps):
+        return None
+    return Reference(reference.root, (*reference.steps, Step("index", text="[<each>]")))
+
+
+def references(tokens: Sequence[Token], bound: frozenset[str] = frozenset(), aliases: Aliases | None = None
+               ) -> list[Reference]:
+    """Every reference in an expression, minus the names for-expressions bind (and ``bound``). A name
+    bound to the elements of a whole resource is followed into that resource (``aliases``)."""
     out: list[Reference] = []
     match, enclosing = _brackets(tokens)
-    _scan(tokens, 0, len(tokens), bound, match, enclosing, out)
+    _scan(tokens, 0, len(tokens), bound, match, enclosing, out, aliases or {})
     return out
 
 
-def template_references(parts: Iterable[Part], bound: frozenset[str] = frozenset()) -> list[Reference]:
+def template_references(parts: Iterable[Part], bound: frozenset[str] = frozenset(),
+                        aliases: Aliases | None = None) -> list[Reference]:
     out: list[Reference] = []
     scopes = [bound]
     for part in parts:
@@ -351,14 +372,14 @@ def template_references(parts: Iterable[Part], bound: frozenset[str] = frozenset
         tokens = part.tokens
         if part.directive == "for":
             names, start = _for_names((Token("ident", "for"), *tokens), 0)
-            out.extend(references(tokens[start - 1 :], scopes[-1]))
+            out.extend(references(tokens[start - 1 :], scopes[-1], aliases))
             scopes.append(scopes[-1] | names)
         elif part.directive == "endfor":
             if len(scopes) == 1:
                 raise HclSyntaxError("%{endfor} without %{for}")
             scopes.pop()
         else:
-            out.extend(references(tokens, scopes[-1]))
+            out.extend(references(tokens, scopes[-1], aliases))
     return out
 
 
@@ -370,19 +391,28 @@ def _scan(
     match: Mapping[int, int],
     enclosing: Sequence[int],
     out: list[Reference],
+    aliases: Aliases,
 ) -> None:
     i = start
     while i < end:
         token = tokens[i]
         if token.kind == "string":
-            out.extend(template_references(token.parts, bound))
+            out.extend(template_references(token.parts, bound, aliases))
         elif token.kind == "punct" and token.text in "[{" and i + 1 < end and tokens[i + 1].text == "for":
             close = match[i]
             names, collection = _for_names(tokens, i + 1)
             colon = _for_colon(tokens, collection, close, match)
-            _scan(tokens, collection, colon, bound, match, enclosing, out)
-            _scan(tokens, colon + 1, close, bound | names, match, enclosing, out)
+            _scan(tokens, collection, colon, bound, match, enclosing, out, aliases)
+            # ``for v in values(T.N)`` or ``for k, v in T.N``: v is an element of that resource.
+            value = tokens[collection - 2].text  # the last name before 'in'
+            element = _collection_alias(tokens, collection, colon, match)
+            inner = {**{k: v for k, v in aliases.items() if k not in names}, **({value: element} if element else {})}
+            _scan(tokens, colon + 1, close, (bound | names) - inner.keys(), match, enclosing, out, inner)
             i = close
+        elif token.kind == "ident" and _is_root(tokens, i, enclosing) and token.text in aliases:
+            reference, _after = _traversal(tokens, i, match)
+            alias = aliases[token.text]
+            out.append(Reference(alias.root, (*alias.steps, *reference.steps)))
         elif token.kind == "ident" and _is_root(tokens, i, enclosing) and token.text not in bound:
             out.append(_traversal(tokens, i, match)[0])
         i += 1
