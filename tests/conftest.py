@@ -78,7 +78,7 @@ def e2e_results(spec, emulator, state_server, broken_artifact_src):  # type: ign
 
     return run_all(spec.examples, ROOT, SHARED, emulator, state_server, BUILD,
                    what_if={"production": what_if_production(spec)},
-                   broken_src={"development": broken_artifact_src})
+                   broken_src={"development": broken_artifact_src}, interrupt=frozenset({"development"}))
 
 
 def what_if_production(spec) -> dict:  # type: ignore[no-untyped-def]
@@ -87,7 +87,8 @@ def what_if_production(spec) -> dict:  # type: ignore[no-untyped-def]
     changed = {k: dict(v) for k, v in params.items() if k != "md_metadata"}
     changed["database"].update(engine_version="18", instance_class="db.r8g.xlarge", storage_type="aurora-iopt1",
                                deletion_protection=False, iam_authentication=False,
-                               ca_cert_identifier="rds-ca-ecc384-g1", apply_immediately=True)
+                               ca_cert_identifier="rds-ca-ecc384-g1", apply_immediately=True,
+                               maintenance_window="sat:22:00-sat:23:00")
     changed["scaling"] = {"reader_count": 3, "autoscaling": {"mode": "connections", "min_readers": 1,
                                                              "max_readers": 5, "target": 400}}
     changed["backup"] = {"retention_days": 35, "window": "05:00-06:00", "skip_final_snapshot": True}
@@ -96,6 +97,9 @@ def what_if_production(spec) -> dict:  # type: ignore[no-untyped-def]
                                 "slow_query_ms": 2000}
     changed["alarms"] = {k: {"enabled": k != "cpu_utilization", "threshold": v["threshold"]}
                          for k, v in params["alarms"].items()}
+    from aurora_bundle.inputs.rules import broken_rules
+
+    assert broken_rules(changed) == [], "the what-if params break a rule: the plan would refuse them"
     return changed
 
 

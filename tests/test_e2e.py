@@ -221,3 +221,13 @@ def test_removing_a_subnet_replaces_no_instance(results):
     assert actions.get("aws_db_subnet_group.main") == ["update"], actions
     assert not [a for a in actions if a.startswith("aws_rds_cluster_instance.")], actions
     assert "aws_rds_cluster.main" not in actions
+
+
+def test_a_deploy_cancelled_while_instances_are_created_heals_on_the_next_deploy(results):
+    """Development's first apply is cancelled while its writer is being created: the next deploy
+    replaces the half-made writer (same identifier, so the old one goes first) and converges."""
+    result = results["development"]
+    assert result.interrupted_exit not in (None, 0)
+    writer = result.heal_actions.get("aws_rds_cluster_instance.writer")
+    assert writer == ["delete", "create", "replace_because_tainted"], result.heal_actions
+    assert result.error is None and result.replan_changes == {}

@@ -1,7 +1,8 @@
 """The writer and the fixed readers, spread across availability zones, and their monitoring role.
 
 Instance identifiers end in their availability zone's letter. Both are chosen when an instance is
-created and kept afterwards, so a change of the VPC's subnets replaces no instance.
+created and kept afterwards, so a change of the VPC's subnets replaces no instance, and an instance
+left half-made by a cancelled deployment is replaced under its own name on the next one.
 """
 
 from __future__ import annotations
@@ -77,9 +78,10 @@ def _instance(stack: TerraformStack, logical_id: str, cluster: RdsCluster, group
         performance_insights_kms_key_id=f"${{{KMS_KEY_ARN}}}",
         performance_insights_retention_period=n("var.observability.performance_insights_retention_days"),
         # Placement is chosen once: subnets added or removed later (which shift the zone list) move
-        # and rename no instance, so they replace none.
-        lifecycle=TerraformResourceLifecycle(create_before_destroy=True,
-                                             ignore_changes=["availability_zone", "identifier"]),
+        # and rename no instance, so they replace none. The only replacement left is of an instance a
+        # cancelled or failed deployment left half-made (tainted): it keeps its identifier, so the
+        # broken one must go first (create-before-destroy would clash: DBInstanceAlreadyExists).
+        lifecycle=TerraformResourceLifecycle(ignore_changes=["availability_zone", "identifier"]),
         depends_on=[monitoring[1]],  # RDS checks the role can publish when monitoring is turned on
         **extra,  # type: ignore[arg-type]
     )

@@ -57,6 +57,8 @@ class PresetResult:
     broken_artifact_error: str | None = None
     downgrade_error: str | None = None  # a plan of the next older major against the deployed cluster
     subnet_removed: dict[str, list[str]] = field(default_factory=dict)  # address -> actions, first zone's subnet gone
+    interrupted_exit: int | None = None  # the first src apply, cancelled while the writer was being created
+    heal_actions: dict[str, list[str]] = field(default_factory=dict)  # the next deployment: actions + reason
     protected_decommission_error: str | None = None  # a decommission with deletion protection on
     left_after_protected_decommission: list[str] = field(default_factory=list)
     leftovers: list[str] = field(default_factory=list)
@@ -184,6 +186,21 @@ def _try_broken_src(src: Step, broken_src: Path, result: PresetResult) -> None:
             (src.dir / name).write_bytes(data)
 
 
+INSTANCE_CREATING = "aws_rds_cluster_instance.writer: Creating..."
+
+
+def _interrupt_then_heal(src: Step, result: PresetResult) -> None:
+    """The first apply is cancelled while the writer is being created (as a provisioner timeout would);
+    the next deployment must replace what was left half-made and converge."""
+    interrupted = src.apply_interrupted(INSTANCE_CREATING)
+    result.interrupted_exit = interrupted.returncode
+    plan = src.plan(label="heal.plan")
+    result.heal_actions = {rc["address"]: [*rc["change"]["actions"], rc.get("action_reason", "")]
+                           for rc in plan.get("resource_changes", []) if rc["change"]["actions"] not in (["no-op"],
+                                                                                                       ["read"])}
+    src.apply(label="heal.apply")
+
+
 def _try_downgrade(src: Step, example: Example) -> str:
     """Plan a major downgrade of the deployed cluster: the plan must refuse it. Returns what it said."""
     current = int(example.params["database"]["engine_version"])
@@ -211,9 +228,11 @@ def _plan_without_first_subnet(src: Step, example: Example) -> dict[str, list[st
 
 
 def run_preset(example: Example, bundle_root: Path, definitions: Path, endpoint: str, state_url: str, build_dir: Path,
-               what_if: dict[str, Any] | None = None, broken_src: Path | None = None) -> PresetResult:
+               what_if: dict[str, Any] | None = None, broken_src: Path | None = None,
+               interrupt: bool = False) -> PresetResult:
     """One example's life cycle. ``what_if``: params to plan (not apply) against the deployed cluster;
-    ``broken_src``: a generated src whose artifact template is broken, to deploy once (it must fail)."""
+    ``broken_src``: a generated src whose artifact template is broken, to deploy once (it must fail);
+    ``interrupt``: cancel the first src apply while the writer is being created, then deploy again."""
     result = PresetResult(slug=example.slug)
     work = build_dir / "e2e" / example.slug
     shutil.rmtree(work, ignore_errors=True)
@@ -244,7 +263,10 @@ def run_preset(example: Example, bundle_root: Path, definitions: Path, endpoint:
                                if r["address"] == "aws_rds_cluster.main")
                 result.identifier = cluster["values"]["cluster_identifier"]
             result.applied = True
-            step.apply()
+            if name == "src" and interrupt:
+                _interrupt_then_heal(step, result)
+            else:
+                step.apply()
         for name, step in steps.items():
             changes = step.changes()
             if changes:
@@ -313,10 +335,11 @@ def _decommission(example: Example, src: Step, result: PresetResult, inspect: Ca
 
 def run_all(examples: list[Example], bundle_root: Path, definitions: Path, endpoint: str, state_url: str,
             build_dir: Path, what_if: dict[str, dict[str, Any]] | None = None,
-            broken_src: dict[str, Path] | None = None, parallel: int = 4) -> dict[str, PresetResult]:
+            broken_src: dict[str, Path] | None = None, interrupt: frozenset[str] = frozenset(),
+            parallel: int = 4) -> dict[str, PresetResult]:
     what_if, broken_src = what_if or {}, broken_src or {}
     with ThreadPoolExecutor(max_workers=parallel) as pool:
         futures = {ex.slug: pool.submit(run_preset, ex, bundle_root, definitions, endpoint, state_url, build_dir,
-                                        what_if.get(ex.slug), broken_src.get(ex.slug))
+                                        what_if.get(ex.slug), broken_src.get(ex.slug), ex.slug in interrupt)
                    for ex in examples}
         return {slug: future.result() for slug, future in futures.items()}

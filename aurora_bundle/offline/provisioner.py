@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -132,6 +133,11 @@ class Step:
     def apply(self, action: str = "provision", label: str = "apply") -> None:
         destroy = ["-destroy"] if action == "decommission" else []
         self.terraform(action).run("apply", "-input=false", *destroy, PLAN_FILE, timeout=1800, label=label)
+
+    def apply_interrupted(self, interrupt_on: str, label: str = "interrupted.apply") -> subprocess.CompletedProcess[str]:
+        """Apply the plan and cancel the apply gracefully once ``interrupt_on`` shows (a provisioner timeout)."""
+        return self.terraform("provision").run_interrupted("apply", "-input=false", PLAN_FILE,
+                                                           interrupt_on=interrupt_on, label=label)
 
     def deploy(self, action: str = "provision", label: str = "") -> dict[str, Any]:
         plan = self.plan(action, label=f"{label}plan")

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
+import threading
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -106,6 +108,37 @@ class Terraform:
             tail = "\n".join((proc.stderr or proc.stdout).strip().splitlines()[-25:])
             raise TerraformError(f"terraform {' '.join(args)} in {self.workdir} exited {proc.returncode}:\n{tail}")
         return proc
+
+    def run_interrupted(self, *args: str, interrupt_on: str, delay: float = 3.0, timeout: float = 1200,
+                        label: str | None = None) -> subprocess.CompletedProcess[str]:
+        """Run terraform and interrupt it (SIGINT, as a provisioner's graceful cancel does) ``delay``
+        seconds after a line containing ``interrupt_on`` appears. Never raises for the exit code."""
+        binary = shutil.which("terraform")
+        if binary is None:
+            raise TerraformError("terraform is not on PATH")
+        started = time.monotonic()
+        proc = subprocess.Popen([binary, *args, "-no-color"], cwd=self.workdir, env=self.env, text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        lines: list[str] = []
+        timer: threading.Timer | None = None
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.append(line)
+            if timer is None and interrupt_on in line:
+                timer = threading.Timer(delay, proc.send_signal, (signal.SIGINT,))
+                timer.start()
+        stderr = proc.stderr.read() if proc.stderr else ""
+        proc.wait(timeout=timeout)
+        if timer is not None:
+            timer.cancel()
+        elapsed = time.monotonic() - started
+        name = label or args[0]
+        self.timings[name] = self.timings.get(name, 0.0) + elapsed
+        stdout = "".join(lines)
+        with self.log.open("a") as handle:
+            handle.write(f"$ terraform {' '.join(args)}  # interrupted on {interrupt_on!r}: exit {proc.returncode}, "
+                         f"{elapsed:.1f}s\n{stdout}{stderr}\n")
+        return subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
 
     def show_json(self, plan_file: str) -> dict[str, Any]:
         return json.loads(self.run("show", "-json", plan_file).stdout)
