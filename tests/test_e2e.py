@@ -128,7 +128,7 @@ def test_alarms_registered_per_params(results, examples, slug):
     params = examples[slug].params
     serverless = params["database"]["instance_class"] == "db.serverless"
     has_readers = params["scaling"]["reader_count"] > 0 or params["scaling"]["autoscaling"]["mode"] != "disabled"
-    expected = {a.key for a in ALARMS} - ({"acu_utilization"} if not serverless else set()) \
+    expected = {a.key for a in ALARMS} - ({"acu_utilization"} if not serverless else {"db_load"}) \
         - ({"replica_lag"} if not has_readers else set())
     registered = {key for key, regs in results[slug].alarms.items() if regs}
     assert registered == expected

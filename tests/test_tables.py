@@ -141,12 +141,12 @@ def test_terraform_gives_a_left_out_alarm_the_tables_defaults(rendered, tmp_path
 
 
 NEW_ROW = '''    AlarmSpec(
-        key="deadlocks", title="Deadlocks",
-        description="Writer deadlocks per second above this rate, averaged over 5 minutes.",
-        param=Threshold(0.5, minimum=0, maximum=1000, unit="per second"),
-        display_name="Writer deadlocks", metric="Deadlocks", unit="Count/Second", statistic="Average",
-        comparison="GreaterThanThreshold", period=300, periods=1,
-        message="Transactions are deadlocking: look for conflicting lock orders in the postgresql log.",
+        key="buffer_cache_hit_ratio", title="Buffer cache hit ratio",
+        description="Writer reads served from the buffer cache below this percentage, averaged over 10 minutes.",
+        param=Threshold(80.5, minimum=0, maximum=100, unit="%"),
+        display_name="Writer buffer cache hit ratio", metric="BufferCacheHitRatio", unit="Percent",
+        statistic="Average", comparison="LessThanThreshold", period=600, periods=1,
+        message="The working set no longer fits in memory: size up or find the queries that scan.",
     ),
 '''
 
@@ -174,25 +174,27 @@ def test_an_alarm_added_as_one_table_row_reaches_the_schema_the_readme_and_src(t
         "schemas/alarms.json", "massdriver.yaml", "README.md",
         *(f"examples/{e.name}/params.json" for e in (bundle / "examples").iterdir())}
     assert {"src/alarms.tf.json", "src/variables.tf.json", "kms/variables.tf.json"} <= changed
-    schema = json.loads((bundle / "schemas" / "alarms.json").read_text())["properties"]["deadlocks"]
-    assert schema["default"] == {"enabled": True, "threshold": 0.5}
-    assert schema["properties"]["threshold"]["title"] == "Threshold (per second)"
+    schema = json.loads((bundle / "schemas" / "alarms.json").read_text())["properties"]["buffer_cache_hit_ratio"]
+    assert schema["default"] == {"enabled": True, "threshold": 80.5}
+    assert schema["properties"]["threshold"]["title"] == "Threshold (%)"
     readme = (bundle / "README.md").read_text()
     section = readme[readme.index(START):readme.index(END)]
-    assert "| `alarms.deadlocks.threshold` | Threshold (per second): Writer deadlocks per second" in section
+    row = "| `alarms.buffer_cache_hit_ratio.threshold` | Threshold (%): Writer reads served from the buffer cache"
+    assert row in section
     src = json.loads((bundle / "src" / "alarms.tf.json").read_text())["resource"]
-    alarm = src["aws_cloudwatch_metric_alarm"]["deadlocks"]
-    assert alarm["metric_name"] == "Deadlocks" and alarm["threshold"] == "${var.alarms.deadlocks.threshold}"
-    assert alarm["count"] == "${var.alarms.deadlocks.enabled ? 1 : 0}"
-    assert "deadlocks" in src["massdriver_instance_alarm"]
+    alarm = src["aws_cloudwatch_metric_alarm"]["buffer_cache_hit_ratio"]
+    assert alarm["metric_name"] == "BufferCacheHitRatio"
+    assert alarm["threshold"] == "${var.alarms.buffer_cache_hit_ratio.threshold}"
+    assert alarm["count"] == "${var.alarms.buffer_cache_hit_ratio.enabled ? 1 : 0}"
+    assert "buffer_cache_hit_ratio" in src["massdriver_instance_alarm"]
     variables = json.loads((bundle / "src" / "variables.tf.json").read_text())["variable"]
-    assert re.search(r"deadlocks = optional\(object\(\{enabled = optional\(bool, true\), "
-                     r"threshold = optional\(number, 0\.5\)\}\), \{", variables["alarms"]["type"])
-    assert re.search(r'ui:order: \[cpu_utilization, .*maximum_used_transaction_ids, deadlocks, "\*"\]',
+    assert re.search(r"buffer_cache_hit_ratio = optional\(object\(\{enabled = optional\(bool, true\), "
+                     r"threshold = optional\(number, 80\.5\)\}\), \{", variables["alarms"]["type"])
+    assert re.search(r'ui:order: \[cpu_utilization, .*deadlocks, buffer_cache_hit_ratio, "\*"\]',
                      (bundle / "massdriver.yaml").read_text())
     for example in (bundle / "examples").iterdir():
         params = json.loads((example / "params.json").read_text())
-        assert params["alarms"]["deadlocks"] == {"enabled": True, "threshold": 0.5}
+        assert params["alarms"]["buffer_cache_hit_ratio"] == {"enabled": True, "threshold": 80.5}
 
 
 def test_the_watcher_does_not_cycle_again_for_what_its_last_cycle_wrote(tmp_path, monkeypatch):

@@ -43,6 +43,8 @@ class Threshold:
 METRICS_REFERENCE = "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Aurora.AuroraMonitoring.Metrics.html"
 INSTANCE_METRICS = f"{METRICS_REFERENCE}#Aurora.AuroraMySQL.Monitoring.Metrics.instances"
 CLUSTER_METRICS = f"{METRICS_REFERENCE}#Aurora.AuroraMySQL.Monitoring.Metrics.clusters"
+PERFORMANCE_INSIGHTS_METRICS = ("https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/"
+                                "USER_PerfInsights.Cloudwatch.html")
 SERVERLESS_METRICS = ("https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/"
                       "aurora-serverless-v2.viewing.monitoring.html")
 
@@ -149,6 +151,27 @@ ALARMS: list[AlarmSpec] = [
         display_name="Transaction ID age", metric="MaximumUsedTransactionIDs", unit="Count", statistic="Maximum",
         comparison="GreaterThanThreshold", period=300, periods=1,
         message="Transaction IDs are nearing wraparound: check autovacuum and long-running transactions.",
+    ),
+    AlarmSpec(
+        key="db_load", title="Database load",
+        description="Writer load (average active sessions, from Performance Insights) above this multiple of the "
+        "instance's vCPUs for 15 minutes: sessions are queueing for CPU or waiting. Provisioned classes only.",
+        param=Threshold(2, minimum=0.5, maximum=20, unit="× vCPUs"),
+        display_name="Writer database load", metric="DBLoad", unit="Count", source=PERFORMANCE_INSIGHTS_METRICS,
+        statistic="Average", comparison="GreaterThanThreshold", period=300, periods=3,
+        threshold="{threshold} * lookup(local.instance_vcpus, var.database.instance_class, 2)",
+        message="More sessions are active than the writer has vCPUs: find the top waits and SQL in Performance "
+        "Insights, then tune or size up.",
+        applies=f"!({SERVERLESS})",
+    ),
+    AlarmSpec(
+        key="deadlocks", title="Deadlocks",
+        description="Writer deadlocks above this many per minute, averaged over 5 minutes.",
+        param=Threshold(1, minimum=0.1, maximum=1000, unit="per minute"),
+        display_name="Writer deadlocks", metric="Deadlocks", unit="Count/Second", statistic="Average",
+        comparison="GreaterThanThreshold", period=300, periods=1, threshold="{threshold} / 60",
+        message="Transactions are deadlocking: the postgresql log names both statements; make them take locks in "
+        "the same order.",
     ),
 ]
 

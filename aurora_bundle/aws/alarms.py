@@ -20,6 +20,7 @@ from aurora_bundle.aws.conditions import SERVERLESS
 from aurora_bundle.inputs.engine import (
     ACU_MEMORY_GIB,
     INSTANCE_MEMORY_GIB,
+    INSTANCE_VCPUS,
     MAX_CONNECTIONS_BYTES_PER_CONNECTION,
     MAX_CONNECTIONS_CAP,
 )
@@ -29,6 +30,7 @@ from aurora_bundle.terraform.hcl import Expr, address, jsonencode, make, n
 
 def _declare_capacity_locals(stack: TerraformStack) -> None:
     TerraformLocal(stack, "instance_memory_gib", dict(sorted(INSTANCE_MEMORY_GIB.items())))
+    TerraformLocal(stack, "instance_vcpus", dict(sorted(INSTANCE_VCPUS.items())))
     TerraformLocal(
         stack,
         "instance_memory_bytes",

@@ -82,4 +82,11 @@ INSTANCE_MEMORY_GIB: dict[str, int] = {
     **_family("x2g", _X2G_SIZES_GIB, "16xlarge"),
 }
 
+# vCPUs of every provisioned class offered: 2 per large, doubling with each size (the t4g classes have 2).
+_SIZES_VCPU = {"large": 2, "xlarge": 4, "2xlarge": 8, "4xlarge": 16, "8xlarge": 32, "12xlarge": 48, "16xlarge": 64,
+               "24xlarge": 96, "48xlarge": 192}
+INSTANCE_VCPUS: dict[str, int] = {
+    name: 2 if name.startswith("db.t4g.") else _SIZES_VCPU[name.rsplit(".", 1)[1]] for name in INSTANCE_MEMORY_GIB
+}
+
 INSTANCE_CLASSES: list[str] = [SERVERLESS_CLASS, *INSTANCE_MEMORY_GIB]
