@@ -231,3 +231,11 @@ def test_a_deploy_cancelled_while_instances_are_created_heals_on_the_next_deploy
     writer = result.heal_actions.get("aws_rds_cluster_instance.writer")
     assert writer == ["delete", "create", "replace_because_tainted"], result.heal_actions
     assert result.error is None and result.replan_changes == {}
+
+
+def test_a_minor_upgrade_aws_made_is_kept_and_changes_no_engine(results):
+    """After AWS upgrades the minor by itself (the maintenance window), the next plan neither undoes it
+    nor touches the cluster or its instances; only the artifacts, which publish the version, follow."""
+    changes = results["development"].after_minor_upgrade
+    assert not [c for c in changes if c.startswith(("aws_rds_cluster.", "aws_rds_cluster_instance."))], changes
+    assert all(c.startswith("massdriver_resource.") for c in changes), changes

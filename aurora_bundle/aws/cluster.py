@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from cdktf import Precondition, TerraformResourceLifecycle, TerraformStack
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.data_aws_rds_cluster import DataAwsRdsCluster
@@ -21,15 +23,7 @@ KMS_KEY_ARN = "data.aws_kms_alias.main.target_key_arn"
 
 
 def resolve_engine_version(stack: TerraformStack) -> DataAwsRdsEngineVersion:
-    """The newest minor AWS offers for the chosen major.
-
-    Configuring the full version that runs keeps ``engine_version`` equal to
-    ``engine_version_actual``: with only the major configured, the AWS provider re-sends it on every
-    cluster update and AWS refuses to "upgrade" a newer running minor to the major's default. AWS's
-    automatic minor upgrades can only move to a version this lookup also returns, so there is
-    nothing to undo; when a newer minor is released, the next deployment upgrades in place (in the
-    maintenance window when database.apply_immediately is off).
-    """
+    """The newest minor AWS offers for the chosen major: what a new cluster, or a major upgrade, gets."""
     return make(DataAwsRdsEngineVersion, stack, "main", engine=ENGINE, version="${var.database.engine_version}",
                 latest=True)
 
@@ -37,19 +31,35 @@ def resolve_engine_version(stack: TerraformStack) -> DataAwsRdsEngineVersion:
 DOWNGRADE_RULE = "no-major-downgrade"
 
 
-def running_cluster(stack: TerraformStack) -> str:
-    """The cluster as AWS runs it now, if it exists (none on the first deployment): a HCL expression
-    for its engine major, or null. Read at plan time, so a plan can refuse what AWS cannot do."""
+@dataclass(frozen=True)
+class Running:
+    """HCL for the cluster as AWS runs it now: null before the first deployment."""
+
+    version: str  # e.g. 17.9
+    major: str  # e.g. 17, as a number
+
+
+def running_cluster(stack: TerraformStack) -> Running:
+    """The running cluster, read at plan time: a plan can refuse what AWS cannot do (a downgrade), and
+    keep what AWS did by itself (a minor upgrade in the maintenance window)."""
     existing = make(DataAwsRdsClusters, stack, "existing",
                     filter=[DataAwsRdsClustersFilter(name="db-cluster-id", values=["${local.identifier}"])])
     running = make(DataAwsRdsCluster, stack, "running", cluster_identifier="${each.value}")
     running.add_override("for_each", f"${{toset({address(existing)}.cluster_identifiers)}}")
-    return (f"one([for c in values({address(running)}) : tonumber(split(\".\", c.engine_version)[0])])")
+    version = f"one([for c in values({address(running)}) : c.engine_version])"
+    return Running(version=version, major=f'tonumber(split(".", coalesce({version}, "0"))[0])')
 
 
 def build_cluster(stack: TerraformStack, network: Network, groups: ParameterGroups, secrets: Secrets) -> RdsCluster:
     version = resolve_engine_version(stack)
-    running_major = running_cluster(stack)
+    running = running_cluster(stack)
+    running_major = f"({running.version} == null ? null : {running.major})"
+    # The engine-version policy: while the major stays, configure exactly what runs, so no deployment
+    # changes the engine as a side effect (AWS's automatic minor upgrades happen in the maintenance
+    # window) and none undoes or diffs against what AWS upgraded. A new cluster or a new major gets
+    # the newest minor AWS offers for the major.
+    engine_version = (f"${{{running_major} == tonumber(var.database.engine_version) ? {running.version} : "
+                      f"{address(version)}.version_actual}}")
     logs = make(CloudwatchLogGroup, stack, "exports",
         name="/aws/rds/cluster/${local.identifier}/${each.value}",
         retention_in_days=n("var.observability.log_retention_days"),
@@ -63,7 +73,7 @@ def build_cluster(stack: TerraformStack, network: Network, groups: ParameterGrou
         cluster_identifier="${local.identifier}",
         engine=ENGINE,
         engine_mode="provisioned",
-        engine_version=f"${{{address(version)}.version_actual}}",
+        engine_version=engine_version,
         allow_major_version_upgrade=True,
         db_cluster_parameter_group_name=groups.cluster.name,
         db_instance_parameter_group_name=groups.instance.name,

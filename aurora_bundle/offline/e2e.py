@@ -56,6 +56,7 @@ class PresetResult:
     master_username: str = ""  # as the emulator has it
     broken_artifact_error: str | None = None
     downgrade_error: str | None = None  # a plan of the next older major against the deployed cluster
+    after_minor_upgrade: list[str] = field(default_factory=list)  # a plan after AWS upgraded the minor itself
     subnet_removed: dict[str, list[str]] = field(default_factory=dict)  # address -> actions, first zone's subnet gone
     interrupted_exit: int | None = None  # the first src apply, cancelled while the writer was being created
     heal_actions: dict[str, list[str]] = field(default_factory=dict)  # the next deployment: actions + reason
@@ -201,6 +202,17 @@ def _interrupt_then_heal(src: Step, result: PresetResult) -> None:
     src.apply(label="heal.apply")
 
 
+def _after_aws_minor_upgrade(src: Step, endpoint: str, region: str, identifier: str) -> list[str]:
+    """AWS upgrades the minor in the maintenance window, behind Terraform's back (here: the emulator is
+    told to run the next minor); what the next deployment would then change."""
+    rds = _client("rds", endpoint, region)
+    running = rds.describe_db_clusters(DBClusterIdentifier=identifier)["DBClusters"][0]["EngineVersion"]
+    major, minor = running.split(".")
+    rds.modify_db_cluster(DBClusterIdentifier=identifier, EngineVersion=f"{major}.{int(minor) + 1}",
+                          ApplyImmediately=True)
+    return src.changes(label="minor.replan")
+
+
 def _try_downgrade(src: Step, example: Example) -> str:
     """Plan a major downgrade of the deployed cluster: the plan must refuse it. Returns what it said."""
     current = int(example.params["database"]["engine_version"])
@@ -277,6 +289,7 @@ def run_preset(example: Example, bundle_root: Path, definitions: Path, endpoint:
             DBClusterIdentifier=result.identifier)["DBClusters"][0]["MasterUsername"]
         if broken_src is not None:
             _try_broken_src(steps["src"], broken_src, result)
+            result.after_minor_upgrade = _after_aws_minor_upgrade(steps["src"], endpoint, region, result.identifier)
             result.downgrade_error = _try_downgrade(steps["src"], example)
             result.subnet_removed = _plan_without_first_subnet(steps["src"], example)
         if what_if is not None:
