@@ -22,6 +22,8 @@ seed()
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "massdriver"
 BUILD = ROOT / "build"
+# The presets whose every leaf param the e2e changes alone against the deployed cluster.
+MUTATED = frozenset({"production", "development-serverless"})
 
 
 @pytest.fixture(scope="session")
@@ -78,7 +80,8 @@ def e2e_results(spec, emulator, state_server, broken_artifact_src):  # type: ign
 
     return run_all(spec.examples, ROOT, SHARED, emulator, state_server, BUILD,
                    what_if={"production": what_if_production(spec)},
-                   broken_src={"development": broken_artifact_src}, interrupt=frozenset({"development"}))
+                   broken_src={"development": broken_artifact_src}, interrupt=frozenset({"development"}),
+                   mutate=MUTATED, params_schema=spec.params_schema)
 
 
 def what_if_production(spec) -> dict:  # type: ignore[no-untyped-def]

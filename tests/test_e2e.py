@@ -10,6 +10,7 @@ would accept the values; those are covered by the schema, the engine catalog and
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from jsonschema import Draft7Validator
@@ -18,7 +19,7 @@ from aurora_bundle.aws.alarms import ALARMS
 from aurora_bundle.aws.protection import GUARD_MESSAGE
 from aurora_bundle.inputs.engine import MAJORS
 from aurora_bundle.offline.provisioner import BACKEND_FILE, OVERRIDE_FILE
-from tests.conftest import BUILD, ROOT, shared_schema
+from tests.conftest import BUILD, MUTATED, ROOT, shared_schema
 
 pytestmark = pytest.mark.e2e
 
@@ -239,3 +240,26 @@ def test_a_minor_upgrade_aws_made_is_kept_and_changes_no_engine(results):
     changes = results["development"].after_minor_upgrade
     assert not [c for c in changes if c.startswith(("aws_rds_cluster.", "aws_rds_cluster_instance."))], changes
     assert all(c.startswith("massdriver_resource.") for c in changes), changes
+
+
+@pytest.mark.parametrize("slug", sorted(MUTATED))
+def test_changing_any_one_param_replaces_no_data_bearing_resource(results, spec, slug):
+    """Every mutable leaf param changed alone, planned against the deployed cluster: the cluster and its
+    subnet group are never replaced, and no instance is replaced (readers are only added or removed)."""
+    planned = results[slug].mutations
+    assert len(planned) >= 38, sorted(planned)
+    assert "scaling.reader_count" in planned and "database.instance_class" in planned
+    for path, actions in planned.items():
+        for address in DATA_BEARING:
+            assert "delete" not in actions.get(address, []), (path, address, actions[address])
+        for address, act in actions.items():
+            if address.startswith("aws_rds_cluster_instance."):
+                assert act in (["update"], ["create"], ["delete"]), (path, address, act)
+                assert act != ["delete"] or path == "scaling.reader_count", (path, address)
+
+
+def test_the_kms_step_reads_no_param():
+    """So no param change can touch the key: the kms step reads only md_metadata and the connections."""
+    text = "".join(p.read_text() for p in (ROOT / "kms").glob("*.tf.json"))
+    variables = set(re.findall(r"var\.([a-z_]+)", text))
+    assert variables <= {"md_metadata", "aws_authentication", "vpc"}, variables

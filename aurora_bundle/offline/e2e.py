@@ -35,6 +35,7 @@ from aurora_bundle.aws.naming import KEY_ALIAS_FORMAT
 from aurora_bundle.inputs.spec import Example
 from aurora_bundle.offline.emulator import CUSTOM_ID_TAG
 from aurora_bundle.offline.mass_build import write_schemas
+from aurora_bundle.offline.mutations import mutations
 from aurora_bundle.offline.provisioner import Deployment, Step, lay_out_bundle
 from aurora_bundle.offline.terraform import TerraformError, cli_environment
 from aurora_bundle.terraform.synth import STEPS
@@ -60,6 +61,7 @@ class PresetResult:
     subnet_removed: dict[str, list[str]] = field(default_factory=dict)  # address -> actions, first zone's subnet gone
     interrupted_exit: int | None = None  # the first src apply, cancelled while the writer was being created
     heal_actions: dict[str, list[str]] = field(default_factory=dict)  # the next deployment: actions + reason
+    mutations: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # param path -> address -> actions
     protected_decommission_error: str | None = None  # a decommission with deletion protection on
     left_after_protected_decommission: list[str] = field(default_factory=list)
     leftovers: list[str] = field(default_factory=list)
@@ -213,6 +215,19 @@ def _after_aws_minor_upgrade(src: Step, endpoint: str, region: str, identifier: 
     return src.changes(label="minor.replan")
 
 
+def _mutate_each_param(src: Step, example: Example, params_schema: dict[str, Any]) -> dict[str, dict[str, list[str]]]:
+    """Plan every leaf param changed alone against the deployed cluster: dotted path -> address -> actions."""
+    base = {k: v for k, v in example.params.items() if k != "md_metadata"}
+    planned = {}
+    try:
+        for path, changed in mutations(params_schema, base).items():
+            src.configure({**changed, "md_metadata": example.params["md_metadata"]}, example.connections)
+            planned[path] = _actions(src.plan(label="mutation.plan"))
+    finally:
+        src.configure(example.params, example.connections)
+    return planned
+
+
 def _try_downgrade(src: Step, example: Example) -> str:
     """Plan a major downgrade of the deployed cluster: the plan must refuse it. Returns what it said."""
     current = int(example.params["database"]["engine_version"])
@@ -241,10 +256,11 @@ def _plan_without_first_subnet(src: Step, example: Example) -> dict[str, list[st
 
 def run_preset(example: Example, bundle_root: Path, definitions: Path, endpoint: str, state_url: str, build_dir: Path,
                what_if: dict[str, Any] | None = None, broken_src: Path | None = None,
-               interrupt: bool = False) -> PresetResult:
+               interrupt: bool = False, mutate_with: dict[str, Any] | None = None) -> PresetResult:
     """One example's life cycle. ``what_if``: params to plan (not apply) against the deployed cluster;
     ``broken_src``: a generated src whose artifact template is broken, to deploy once (it must fail);
-    ``interrupt``: cancel the first src apply while the writer is being created, then deploy again."""
+    ``interrupt``: cancel the first src apply while the writer is being created, then deploy again;
+    ``mutate_with``: the params schema, to plan every leaf param changed alone (``mutations``)."""
     result = PresetResult(slug=example.slug)
     work = build_dir / "e2e" / example.slug
     shutil.rmtree(work, ignore_errors=True)
@@ -287,6 +303,8 @@ def run_preset(example: Example, bundle_root: Path, definitions: Path, endpoint:
         rds = _client("rds", endpoint, region)
         result.master_username = rds.describe_db_clusters(
             DBClusterIdentifier=result.identifier)["DBClusters"][0]["MasterUsername"]
+        if mutate_with is not None:
+            result.mutations = _mutate_each_param(steps["src"], example, mutate_with)
         if broken_src is not None:
             _try_broken_src(steps["src"], broken_src, result)
             result.after_minor_upgrade = _after_aws_minor_upgrade(steps["src"], endpoint, region, result.identifier)
@@ -349,10 +367,12 @@ def _decommission(example: Example, src: Step, result: PresetResult, inspect: Ca
 def run_all(examples: list[Example], bundle_root: Path, definitions: Path, endpoint: str, state_url: str,
             build_dir: Path, what_if: dict[str, dict[str, Any]] | None = None,
             broken_src: dict[str, Path] | None = None, interrupt: frozenset[str] = frozenset(),
+            mutate: frozenset[str] = frozenset(), params_schema: dict[str, Any] | None = None,
             parallel: int = 4) -> dict[str, PresetResult]:
     what_if, broken_src = what_if or {}, broken_src or {}
     with ThreadPoolExecutor(max_workers=parallel) as pool:
         futures = {ex.slug: pool.submit(run_preset, ex, bundle_root, definitions, endpoint, state_url, build_dir,
-                                        what_if.get(ex.slug), broken_src.get(ex.slug), ex.slug in interrupt)
+                                        what_if.get(ex.slug), broken_src.get(ex.slug), ex.slug in interrupt,
+                                        params_schema if ex.slug in mutate else None)
                    for ex in examples}
         return {slug: future.result() for slug, future in futures.items()}
