@@ -36,7 +36,7 @@ from aurora_bundle.inputs.spec import Example
 from aurora_bundle.offline.emulator import CUSTOM_ID_TAG
 from aurora_bundle.offline.mass_build import write_schemas
 from aurora_bundle.offline.mutations import mutations
-from aurora_bundle.offline.provisioner import Deployment, Step, lay_out_bundle
+from aurora_bundle.offline.provisioner import Deployment, Step, changed_resources, lay_out_bundle
 from aurora_bundle.offline.terraform import TerraformError, cli_environment
 from aurora_bundle.terraform.synth import STEPS
 
@@ -153,8 +153,7 @@ def leftovers(endpoint: str, region: str, identifier: str, name_prefix: str, vpc
 
 
 def _actions(plan: dict[str, Any]) -> dict[str, list[str]]:
-    return {rc["address"]: rc["change"]["actions"] for rc in plan.get("resource_changes", [])
-            if rc["change"]["actions"] not in (["no-op"], ["read"])}
+    return {address: change["actions"] for address, change in changed_resources(plan).items()}
 
 
 def read_requests(record: Path, identifier: str, result: PresetResult) -> None:
@@ -198,9 +197,8 @@ def _interrupt_then_heal(src: Step, result: PresetResult) -> None:
     interrupted = src.apply_interrupted(INSTANCE_CREATING)
     result.interrupted_exit = interrupted.returncode
     plan = src.plan(label="heal.plan")
-    result.heal_actions = {rc["address"]: [*rc["change"]["actions"], rc.get("action_reason", "")]
-                           for rc in plan.get("resource_changes", []) if rc["change"]["actions"] not in (["no-op"],
-                                                                                                       ["read"])}
+    result.heal_actions = {address: [*change["actions"], change["reason"]]
+                           for address, change in changed_resources(plan).items()}
     src.apply(label="heal.apply")
 
 

@@ -69,6 +69,12 @@ class Deployment:
         return f"/state/{self.instance_id}/{step}"
 
 
+def changed_resources(plan: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """address -> change, for every resource a plan (``show -json``) changes (reads and no-ops left out)."""
+    return {rc["address"]: rc["change"] | {"reason": rc.get("action_reason", "")}
+            for rc in plan.get("resource_changes", []) if rc["change"]["actions"] not in (["no-op"], ["read"])}
+
+
 def lay_out_bundle(source: Path, target: Path, steps: tuple[str, ...]) -> None:
     """Copy massdriver.yaml and the step directories as published (no local Terraform leftovers)."""
     target.mkdir(parents=True, exist_ok=True)
@@ -153,5 +159,4 @@ class Step:
         if proc.returncode == 0:
             return []
         plan = json.loads(tf.run("show", "-json", "tf.replan", label=f"{label}.show").stdout)
-        return [f"{rc['address']}: {'/'.join(rc['change']['actions'])}" for rc in plan.get("resource_changes", [])
-                if rc["change"]["actions"] not in (["no-op"], ["read"])]
+        return [f"{address}: {'/'.join(change['actions'])}" for address, change in changed_resources(plan).items()]

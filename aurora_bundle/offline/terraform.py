@@ -12,7 +12,6 @@ import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 from aurora_bundle.offline.standins.mirror import addresses, install
 
@@ -139,9 +138,3 @@ class Terraform:
             handle.write(f"$ terraform {' '.join(args)}  # interrupted on {interrupt_on!r}: exit {proc.returncode}, "
                          f"{elapsed:.1f}s\n{stdout}{stderr}\n")
         return subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
-
-    def show_json(self, plan_file: str) -> dict[str, Any]:
-        return json.loads(self.run("show", "-json", plan_file).stdout)
-
-    def outputs(self) -> dict[str, Any]:
-        return {k: v["value"] for k, v in json.loads(self.run("output", "-json").stdout).items()}
