@@ -7,7 +7,7 @@ left half-made by a cancelled deployment is replaced under its own name on the n
 
 from __future__ import annotations
 
-from cdktf import TerraformResourceLifecycle, TerraformStack
+from cdktf import TerraformLocal, TerraformResourceLifecycle, TerraformStack
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 from cdktf_cdktf_provider_aws.rds_cluster import RdsCluster
@@ -95,4 +95,7 @@ def build_instances(stack: TerraformStack, cluster: RdsCluster, groups: Paramete
     # Tier 1: serverless readers scale with the writer and are promoted first on failover.
     readers = _instance(stack, "reader", cluster, groups, monitoring, "reader${count.index + 1}",
               f"{zones}[(count.index + 1) % length({zones})]", tier=1, count="var.scaling.reader_count")
+    # What custom endpoints name as members: "writer" and "reader1".. for the fixed readers.
+    TerraformLocal(stack, "instance_members", "${merge({writer = aws_rds_cluster_instance.writer.identifier}, "
+                   '{for i, r in aws_rds_cluster_instance.reader : "reader${i + 1}" => r.identifier})}')
     return [writer, readers]
