@@ -17,7 +17,9 @@ def _allowed(schema: dict[str, Any]) -> str:
     if "oneOf" in schema and all("const" in s for s in schema["oneOf"]):
         return ", ".join(f"`{s['const']}` ({s.get('title', '')})" for s in schema["oneOf"])
     if schema.get("type") == "array" and isinstance(schema.get("items"), dict):
-        return "list of " + (_allowed(schema["items"]) or schema["items"].get("type", ""))
+        items = schema["items"]
+        kind = "objects (fields below)" if _has_fields(items) else (_allowed(items) or items.get("type", ""))
+        return f"list of {kind}" + (f", at most {schema['maxItems']} items" if "maxItems" in schema else "")
     bounds = []
     if "minimum" in schema:
         bounds.append(f"≥ {schema['minimum']}")
@@ -27,9 +29,15 @@ def _allowed(schema: dict[str, Any]) -> str:
         bounds.append(f"≤ {schema['maximum']}")
     if "multipleOf" in schema:
         bounds.append(f"steps of {schema['multipleOf']}")
+    if "maxLength" in schema:
+        bounds.append(f"at most {schema['maxLength']} characters")
     if "pattern" in schema:
         bounds.append("pattern `" + schema["pattern"].replace("|", "\\|") + "`")
     return ", ".join(bounds) or schema.get("type", "")
+
+
+def _has_fields(schema: dict[str, Any]) -> bool:
+    return schema.get("type") == "object" and isinstance(schema.get("properties"), dict)
 
 
 def _rows(schema: dict[str, Any], path: str) -> list[str]:
@@ -43,6 +51,8 @@ def _rows(schema: dict[str, Any], path: str) -> list[str]:
         flags = " (immutable)" if prop.get("$md.immutable") else ""
         description = prop.get("description", "").replace("|", "\\|").replace("\n", " ")
         rows.append(f"| `{field}`{flags} | {prop.get('title', name)}: {description} | {_allowed(prop)} | {default} |")
+        if prop.get("type") == "array" and isinstance(prop.get("items"), dict) and _has_fields(prop["items"]):
+            rows += _rows(prop["items"], f"{field}[]")  # the fields of each item: database.custom_endpoints[].name
     return rows
 
 

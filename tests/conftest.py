@@ -24,6 +24,8 @@ SHARED = ROOT.parent / "shared" / "massdriver"
 BUILD = ROOT / "build"
 # The presets whose every leaf param the e2e changes alone against the deployed cluster.
 MUTATED = frozenset({"production", "development-serverless"})
+DAY2 = "production-day-2"  # Production as its own package, one major older, for the day-2 scenario
+TIMELINE = BUILD / "e2e" / "emulator-timeline.jsonl"  # the emulator's log of instances' availability
 
 
 @pytest.fixture(scope="session")
@@ -45,7 +47,9 @@ def rendered(spec) -> dict[str, str]:  # type: ignore[no-untyped-def]
 def emulator() -> Iterator[str]:
     from aurora_bundle.offline.emulator.process import Emulator
 
-    with Emulator() as running:
+    TIMELINE.parent.mkdir(parents=True, exist_ok=True)
+    TIMELINE.unlink(missing_ok=True)
+    with Emulator(timeline=TIMELINE) as running:
         yield running.endpoint
 
 
@@ -76,12 +80,14 @@ def broken_artifact_src(tmp_path_factory) -> Path:  # type: ignore[no-untyped-de
 
 @pytest.fixture(scope="session")
 def e2e_results(spec, emulator, state_server, broken_artifact_src):  # type: ignore[no-untyped-def]
+    from aurora_bundle.offline.day2 import day2_example
     from aurora_bundle.offline.e2e import run_all
 
-    return run_all(spec.examples, ROOT, SHARED, emulator, state_server, BUILD,
+    production = next(e for e in spec.examples if e.slug == "production")
+    return run_all([*spec.examples, day2_example(production, DAY2, "44")], ROOT, SHARED, emulator, state_server, BUILD,
                    what_if={"production": what_if_production(spec)},
                    broken_src={"development": broken_artifact_src}, interrupt=frozenset({"development"}),
-                   mutate=MUTATED, params_schema=spec.params_schema)
+                   mutate=MUTATED, params_schema=spec.params_schema, day2={DAY2: TIMELINE})
 
 
 def what_if_production(spec) -> dict:  # type: ignore[no-untyped-def]

@@ -13,6 +13,8 @@ import pytest
 import yaml
 
 from aurora_bundle.inputs.connections import IAM_ROLE_ARN_FORM, SUBNET_ARN_FORM, VPC_ARN_FORM
+from aurora_bundle.inputs.engine import MAX_READERS, instance_members
+from aurora_bundle.inputs.errors import show
 from tests.conftest import ROOT
 
 BUNDLE_FILES = ("massdriver.yaml", "schemas", "artifacts", "examples", "kms", "src")
@@ -378,3 +380,56 @@ def test_db_instance_snapshot_arn_is_not_a_cluster_snapshot(bundle):
                       "snapshot identifier (a letter, then letters, digits and single hyphens; rds: or awsbackup: before it "
                       "for automated and AWS Backup snapshots) or a cluster snapshot ARN: "
                       "arn:<partition>:rds:<region>:<account>:cluster-snapshot:<identifier>")
+
+
+def _endpoint(name: str, kind: str = "READER", static: list[str] | None = None,
+              excluded: list[str] | None = None) -> dict:
+    return {"name": name, "type": kind, "static_members": static or [], "excluded_members": excluded or []}
+
+
+_SIX = [_endpoint(f"e{i}") for i in range(1, 7)]
+_MEMBERS = ", ".join(f'"{m}"' for m in instance_members())
+_BEYOND = f"reader{MAX_READERS + 1}"  # no instance can have this name
+_PRODUCTION = 'massdriver.yaml preset "Production"'  # two fixed readers
+
+CUSTOM_ENDPOINTS = {
+    "two endpoints of one name": (
+        [_endpoint("analytics", static=["reader1"]), _endpoint("analytics", "ANY")],
+        'database.custom_endpoints[1].name = "analytics": names must be unique: each endpoint\'s identifier and '
+        "hostname are made from its name [custom-endpoint-names-unique]",
+    ),
+    "static and excluded members": (
+        [_endpoint("etl", "ANY", static=["reader1"], excluded=["writer"])],
+        'database.custom_endpoints[0].excluded_members = ["writer"]: an endpoint lists static_members or '
+        "excluded_members, not both [custom-endpoint-static-or-excluded]",
+    ),
+    "a member beyond the fixed readers": (
+        [_endpoint("analytics", static=["reader2", "reader3"])],
+        'database.custom_endpoints[0].static_members[1] = "reader3": members must be writer or a fixed reader, '
+        "reader1 up to reader<scaling.reader_count> (scaling.reader_count = 2) [custom-endpoint-members-exist]",
+    ),
+    "six endpoints": (_SIX, f"database.custom_endpoints = {show(_SIX)}: expected at most 5 items"),
+    "a name too long": (
+        [_endpoint("analyticsdb")], 'database.custom_endpoints[0].name = "analyticsdb": expected at most 10 characters'),
+    "a name in capitals": (
+        [_endpoint("Analytics")],
+        'database.custom_endpoints[0].name = "Analytics": expected a lowercase letter, then lowercase letters, digits '
+        "and single hyphens, not ending in a hyphen (e.g. analytics)",
+    ),
+    "a member with no name": (
+        [_endpoint("analytics", excluded=[_BEYOND])],
+        f'database.custom_endpoints[0].excluded_members[0] = "{_BEYOND}": expected one of: {_MEMBERS}',
+    ),
+    "a member listed twice": (
+        [_endpoint("analytics", static=["reader1", "reader1"])],
+        'database.custom_endpoints[0].static_members = ["reader1", "reader1"]: expected each item at most once',
+    ),
+}
+
+
+@pytest.mark.parametrize("case", CUSTOM_ENDPOINTS)
+def test_custom_endpoint_problems_are_one_line_naming_the_item(bundle, case):
+    """Schema and rule problems alike name the endpoint (its index), the field and the value."""
+    endpoints, expected = CUSTOM_ENDPOINTS[case]
+    _edit_preset(bundle, "Production", lambda p: p["database"].update(custom_endpoints=endpoints))
+    _rejected(bundle, f"{_PRODUCTION}: {expected}")

@@ -16,10 +16,11 @@ import pytest
 from jsonschema import Draft7Validator
 
 from aurora_bundle.aws.alarms import ALARMS
-from aurora_bundle.aws.protection import GUARD_MESSAGE
+from aurora_bundle.aws.protection import AUTOSCALING_MESSAGE, GUARD_MESSAGE
 from aurora_bundle.inputs.engine import MAJORS
+from aurora_bundle.offline.day2 import describe
 from aurora_bundle.offline.provisioner import BACKEND_FILE, OVERRIDE_FILE
-from tests.conftest import BUILD, MUTATED, ROOT, shared_schema
+from tests.conftest import BUILD, DAY2, MUTATED, ROOT, shared_schema
 
 pytestmark = pytest.mark.e2e
 
@@ -94,6 +95,19 @@ def test_a_decommission_with_deletion_protection_on_fails_before_anything_is_del
     assert len([x for x in left if x.startswith("rds instance ")]) == instances, left
     assert any(x.startswith("rds cluster ") for x in left) and any(x.startswith("alarm ") for x in left)
     assert any(x.startswith("topic ") for x in left) and any(x.startswith("log group ") for x in left)
+
+
+@pytest.mark.parametrize("slug", [s for s in SLUGS if s.startswith("production")])
+def test_a_decommission_with_reader_autoscaling_on_fails_before_anything_is_deleted(results, examples, slug):
+    """AWS's autoscaled readers would keep the cluster from being deleted, and Terraform cannot delete them:
+    the decommission refuses, naming the runbook, before it deletes anything."""
+    result = results[slug]
+    assert examples[slug].params["scaling"]["autoscaling"]["mode"] != "disabled"
+    assert result.autoscaled_decommission_error is not None
+    assert AUTOSCALING_MESSAGE in " ".join(result.autoscaled_decommission_error.split())
+    left = result.left_after_autoscaled_decommission
+    assert any(x.startswith("rds cluster ") for x in left) and any(x.startswith("alarm ") for x in left)
+    assert len([x for x in left if x.startswith("rds instance ")]) == 1 + examples[slug].params["scaling"]["reader_count"]
 
 
 @pytest.mark.parametrize("slug", SLUGS)
@@ -185,6 +199,7 @@ def test_plan_builds_a_secure_cluster(results, examples, slug):
 
 
 DATA_BEARING = ("aws_rds_cluster.main", "aws_db_subnet_group.main")
+ROLLING = ("database.instance_class", "database.ca_cert_identifier")  # what replaces instances, new ones first
 
 
 def test_changing_every_mutable_param_replaces_no_data_bearing_resource(results):
@@ -194,7 +209,9 @@ def test_changing_every_mutable_param_replaces_no_data_bearing_resource(results)
     for address in DATA_BEARING:
         assert "delete" not in actions.get(address, [])
     instances = {a: act for a, act in actions.items() if a.startswith("aws_rds_cluster_instance.")}
-    assert instances["aws_rds_cluster_instance.writer"] == ["update"]
+    # The class and CA change: new instances join first, the old ones leave (the writer last).
+    assert instances["aws_rds_cluster_instance.writer"] == ["create", "delete"]
+    assert instances["aws_rds_cluster_instance.reader[0]"] == ["create", "delete"]
     assert instances["aws_rds_cluster_instance.reader[2]"] == ["create"]
     # New-family parameter groups come up before the old ones go (major upgrade).
     assert actions["aws_rds_cluster_parameter_group.main"] == ["create", "delete"]
@@ -226,11 +243,11 @@ def test_removing_a_subnet_replaces_no_instance(results):
 
 def test_a_deploy_cancelled_while_instances_are_created_heals_on_the_next_deploy(results):
     """Development's first apply is cancelled while its writer is being created: the next deploy
-    replaces the half-made writer (same identifier, so the old one goes first) and converges."""
+    replaces the half-made writer (its successor gets its own name, so it comes up first) and converges."""
     result = results["development"]
     assert result.interrupted_exit not in (None, 0)
     writer = result.heal_actions.get("aws_rds_cluster_instance.writer")
-    assert writer == ["delete", "create", "replace_because_tainted"], result.heal_actions
+    assert writer == ["create", "delete", "replace_because_tainted"], result.heal_actions
     assert result.error is None and result.replan_changes == {}
 
 
@@ -245,7 +262,8 @@ def test_a_minor_upgrade_aws_made_is_kept_and_changes_no_engine(results):
 @pytest.mark.parametrize("slug", sorted(MUTATED))
 def test_changing_any_one_param_replaces_no_data_bearing_resource(results, spec, slug):
     """Every mutable leaf param changed alone, planned against the deployed cluster: the cluster and its
-    subnet group are never replaced, and no instance is replaced (readers are only added or removed)."""
+    subnet group are never replaced, and instances are replaced only by the rolling change of a new class
+    or CA (create-before-destroy); otherwise they are changed in place, added or removed."""
     planned = results[slug].mutations
     assert len(planned) >= 38, sorted(planned)
     assert "scaling.reader_count" in planned and "database.instance_class" in planned
@@ -254,7 +272,9 @@ def test_changing_any_one_param_replaces_no_data_bearing_resource(results, spec,
             assert "delete" not in actions.get(address, []), (path, address, actions[address])
         for address, act in actions.items():
             if address.startswith("aws_rds_cluster_instance."):
-                assert act in (["update"], ["create"], ["delete"]), (path, address, act)
+                rolling = path in ROLLING
+                assert act in (["update"], ["create"], ["delete"]) or (rolling and act == ["create", "delete"]), \
+                    (path, address, act)
                 assert act != ["delete"] or path == "scaling.reader_count", (path, address)
 
 
@@ -263,3 +283,88 @@ def test_the_kms_step_reads_no_param():
     text = "".join(p.read_text() for p in (ROOT / "kms").glob("*.tf.json"))
     variables = set(re.findall(r"var\.([a-z_]+)", text))
     assert variables <= {"md_metadata", "aws_authentication", "vpc"}, variables
+
+
+# ------------------------------------------------------------------ the day-2 scenario (Production)
+
+DAY2_CHANGES = ["maintenance window", "class change", "readers down", "readers up", "autoscaling off",
+                "autoscaling on", "subnet added", "custom endpoint added", "major upgrade in the window",
+                "major upgrade, immediately"]
+DAY2_REFUSED = {"major upgrade in the window"}
+
+
+@pytest.fixture(scope="module")
+def day2(results):
+    result = results[DAY2]
+    assert result.error is None, result.error
+    assert result.day2 is not None
+    return result.day2
+
+
+def test_day2_every_change_deploys_and_the_next_plan_is_clean(day2):
+    assert [c.name for c in day2.changes] == DAY2_CHANGES, describe(day2)
+    for change in day2.changes:
+        assert (change.error is None) is (change.name not in DAY2_REFUSED), describe(day2)
+        assert change.replan == [], describe(day2)
+
+
+def _change(day2, name):
+    return next(c for c in day2.changes if c.name == name)
+
+
+def test_day2_a_class_change_keeps_a_writer_and_a_reader_available_throughout(day2):
+    """From the emulator's timeline: the writer was always available, it changed once (the failover to
+    its successor), and the readers never were all restarting together."""
+    seen = day2.class_change
+    assert seen is not None and seen.events >= 4, seen
+    assert seen.no_writer == [], seen
+    assert seen.no_reader == [], seen
+    assert seen.failovers == 1, seen
+    actions = _change(day2, "class change").actions
+    instances = {a: act for a, act in actions.items() if a.startswith("aws_rds_cluster_instance.")}
+    assert instances == {"aws_rds_cluster_instance.writer": ["create", "delete"],
+                         "aws_rds_cluster_instance.reader[0]": ["create", "delete"],
+                         "aws_rds_cluster_instance.reader[1]": ["create", "delete"]}, actions
+    assert "aws_rds_cluster.main" not in actions
+
+
+def test_day2_readers_and_subnets_change_no_other_instance(day2):
+    down, up = _change(day2, "readers down").actions, _change(day2, "readers up").actions
+    assert {a: act for a, act in down.items() if a.startswith("aws_rds_cluster_instance.")} == {
+        "aws_rds_cluster_instance.reader[1]": ["delete"]}, down
+    assert {a: act for a, act in up.items() if a.startswith("aws_rds_cluster_instance.")} == {
+        "aws_rds_cluster_instance.reader[1]": ["create"], "aws_rds_cluster_instance.reader[2]": ["create"]}, up
+    subnet = _change(day2, "subnet added").actions
+    assert subnet.get("aws_db_subnet_group.main") == ["update"], subnet
+    assert not [a for a in subnet if a.startswith(("aws_rds_cluster_instance.", "aws_rds_cluster."))], subnet
+
+
+def test_day2_a_custom_endpoint_is_added_without_touching_an_instance(day2):
+    actions = _change(day2, "custom endpoint added").actions
+    assert actions.get('aws_rds_cluster_endpoint.custom["analytics"]') == ["create"], actions
+    assert not [a for a in actions if a.startswith(("aws_rds_cluster_instance.", "aws_rds_cluster."))], actions
+
+
+def test_day2_a_major_upgrade_waiting_for_the_window_is_refused_before_anything_changes(day2):
+    error = " ".join((_change(day2, "major upgrade in the window").error or "").split())
+    assert "database.engine_version: is 17, a major upgrade of the cluster running PostgreSQL 16, and a major " \
+        "upgrade cannot wait for the maintenance window: turn database.apply_immediately on" in error, error
+
+
+def test_day2_a_major_upgrade_applies_in_place(day2):
+    actions = _change(day2, "major upgrade, immediately").actions
+    assert actions["aws_rds_cluster.main"] == ["update"], actions
+    assert actions["aws_rds_cluster_parameter_group.main"] == ["create", "delete"], actions
+    assert actions["aws_db_parameter_group.main"] == ["create", "delete"], actions
+    assert not [a for a, act in actions.items() if a.startswith("aws_rds_cluster_instance.") and "delete" in act]
+
+
+def test_day2_a_snapshot_restores_into_a_new_package_that_keeps_its_root_user(day2):
+    """A snapshot of the day-2 cluster, taken in the emulator, restored by a new package: the root user
+    is the snapshot's, a second plan has nothing to do, and its decommission leaves nothing behind."""
+    restore = day2.restore
+    assert restore is not None
+    assert restore.error is None, restore.error
+    assert restore.username == restore.snapshot_username and restore.username.startswith("root")
+    assert restore.replan_changes == {}
+    assert restore.leftovers == []

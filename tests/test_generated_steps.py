@@ -74,7 +74,7 @@ def test_no_backend_and_pinned_providers(published, step):
 def test_resource_names_are_readable(published, step):
     names = [name for kind in published[step].get("resource", {}).values() for name in kind]
     names += [name for kind in published[step].get("data", {}).values() for name in kind]
-    assert all(re.fullmatch(r"[a-z][a-z_]*[a-z0-9]", n) and not re.search(r"[0-9a-f]{8}", n) for n in names), names
+    assert all(re.fullmatch(r"[a-z][a-z0-9_]*[a-z0-9]", n) and not re.search(r"[0-9a-f]{8}", n) for n in names), names
     assert "main" in published[step]["resource"]["aws_kms_key" if step == "kms" else "aws_rds_cluster"]
 
 

@@ -84,6 +84,7 @@ def _set(path: tuple[str, ...], value: Any) -> Callable[[dict[str, Any]], None]:
 
 CLUSTER_BLOCK = ("resource", "aws_rds_cluster", "main")
 READER = ("resource", "aws_rds_cluster_instance", "reader")
+WRITER = ("resource", "aws_rds_cluster_instance", "writer")
 # name: (step, edit, module, field, value, what the message starts with)
 CASES: dict[str, tuple[str, Callable[[dict[str, Any]], None], str, str, Any, str]] = {
     "resource attribute that does not exist": (
@@ -130,6 +131,10 @@ CASES: dict[str, tuple[str, Callable[[dict[str, Any]], None], str, str, Any, str
         "src", _set((*CLUSTER_BLOCK, "cluster_identifier"), "${aws_rds_cluster_instance.reader.id}"),
         CLUSTER, "aws_rds_cluster.main cluster_identifier", "${aws_rds_cluster_instance.reader.id}",
         "aws_rds_cluster_instance.reader has count: index it"),
+    "a template where Terraform reads a bare expression": (
+        "src", _set((*WRITER, "lifecycle", "replace_triggered_by"), ["${terraform_data.instance_shape}"]),
+        "aurora_bundle/aws/instances.py", "aws_rds_cluster_instance.writer lifecycle.replace_triggered_by[0]",
+        "${terraform_data.instance_shape}", "cannot read the expression: write a bare reference"),
 }
 
 

@@ -41,12 +41,17 @@ def _plan(work: Path, params: dict, connections: dict) -> subprocess.CompletedPr
                                                        "HOME": str(work)})
 
 
+def _endpoint(name: str, kind: str, static: list[str] | None = None, excluded: list[str] | None = None) -> dict:
+    """A custom endpoint as Massdriver's form submits it (both member lists present)."""
+    return {"name": name, "type": kind, "static_members": static or [], "excluded_members": excluded or []}
+
+
 BREAKERS = {
     "serverless-capacity-required": lambda p: p["scaling"].pop("serverless"),
     "serverless-min-at-most-max": lambda p: p["scaling"]["serverless"].update(min_capacity=16, max_capacity=4),
     "autoscaling-min-at-most-max": lambda p: p["scaling"]["autoscaling"].update(mode="connections", min_readers=5,
                                                                                 max_readers=2),
-    "readers-at-most-15": lambda p: p["scaling"].update(reader_count=14)
+    "readers-within-limit": lambda p: p["scaling"].update(reader_count=14)
     or p["scaling"]["autoscaling"].update(mode="connections", max_readers=3),
     "cpu-target-is-a-percentage": lambda p: p["database"].update(instance_class="db.r7g.large")
     or p["scaling"]["autoscaling"].update(mode="cpu", target=150),
@@ -57,6 +62,12 @@ BREAKERS = {
     "maintenance-window-at-least-30-minutes": lambda p: p["database"].update(maintenance_window="sun:05:00-sun:05:20"),
     "maintenance-window-clear-of-backup-window": lambda p: p["backup"].update(window="03:00-04:00")
     or p["database"].update(maintenance_window="sun:03:30-sun:04:30"),
+    "custom-endpoint-names-unique": lambda p: p["database"].update(custom_endpoints=[
+        _endpoint("analytics", "ANY", static=["writer"]), _endpoint("analytics", "READER")]),
+    "custom-endpoint-static-or-excluded": lambda p: p["scaling"].update(reader_count=2)
+    or p["database"].update(custom_endpoints=[_endpoint("analytics", "ANY", static=["reader1"], excluded=["reader2"])]),
+    "custom-endpoint-members-exist": lambda p: p["scaling"].update(reader_count=2)
+    or p["database"].update(custom_endpoints=[_endpoint("analytics", "READER", static=["reader2", "reader3"])]),
 }
 # Holds for every major offered today: no params can break it.
 UNBREAKABLE = {"scale-to-zero-needs-auto-pause"}
@@ -69,6 +80,21 @@ def test_every_rule_has_a_terraform_check():
 def test_valid_presets_plan(spec, rules_config):
     example = next(e for e in spec.examples if e.slug == "development-serverless")
     result = _plan(rules_config, example.params, example.connections)
+    assert result.returncode == 0, result.stderr
+
+
+def test_valid_custom_endpoints_plan(spec, rules_config):
+    """Each member of a fixed reader up to scaling.reader_count, the writer, and either list alone."""
+    example = next(e for e in spec.examples if e.slug == "development-serverless")
+    params = copy.deepcopy(example.params)
+    params["scaling"]["reader_count"] = 3
+    params["database"]["custom_endpoints"] = [
+        _endpoint("analytics", "READER", static=["reader2", "reader3"]),
+        _endpoint("no-writer", "ANY", excluded=["writer"]),
+        {"name": "all", "type": "ANY"},  # both lists left out: Terraform's optional(..., []) fills them in
+    ]
+    assert broken_rules(params) == []
+    result = _plan(rules_config, params, example.connections)
     assert result.returncode == 0, result.stderr
 
 

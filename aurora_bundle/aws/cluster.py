@@ -29,6 +29,7 @@ def resolve_engine_version(stack: TerraformStack) -> DataAwsRdsEngineVersion:
 
 
 DOWNGRADE_RULE = "no-major-downgrade"
+UPGRADE_RULE = "major-upgrade-applies-immediately"
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,19 @@ def build_cluster(stack: TerraformStack, network: Network, groups: ParameterGrou
                               error_message=f"database.engine_version: is ${{var.database.engine_version}}, but the "
                               f"cluster runs PostgreSQL ${{coalesce(tostring({running_major}), \"none\")}}: a major "
                               f"version cannot be downgraded "
-                              f"(restore a snapshot into a new package instead) [{DOWNGRADE_RULE}].")],
+                              f"(restore a snapshot into a new package instead) [{DOWNGRADE_RULE}]."),
+                          # A major upgrade moves the cluster and every instance to the new family's
+                          # parameter groups, which AWS applies at once (DBInstanceParameterGroupName),
+                          # and the old groups are deleted when the deployment ends: it cannot wait
+                          # for the maintenance window. Deploy it when you choose, with apply_immediately.
+                          Precondition(
+                              condition=f"${{{running_major} == null ? true : var.database.apply_immediately || "
+                              f"tonumber(var.database.engine_version) <= {running_major}}}",
+                              error_message=f"database.engine_version: is ${{var.database.engine_version}}, a "
+                              f"major upgrade of the cluster running PostgreSQL "
+                              f"${{coalesce(tostring({running_major}), \"none\")}}, and a major upgrade cannot wait for "
+                              f"the maintenance window: turn database.apply_immediately on for this deployment (every "
+                              f"instance restarts during it; take a snapshot first) [{UPGRADE_RULE}].")],
         ),
     )
     cluster.add_override("dynamic.serverlessv2_scaling_configuration", {

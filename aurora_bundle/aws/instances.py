@@ -1,13 +1,26 @@
 """The writer and the fixed readers, spread across availability zones, and their monitoring role.
 
-Instance identifiers end in their availability zone's letter. Both are chosen when an instance is
-created and kept afterwards, so a change of the VPC's subnets replaces no instance, and an instance
-left half-made by a cancelled deployment is replaced under its own name on the next one.
+Identifiers end in the time the instance was created (instances made before that naming end in
+their zone's letter). Names and zones are chosen when an instance is created and kept afterwards, so
+a change of the VPC's subnets replaces no instance. A class or CA change rolls through the instances
+(see ``build_instances``); an instance left half-made by a cancelled deployment is replaced on the
+next one, under a new name, before the broken one is deleted.
 """
 
 from __future__ import annotations
 
-from cdktf import TerraformLocal, TerraformResourceLifecycle, TerraformStack
+from collections.abc import Sequence
+
+from cdktf import (
+    DataResource,
+    ITerraformDependable,
+    Precondition,
+    TerraformLocal,
+    TerraformResourceLifecycle,
+    TerraformStack,
+)
+from cdktf_cdktf_provider_aws.data_aws_db_instance import DataAwsDbInstance
+from cdktf_cdktf_provider_aws.data_aws_db_instances import DataAwsDbInstances, DataAwsDbInstancesFilter
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 from cdktf_cdktf_provider_aws.rds_cluster import RdsCluster
@@ -16,11 +29,28 @@ from cdktf_cdktf_provider_aws.rds_cluster_instance import RdsClusterInstance
 from aurora_bundle.aws.cluster import KMS_KEY_ARN
 from aurora_bundle.aws.kms import ACCOUNT_ID, PARTITION
 from aurora_bundle.aws.parameter_groups import ParameterGroups
-from aurora_bundle.inputs.engine import ENGINE
-from aurora_bundle.terraform.hcl import Expr, b, jsonencode, make, n
+from aurora_bundle.inputs.engine import ENGINE, MAX_INSTANCES
+from aurora_bundle.terraform.hcl import Expr, address, b, jsonencode, make, n
 
 Monitoring = tuple[IamRole, IamRolePolicyAttachment]
 AUTOSCALED_READER_PREFIX = "application-autoscaling"  # how AWS names the readers autoscaling adds
+
+# Placement and names are chosen once: subnets added or removed later (which shift the zone list)
+# move and rename no instance. The instance parameter group changes only with the engine major, and
+# then the cluster moves every instance to the new family's group as part of the upgrade (its
+# db_instance_parameter_group_name): an instance asking for it before the engine upgraded (a major
+# upgrade waiting for the maintenance window) would be refused by AWS.
+KEPT = ["availability_zone", "identifier", "db_parameter_group_name"]
+# What restarts an instance when it changes: its size, and the authority of its TLS certificate.
+SHAPE = {"instance_class": "var.database.instance_class", "ca_cert_identifier": "var.database.ca_cert_identifier"}
+# Instances are named when they are created (the name is kept afterwards), with the time: a
+# replacement never clashes with the instance it replaces, whether a class change or a deployment
+# cancelled midway (a tainted instance) asked for it. 43 + "-reader15-" + 10 digits = 63, RDS's limit.
+NAME_KEEP = 43
+STAMP = 'formatdate("MMDDhhmmss", timestamp())'
+WRITER_NAME = f'${{format("%s-writer-%s", substr(local.identifier, 0, {NAME_KEEP}), {STAMP})}}'
+READER_NAME = f'${{format("%s-reader%d-%s", substr(local.identifier, 0, {NAME_KEEP}), count.index + 1, {STAMP})}}'
+ROOM_RULE = "rolling-change-needs-room"
 
 
 def build_monitoring_role(stack: TerraformStack) -> Monitoring:
@@ -37,7 +67,7 @@ def build_monitoring_role(stack: TerraformStack) -> Monitoring:
                 "StringEquals": {"aws:SourceAccount": Expr(ACCOUNT_ID)},
                 "ArnLike": {"aws:SourceArn": [Expr(
                     f'"arn:${{{PARTITION}}}:rds:${{local.region}}:${{{ACCOUNT_ID}}}:db:{name}-*"')
-                    for name in ("${local.identifier}", AUTOSCALED_READER_PREFIX)]},
+                    for name in (f"${{substr(local.identifier, 0, {NAME_KEEP})}}", AUTOSCALED_READER_PREFIX)]},
             },
         }],
     }
@@ -54,12 +84,14 @@ def build_monitoring_role(stack: TerraformStack) -> Monitoring:
 
 
 def _instance(stack: TerraformStack, logical_id: str, cluster: RdsCluster, groups: ParameterGroups,
-              monitoring: Monitoring, name: str, zone: str, tier: int, count: str | None = None) -> RdsClusterInstance:
+              monitoring: Monitoring, identifier: str, zone: str, tier: int, *,
+              lifecycle: TerraformResourceLifecycle, count: str | None = None,
+              depends_on: Sequence[ITerraformDependable] = ()) -> RdsClusterInstance:
     extra = {"count": n(count)} if count else {}
     return RdsClusterInstance(
         stack,
         logical_id,
-        identifier=f'${{format("%s-{name}-%s", local.identifier, substr({zone}, -1, 1))}}',
+        identifier=identifier,
         cluster_identifier=cluster.id,
         engine=ENGINE,
         instance_class="${var.database.instance_class}",
@@ -77,24 +109,54 @@ def _instance(stack: TerraformStack, logical_id: str, cluster: RdsCluster, group
         performance_insights_enabled=True,
         performance_insights_kms_key_id=f"${{{KMS_KEY_ARN}}}",
         performance_insights_retention_period=n("var.observability.performance_insights_retention_days"),
-        # Placement is chosen once: subnets added or removed later (which shift the zone list) move
-        # and rename no instance, so they replace none. The only replacement left is of an instance a
-        # cancelled or failed deployment left half-made (tainted): it keeps its identifier, so the
-        # broken one must go first (create-before-destroy would clash: DBInstanceAlreadyExists).
-        lifecycle=TerraformResourceLifecycle(ignore_changes=["availability_zone", "identifier"]),
-        depends_on=[monitoring[1]],  # RDS checks the role can publish when monitoring is turned on
+        lifecycle=lifecycle,
+        depends_on=[monitoring[1], *depends_on],  # RDS checks the role can publish when monitoring is turned on
         **extra,  # type: ignore[arg-type]
     )
 
 
+
+def _room_check(stack: TerraformStack) -> Precondition:
+    """A class or CA change brings a whole new set of instances up before the old set leaves; a
+    cluster holds at most MAX_INSTANCES. Read at plan time: what runs now, and whether it changes."""
+    members = make(DataAwsDbInstances, stack, "members",
+                   filter=[DataAwsDbInstancesFilter(name="db-cluster-id", values=["${local.identifier}"])])
+    member = make(DataAwsDbInstance, stack, "member", db_instance_identifier="${each.value}")
+    member.add_override("for_each", f"${{toset({address(members)}.instance_identifiers)}}")
+    ours = (f'[for i in values({address(member)}) : i if !startswith(i.db_instance_identifier, '
+            f'"{AUTOSCALED_READER_PREFIX}-")]')
+    changing = (f"anytrue([for i in {ours} : i.db_instance_class != {SHAPE['instance_class']} || "
+                f"i.ca_cert_identifier != {SHAPE['ca_cert_identifier']}])")
+    running = f"length({address(members)}.instance_identifiers)"
+    return Precondition(
+        condition=f"${{!{changing} || {running} + 1 + var.scaling.reader_count <= {MAX_INSTANCES}}}",
+        error_message=f"database.instance_class: a new class or CA brings up a new writer and "
+        f"${{var.scaling.reader_count}} new readers before the ${{{running}}} running instances leave, and an "
+        f"Aurora cluster holds at most {MAX_INSTANCES}: lower scaling.reader_count (and "
+        f"scaling.autoscaling.max_readers) first, deploy, then change the class or CA [{ROOM_RULE}].")
+
+
 def build_instances(stack: TerraformStack, cluster: RdsCluster, groups: ParameterGroups) -> list[RdsClusterInstance]:
+    """The rolling change (what a new class or CA does, with Terraform alone): every instance is
+    replaced create-before-destroy. The writer's successor (tier 0) comes up first, then the new
+    readers; only then do the old readers leave, and the old writer last: Aurora fails over once,
+    to the tier-0 successor. At every moment the cluster has an available writer and available
+    readers, and no instance restarts. It needs room for the new set (``_room_check``)."""
     monitoring = build_monitoring_role(stack)
     zones = "local.availability_zones"
-    writer = _instance(stack, "writer", cluster, groups, monitoring, "writer", f"{zones}[0]", tier=0)
+    shape = make(DataResource, stack, "instance_shape",
+                 lifecycle=TerraformResourceLifecycle(precondition=[_room_check(stack)]))
+    shape.add_override("input", {key: f"${{{value}}}" for key, value in SHAPE.items()})
+    rolling = TerraformResourceLifecycle(create_before_destroy=True, ignore_changes=KEPT,
+                                         replace_triggered_by=[address(shape)])
+    writer = _instance(stack, "writer", cluster, groups, monitoring, WRITER_NAME, f"{zones}[0]", tier=0,
+                       lifecycle=rolling)
     # Readers start in the next zone over, so with one reader the two instances never share a zone.
-    # Tier 1: serverless readers scale with the writer and are promoted first on failover.
-    readers = _instance(stack, "reader", cluster, groups, monitoring, "reader${count.index + 1}",
-              f"{zones}[(count.index + 1) % length({zones})]", tier=1, count="var.scaling.reader_count")
+    # Tier 1: serverless readers scale with the writer and are promoted first on failover. They come
+    # up after the writer: the first instance of a new cluster becomes its writer.
+    readers = _instance(stack, "reader", cluster, groups, monitoring, READER_NAME,
+                        f"{zones}[(count.index + 1) % length({zones})]", tier=1, lifecycle=rolling,
+                        count="var.scaling.reader_count", depends_on=[writer])
     # What custom endpoints name as members: "writer" and "reader1".. for the fixed readers.
     TerraformLocal(stack, "instance_members", "${merge({writer = aws_rds_cluster_instance.writer.identifier}, "
                    '{for i, r in aws_rds_cluster_instance.reader : "reader${i + 1}" => r.identifier})}')

@@ -19,6 +19,8 @@ MAX_CONNECTIONS_BYTES_PER_CONNECTION = 9531392
 MAX_CONNECTIONS_CAP = 5000
 # Aurora's limit on readers (replicas) per cluster, fixed and autoscaled together.
 MAX_READERS = 15
+# Instances per cluster (the writer and 15 readers): a rolling class change needs room for its new set.
+MAX_INSTANCES = MAX_READERS + 1
 # Serverless v2 capacity in ACUs: from 0 (scale to zero, where the major supports it; see
 # EngineMajor.scale_to_zero) up to 256, in steps of 0.5; the maximum is at least 1.
 ACU_MIN = 0
@@ -31,6 +33,18 @@ AUTO_PAUSE_SECONDS = (300, 86400)
 POSTGRESQL_LOG = "postgresql"
 IAM_AUTH_ERROR_LOG = "iam-db-auth-error"
 LOG_EXPORTS = (POSTGRESQL_LOG, IAM_AUTH_ERROR_LOG)
+# Custom endpoints: AWS allows five per cluster. Their names are kept to 10 characters so that
+# "<cluster identifier>-<name>" fits RDS's 63 without shortening (the identifier has at most 52,
+# aws/naming.py). Members are named as aws/instances.py's local.instance_members names the
+# instances: the writer, and reader1.. for the fixed readers.
+MAX_CUSTOM_ENDPOINTS = 5
+CUSTOM_ENDPOINT_NAME_MAX = 10
+WRITER_MEMBER = "writer"
+
+
+def instance_members(reader_count: int = MAX_READERS) -> list[str]:
+    """The member names of a cluster with ``reader_count`` fixed readers: writer, reader1, reader2, ..."""
+    return [WRITER_MEMBER, *(f"reader{number}" for number in range(1, reader_count + 1))]
 
 
 @dataclass(frozen=True)

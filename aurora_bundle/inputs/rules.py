@@ -12,7 +12,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from aurora_bundle.inputs.engine import IAM_AUTH_ERROR_LOG, MAJORS, MAX_READERS, SERVERLESS_CLASS
+from aurora_bundle.inputs.engine import (
+    IAM_AUTH_ERROR_LOG,
+    MAJORS,
+    MAX_READERS,
+    SERVERLESS_CLASS,
+    WRITER_MEMBER,
+    instance_members,
+)
 
 
 def get_path(params: dict[str, Any], path: str) -> Any:
@@ -86,6 +93,9 @@ class Rule:
     broken: Callable[[dict[str, Any]], bool]  # True when params break the rule
     condition: str  # the same rule as a Terraform expression (true = fine)
     related: str | None = None  # the other field involved, whose value the build error shows
+    # For a rule about items of a list: the first item breaking it, as (its path, its value), so the
+    # build error points at that item; None when none does.
+    offender: Callable[[dict[str, Any]], tuple[str, Any] | None] | None = None
 
     def message(self) -> str:
         """The Terraform precondition's error message."""
@@ -95,6 +105,11 @@ class Rule:
         """What was expected, with the related field's value when there is one."""
         related = "" if self.related is None else f" ({self.related} = {json.dumps(get_path(params, self.related))})"
         return f"{self.expected}{related} [{self.id}]"
+
+    def where(self, params: dict[str, Any]) -> tuple[str, Any]:
+        """The field the build error names and the value it shows: the offending item's, or the rule's field."""
+        found = self.offender(params) if self.offender else None
+        return found if found is not None else (self.field, get_path(params, self.field))
 
 
 def _serverless(p: dict[str, Any]) -> dict[str, Any] | None:
@@ -108,6 +123,53 @@ def _autoscaling_on(p: dict[str, Any]) -> bool:
 
 _SCALE_TO_ZERO_MAJORS = sorted(m for m, info in MAJORS.items() if info.scale_to_zero)
 _SERVERLESS_NULL = "var.scaling.serverless == null"
+
+ENDPOINTS = "database.custom_endpoints"
+_HCL_ENDPOINTS = f"var.{ENDPOINTS}"
+_MEMBER_LISTS = ("static_members", "excluded_members")
+
+
+def _endpoints(p: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:
+    value = get_path(p, ENDPOINTS)
+    return [(i, e) for i, e in enumerate(value) if isinstance(e, dict)] if isinstance(value, list) else []
+
+
+def _duplicate_name(p: dict[str, Any]) -> tuple[str, Any] | None:
+    seen: set[str] = set()
+    for i, endpoint in _endpoints(p):
+        name = endpoint.get("name")
+        if name in seen:
+            return f"{ENDPOINTS}[{i}].name", name
+        seen.add(name)
+    return None
+
+
+def _both_member_lists(p: dict[str, Any]) -> tuple[str, Any] | None:
+    for i, endpoint in _endpoints(p):
+        if endpoint.get("static_members") and endpoint.get("excluded_members"):
+            return f"{ENDPOINTS}[{i}].excluded_members", endpoint["excluded_members"]
+    return None
+
+
+def _unknown_member(p: dict[str, Any]) -> tuple[str, Any] | None:
+    reader_count = get_path(p, "scaling.reader_count")
+    known = set(instance_members(reader_count if isinstance(reader_count, int) else 0))
+    for i, endpoint in _endpoints(p):
+        for key in _MEMBER_LISTS:
+            for j, member in enumerate(endpoint.get(key) or []):
+                if member not in known:
+                    return f"{ENDPOINTS}[{i}].{key}[{j}]", member
+    return None
+
+
+def _per_endpoint(rule_id: str, expected: str, offender: Callable[[dict[str, Any]], tuple[str, Any] | None],
+                  condition: str, related: str | None = None) -> Rule:
+    """A rule on database.custom_endpoints whose build error names the offending item."""
+    return Rule(id=rule_id, field=ENDPOINTS, expected=expected, broken=lambda p: offender(p) is not None,
+                condition=condition, related=related, offender=offender)
+
+
+_HCL_MEMBERS = f'concat(["{WRITER_MEMBER}"], [for n in range(var.scaling.reader_count) : format("reader%d", n + 1)])'
 
 RULES: list[Rule] = [
     Rule(
@@ -149,7 +211,7 @@ RULES: list[Rule] = [
         related="scaling.autoscaling.max_readers",
     ),
     Rule(
-        id="readers-at-most-15",
+        id="readers-within-limit",
         field="scaling.autoscaling.max_readers",
         expected=f"plus scaling.reader_count must be at most {MAX_READERS} (Aurora's reader limit)",
         broken=lambda p: _autoscaling_on(p)
@@ -211,6 +273,26 @@ RULES: list[Rule] = [
         condition=f"alltrue([for d in range({_DAYS_CHECKED[0]}, {_DAYS_CHECKED[1]}) : "
         f"max({_HCL_MS}, d * {DAY_MINUTES} + {_HCL_BS}) >= min({_HCL_ME}, d * {DAY_MINUTES} + {_HCL_BE})])",
         related="backup.window",
+    ),
+    _per_endpoint(
+        "custom-endpoint-names-unique",
+        "names must be unique: each endpoint's identifier and hostname are made from its name",
+        _duplicate_name,
+        f"length(distinct([for e in {_HCL_ENDPOINTS} : e.name])) == length({_HCL_ENDPOINTS})",
+    ),
+    _per_endpoint(
+        "custom-endpoint-static-or-excluded",
+        "an endpoint lists static_members or excluded_members, not both",
+        _both_member_lists,
+        f"alltrue([for e in {_HCL_ENDPOINTS} : length(e.static_members) == 0 || length(e.excluded_members) == 0])",
+    ),
+    _per_endpoint(
+        "custom-endpoint-members-exist",
+        f"members must be {WRITER_MEMBER} or a fixed reader, reader1 up to reader<scaling.reader_count>",
+        _unknown_member,
+        f"alltrue([for e in {_HCL_ENDPOINTS} : alltrue([for m in concat(e.static_members, e.excluded_members) : "
+        f"contains({_HCL_MEMBERS}, m)])])",
+        related="scaling.reader_count",
     ),
 ]
 

@@ -23,7 +23,7 @@ from aurora_bundle.inputs import shapes
 from aurora_bundle.inputs.connections import CONNECTIONS, MD_METADATA
 from aurora_bundle.inputs.errors import BundleError, Problem
 from aurora_bundle.inputs.patterns import Validator, ecma_regex, python_only
-from aurora_bundle.inputs.rules import broken_rules, get_path
+from aurora_bundle.inputs.rules import broken_rules
 from aurora_bundle.inputs.spec import MASSDRIVER_YAML, BundleSpec, read_artifact_template
 
 MD_METADATA_KEY = "md_metadata"
@@ -72,6 +72,14 @@ def _describe(error: ValidationError, source: str, prefix: str) -> list[Problem]
             words = {"minimum": "at least", "maximum": "at most",
                      "exclusiveMinimum": "greater than", "exclusiveMaximum": "less than"}
             return [Problem(source, field, error.instance, f"expected {words[error.validator]} {error.validator_value}")]
+        case "minItems" | "maxItems":
+            word = "at least" if error.validator == "minItems" else "at most"
+            return [Problem(source, field, error.instance, f"expected {word} {error.validator_value} items")]
+        case "minLength" | "maxLength":
+            word = "at least" if error.validator == "minLength" else "at most"
+            return [Problem(source, field, error.instance, f"expected {word} {error.validator_value} characters")]
+        case "uniqueItems":
+            return [Problem(source, field, error.instance, "expected each item at most once")]
         case "multipleOf":
             return [Problem(source, field, error.instance, f"expected a multiple of {error.validator_value}")]
         case "const":
@@ -152,8 +160,7 @@ def _shapes(spec: BundleSpec) -> list[Problem]:
 
 
 def _rules(params: dict[str, Any], source: str) -> list[Problem]:
-    return [Problem(source, rule.field, get_path(params, rule.field), rule.explain(params))
-            for rule in broken_rules(params)]
+    return [Problem(source, *rule.where(params), rule.explain(params)) for rule in broken_rules(params)]
 
 
 def validate(spec: BundleSpec) -> None:

@@ -7,7 +7,8 @@ A fact kept in a Python table is written from it, never kept a second time by ha
   the alarm's own default, so params that leave an alarm out get the row's values (in Massdriver's
   form, and in Terraform through ``optional(..., default)``). Title and description are hand-written;
 - ``schemas/database.json``, ``scaling.json``, ``observability.json``: the enums and bounds the engine
-  catalog (``inputs/engine.py``) holds: majors, instance classes, reader and capacity limits, logs;
+  catalog (``inputs/engine.py``) holds: majors, instance classes, reader and capacity limits, logs,
+  the custom endpoints' limits and the instances' member names;
 - massdriver.yaml: the alarms' ``ui:order`` line (below a marker comment), in the table's order;
 - ``examples/*/params.json``: the schema's defaults for every field left out, as Massdriver's form
   fills them in (an example is a complete input set; a preset lists only what differs from them).
@@ -107,6 +108,13 @@ STAMPS: list[Stamp] = [
     Stamp("database.json", _props("engine_version"), f"MAJORS in {_ENGINE}", lambda: {"enum": list(engine.MAJORS)}),
     Stamp("database.json", _props("instance_class"), f"INSTANCE_CLASSES in {_ENGINE}",
           lambda: {"enum": list(engine.INSTANCE_CLASSES)}),
+    Stamp("database.json", _props("custom_endpoints"), f"MAX_CUSTOM_ENDPOINTS in {_ENGINE}",
+          lambda: {"maxItems": engine.MAX_CUSTOM_ENDPOINTS}),
+    Stamp("database.json", (*_props("custom_endpoints"), "items", *_props("name")),
+          f"CUSTOM_ENDPOINT_NAME_MAX in {_ENGINE}", lambda: {"maxLength": engine.CUSTOM_ENDPOINT_NAME_MAX}),
+    *(Stamp("database.json", (*_props("custom_endpoints"), "items", *_props(members), "items"),
+            f"instance_members() (MAX_READERS) in {_ENGINE}", lambda: {"enum": engine.instance_members()})
+      for members in ("static_members", "excluded_members")),
     Stamp("scaling.json", _props("reader_count"), f"MAX_READERS in {_ENGINE}", lambda: {"maximum": engine.MAX_READERS}),
     Stamp("scaling.json", _props("serverless", "min_capacity"), f"ACU_MIN, ACU_MAX and ACU_STEP in {_ENGINE}",
           lambda: {"minimum": engine.ACU_MIN, "maximum": engine.ACU_MAX, "multipleOf": engine.ACU_STEP}),

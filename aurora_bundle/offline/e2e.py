@@ -33,6 +33,7 @@ import yaml
 
 from aurora_bundle.aws.naming import KEY_ALIAS_FORMAT
 from aurora_bundle.inputs.spec import Example
+from aurora_bundle.offline.day2 import Day2Result, Restore, restore_example, run_day2
 from aurora_bundle.offline.emulator import CUSTOM_ID_TAG
 from aurora_bundle.offline.mass_build import write_schemas
 from aurora_bundle.offline.mutations import mutations
@@ -64,10 +65,13 @@ class PresetResult:
     mutations: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # param path -> address -> actions
     protected_decommission_error: str | None = None  # a decommission with deletion protection on
     left_after_protected_decommission: list[str] = field(default_factory=list)
+    autoscaled_decommission_error: str | None = None  # a decommission with reader autoscaling on
+    left_after_autoscaled_decommission: list[str] = field(default_factory=list)
     leftovers: list[str] = field(default_factory=list)
     kept_key: bool = False
     final_snapshots: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    day2: Day2Result | None = None
     what_if: dict[str, list[str]] = field(default_factory=dict)  # address -> actions, for changed params
     error: str | None = None
 
@@ -104,6 +108,23 @@ def create_network(endpoint: str, connections: dict[str, Any]) -> tuple[str, lis
     return vpc_id, subnet_ids
 
 
+def added_subnet(endpoint: str, connections: dict[str, Any], params: dict[str, Any], existing: list[str]
+                 ) -> tuple[dict[str, Any], str]:
+    """One more subnet of the kind the cluster uses, in a zone it has none in; the vpc connection listing it."""
+    vpc = json.loads(json.dumps(connections["vpc"]))
+    infra = vpc["data"]["infrastructure"]
+    region = region_of(connections)
+    subnet_id = f"subnet-0a1b2c3d4e5f{len(existing):04d}d"  # 17 hex digits, as AWS issues them
+    base = infra["cidr"].split("/")[0].rsplit(".", 2)[0]
+    ec2 = _client("ec2", endpoint, region)
+    ec2.create_subnet(VpcId=infra["arn"].rsplit("/", 1)[1], CidrBlock=f"{base}.99.0/24", AvailabilityZone=f"{region}d",
+                      TagSpecifications=_tag("subnet", subnet_id))
+    account = infra["arn"].split(":")[4]
+    infra[f"{params['networking']['subnet_type']}_subnets"].append(
+        {"arn": f"arn:aws:ec2:{region}:{account}:subnet/{subnet_id}"})
+    return vpc, subnet_id
+
+
 def delete_network(endpoint: str, connections: dict[str, Any], vpc_id: str, subnet_ids: list[str]) -> None:
     ec2 = _client("ec2", endpoint, region_of(connections))
     for subnet_id in subnet_ids:
@@ -129,7 +150,7 @@ def leftovers(endpoint: str, region: str, identifier: str, name_prefix: str, vpc
              if g["DBSubnetGroupName"].startswith(identifier)]
     ec2 = _client("ec2", endpoint, region)
     groups = ec2.describe_security_groups(Filters=[{"Name": "vpc-id", "Values": [vpc_id]}])["SecurityGroups"]
-    left += [f"security group {g['GroupId']}" for g in groups if g["GroupName"] != "default"]
+    left += [f"security group {g['GroupId']}" for g in groups if g["GroupName"].startswith(f"{identifier}-")]
     cloudwatch = _client("cloudwatch", endpoint, region)
     left += [f"alarm {a['AlarmName']}" for a in cloudwatch.describe_alarms(AlarmNamePrefix=identifier)["MetricAlarms"]]
     sns = _client("sns", endpoint, region)
@@ -254,11 +275,15 @@ def _plan_without_first_subnet(src: Step, example: Example) -> dict[str, list[st
 
 def run_preset(example: Example, bundle_root: Path, definitions: Path, endpoint: str, state_url: str, build_dir: Path,
                what_if: dict[str, Any] | None = None, broken_src: Path | None = None,
-               interrupt: bool = False, mutate_with: dict[str, Any] | None = None) -> PresetResult:
+               interrupt: bool = False, mutate_with: dict[str, Any] | None = None,
+               day2_timeline: Path | None = None, network_of: tuple[str, list[str]] | None = None) -> PresetResult:
     """One example's life cycle. ``what_if``: params to plan (not apply) against the deployed cluster;
     ``broken_src``: a generated src whose artifact template is broken, to deploy once (it must fail);
     ``interrupt``: cancel the first src apply while the writer is being created, then deploy again;
-    ``mutate_with``: the params schema, to plan every leaf param changed alone (``mutations``)."""
+    ``mutate_with``: the params schema, to plan every leaf param changed alone (``mutations``);
+    ``day2_timeline``: run the day-2 scenario (``day2``), reading the emulator's timeline there, then
+    restore a snapshot of the cluster into a new package; ``network_of``: the VPC and subnets exist
+    already (that restore's case): neither create nor delete them."""
     result = PresetResult(slug=example.slug)
     work = build_dir / "e2e" / example.slug
     shutil.rmtree(work, ignore_errors=True)
@@ -277,8 +302,9 @@ def run_preset(example: Example, bundle_root: Path, definitions: Path, endpoint:
         step.configure(example.params, example.connections)
     region = region_of(example.connections)
     network: tuple[str, list[str]] | None = None
+    params = example.params  # what the package is deployed with now
     try:
-        network = create_network(endpoint, example.connections)
+        network = network_of or create_network(endpoint, example.connections)
         for name, step in steps.items():
             with _INIT_LOCK:
                 step.init()
@@ -308,6 +334,26 @@ def run_preset(example: Example, bundle_root: Path, definitions: Path, endpoint:
             result.after_minor_upgrade = _after_aws_minor_upgrade(steps["src"], endpoint, region, result.identifier)
             result.downgrade_error = _try_downgrade(steps["src"], example)
             result.subnet_removed = _plan_without_first_subnet(steps["src"], example)
+        if day2_timeline is not None and network is not None:
+            subnets = network[1]
+
+            def add_subnet() -> dict[str, Any]:
+                vpc, subnet_id = added_subnet(endpoint, example.connections, example.params, subnets)
+                subnets.append(subnet_id)
+                return {**example.connections, "vpc": vpc}
+
+            result.day2 = run_day2(steps["src"], example, day2_timeline, result.identifier, add_subnet)
+            params = result.day2.params
+            snapshot = _client("rds", endpoint, region).create_db_cluster_snapshot(
+                DBClusterIdentifier=result.identifier, DBClusterSnapshotIdentifier=f"{result.identifier}-day2"
+            )["DBClusterSnapshot"]
+            restored = run_preset(restore_example(example, params, snapshot["DBClusterSnapshotArn"]), bundle_root,
+                                  definitions, endpoint, state_url, build_dir, network_of=network)
+            result.day2.restore = Restore(snapshot_username=snapshot["MasterUsername"],
+                                          username=restored.master_username, error=restored.error,
+                                          replan_changes=restored.replan_changes, leftovers=restored.leftovers)
+            _client("rds", endpoint, region).delete_db_cluster_snapshot(
+                DBClusterSnapshotIdentifier=snapshot["DBClusterSnapshotIdentifier"])
         if what_if is not None:
             steps["src"].configure({**what_if, "md_metadata": example.params["md_metadata"]}, example.connections)
             result.what_if = _actions(steps["src"].plan(label="what-if"))
@@ -322,8 +368,8 @@ def run_preset(example: Example, bundle_root: Path, definitions: Path, endpoint:
                 return []
             return leftovers(endpoint, region, result.identifier, name_prefix, network[0])[0]
 
-        _decommission(example, steps["src"], result, inspect)
-        if network is not None:
+        _decommission(example, params, steps["src"], result, inspect)
+        if network is not None and network_of is None:
             if result.identifier:
                 result.leftovers, result.kept_key, result.final_snapshots = leftovers(
                     endpoint, region, result.identifier, name_prefix, network[0])
@@ -340,23 +386,38 @@ def run_preset(example: Example, bundle_root: Path, definitions: Path, endpoint:
     return result
 
 
-def _decommission(example: Example, src: Step, result: PresetResult, inspect: Callable[[], list[str]]) -> None:
-    """As an operator would. With deletion protection on, a decommission must fail before it deletes
-    anything (``inspect`` lists what still exists); then the documented way through: protection off
-    and deploy, then decommission (src only: the kms step has ``skip_on_delete``, Massdriver keeps the key)."""
+def _decommission(example: Example, params: dict[str, Any], src: Step, result: PresetResult,
+                  inspect: Callable[[], list[str]]) -> None:
+    """As an operator would. With deletion protection on, and then with reader autoscaling on, a
+    decommission must fail before it deletes anything (``inspect`` lists what still exists); each
+    time the documented way through follows: the switch off, deploy, decommission again (src only:
+    the kms step has ``skip_on_delete``, Massdriver keeps the key)."""
     if not result.applied:
         return
+
+    def refused(label: str) -> tuple[str, list[str]]:
+        try:
+            src.deploy("decommission", label=f"{label}.decommission.")
+            return "(the decommission succeeded)", inspect()
+        except TerraformError as exc:
+            return str(exc), inspect()
+
     try:
-        if example.params["database"]["deletion_protection"]:
-            try:
-                src.deploy("decommission", label="protected.decommission.")
-                result.protected_decommission_error = "(the decommission succeeded)"
-            except TerraformError as exc:
-                result.protected_decommission_error = str(exc)
-            result.left_after_protected_decommission = inspect()
-            unprotected = {**example.params, "database": {**example.params["database"], "deletion_protection": False}}
-            src.configure(unprotected, example.connections)
+        if params["database"]["deletion_protection"]:
+            result.protected_decommission_error, result.left_after_protected_decommission = refused("protected")
+            params = {**params, "database": {**params["database"], "deletion_protection": False}}
+            src.configure(params, example.connections)
             src.deploy(label="unprotect.")
+        if params["scaling"]["autoscaling"]["mode"] != "disabled":
+            result.autoscaled_decommission_error, result.left_after_autoscaled_decommission = refused("autoscaled")
+            # The runbook: minimum and maximum to 0 (AWS removes the readers it added), then autoscaling off.
+            drained = {**params["scaling"]["autoscaling"], "min_readers": 0, "max_readers": 0}
+            params = {**params, "scaling": {**params["scaling"], "autoscaling": drained}}
+            src.configure(params, example.connections)
+            src.deploy(label="drain.")
+            params = {**params, "scaling": {**params["scaling"], "autoscaling": {**drained, "mode": "disabled"}}}
+            src.configure(params, example.connections)
+            src.deploy(label="autoscaling-off.")
         src.deploy("decommission", label="decommission.")
     except TerraformError as exc:
         result.error = (result.error + "\n" if result.error else "") + str(exc)
@@ -366,11 +427,12 @@ def run_all(examples: list[Example], bundle_root: Path, definitions: Path, endpo
             build_dir: Path, what_if: dict[str, dict[str, Any]] | None = None,
             broken_src: dict[str, Path] | None = None, interrupt: frozenset[str] = frozenset(),
             mutate: frozenset[str] = frozenset(), params_schema: dict[str, Any] | None = None,
-            parallel: int = 4) -> dict[str, PresetResult]:
+            day2: dict[str, Path] | None = None, parallel: int = 5) -> dict[str, PresetResult]:
+    """``day2``: slug -> the emulator's timeline, for the examples that run the day-2 scenario."""
     what_if, broken_src = what_if or {}, broken_src or {}
     with ThreadPoolExecutor(max_workers=parallel) as pool:
         futures = {ex.slug: pool.submit(run_preset, ex, bundle_root, definitions, endpoint, state_url, build_dir,
                                         what_if.get(ex.slug), broken_src.get(ex.slug), ex.slug in interrupt,
-                                        params_schema if ex.slug in mutate else None)
+                                        params_schema if ex.slug in mutate else None, (day2 or {}).get(ex.slug))
                    for ex in examples}
         return {slug: future.result() for slug, future in futures.items()}

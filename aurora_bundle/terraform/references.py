@@ -198,10 +198,12 @@ def parse_template(text: str) -> list[Part]:
 
 
 def parse_expression(text: str) -> list[Token]:
-    """A bare expression (as in depends_on, ignore_changes, replace_triggered_by), with or without ${}."""
+    """A bare expression (as in depends_on, ignore_changes, replace_triggered_by). Terraform's JSON syntax
+    reads these strings as expressions, not templates: ``${...}`` there is a syntax error."""
     inner = text.strip()
-    if inner.startswith("${") and inner.endswith("}"):
-        inner = inner[2:-1]
+    if "${" in inner:
+        raise HclSyntaxError("write a bare reference (aws_x.name), not a template (${aws_x.name}): "
+                             "Terraform reads this argument as an expression")
     return _Lexer(inner + "}").expression(0)[0]
 
 

@@ -18,6 +18,7 @@ from aurora_bundle.aws.access import build_connect_policy
 from aurora_bundle.aws.alarms import build_alarms
 from aurora_bundle.aws.autoscaling import build_autoscaling
 from aurora_bundle.aws.cluster import build_cluster
+from aurora_bundle.aws.endpoints import build_custom_endpoints
 from aurora_bundle.aws.instances import build_instances
 from aurora_bundle.aws.kms import account_context, build_kms_step, lookup_kms_key
 from aurora_bundle.aws.naming import declare_names
@@ -98,6 +99,8 @@ def src_stack(app: App, spec: BundleSpec, wiring: Wiring) -> Step:
         readers = build_instances(stack, cluster, groups)
     with step.concern("autoscaling", _module(build_autoscaling)):
         build_autoscaling(stack, cluster, readers)
+    with step.concern("endpoints", _module(build_custom_endpoints)):
+        build_custom_endpoints(stack, cluster)
     with step.concern("access", _module(build_connect_policy)):
         build_connect_policy(stack, cluster)
     with step.concern("alarms", _module(build_alarms)):

@@ -26,7 +26,13 @@ Patches (name: gap):
                              rds-ca-rsa2048-g1 (costs ~2.5 min per instance).
   rds_engine_versions        DescribeDBEngineVersions not implemented (answers
                              from the bundle's engine catalog).
+  rds_cluster_endpoints      Custom cluster endpoints (Create/Describe/Modify/
+                             DeleteDBClusterEndpoint, their tags) not implemented.
   ec2_custom_ids             Harness: a `_custom_id_` tag sets VPC/subnet IDs.
+  rds_availability           Instances are available at once and never fail over:
+                             creating/restarting take time, deleting the writer
+                             fails over, changes not applied immediately stay
+                             pending, and a timeline of members is logged.
 """
 
 
@@ -35,6 +41,7 @@ from __future__ import annotations
 LOOPBACK = "127.0.0.1"
 READY_PREFIX = "EMULATOR_READY "
 WATCH_PARENT_ENV = "AURORA_EMULATOR_WATCH_PARENT"
+TIMELINE_ENV = "AURORA_EMULATOR_TIMELINE"  # a file the emulator logs instances' availability to
 CUSTOM_ID_TAG = "_custom_id_"  # a tag that sets the ID of a VPC or subnet the harness creates
 
 SERVICES: tuple[str, ...] = (

@@ -15,7 +15,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Self
 
-from aurora_bundle.offline.emulator import LOOPBACK, READY_PREFIX, WATCH_PARENT_ENV
+from aurora_bundle.offline.emulator import LOOPBACK, READY_PREFIX, TIMELINE_ENV, WATCH_PARENT_ENV
 
 
 def _import_root() -> str:
@@ -37,8 +37,10 @@ class Emulator:
         port: int = 0,
         startup_timeout: float = 60.0,
         stop_timeout: float = 5.0,
+        timeline: Path | None = None,
     ) -> None:
         self.port = port
+        self.timeline = timeline  # where instances' availability is logged (patches/rds_availability.py)
         self.startup_timeout = startup_timeout
         self.stop_timeout = stop_timeout
         self._proc: subprocess.Popen[str] | None = None
@@ -67,6 +69,8 @@ class Emulator:
         env["PYTHONPATH"] = os.pathsep.join(p for p in (_import_root(), env.get("PYTHONPATH")) if p)
         env["PYTHONUNBUFFERED"] = "1"
         env[WATCH_PARENT_ENV] = "1"  # child exits if this process dies
+        if self.timeline is not None:
+            env[TIMELINE_ENV] = str(self.timeline)
         self._ready.clear()
         self._proc = subprocess.Popen(
             [

@@ -17,6 +17,8 @@ from aurora_bundle.offline.emulator.patches.rds import (
     _patch_rds_performance_insights,
     _patch_rds_scaling_config_info,
 )
+from aurora_bundle.offline.emulator.patches.rds_availability import _patch_rds_availability
+from aurora_bundle.offline.emulator.patches.rds_endpoints import _patch_rds_cluster_endpoints
 
 MOTO_VERSION = "5.2.5"
 
@@ -30,7 +32,9 @@ PATCHES: dict[str, Callable[[], bool]] = {
     "rds_performance_insights": _patch_rds_performance_insights,
     "rds_default_ca": _patch_rds_default_ca,
     "rds_engine_versions": _patch_rds_engine_versions,
+    "rds_cluster_endpoints": _patch_rds_cluster_endpoints,
     "ec2_custom_ids": _patch_ec2_custom_ids,
+    "rds_availability": _patch_rds_availability,
 }
 _applied: list[str] | None = None
 

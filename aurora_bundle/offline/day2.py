@@ -1,0 +1,177 @@
+"""The day-2 scenario: a deployed cluster changed the way an operator changes it, one deployment at
+a time, each followed by a second plan that must say "No changes".
+
+It runs on a cluster the e2e has just deployed (``e2e.run_preset(..., day2=run_day2)``). Each change
+is a deployment of the committed src with new params (or a new vpc connection), exactly as
+Massdriver would run it. The class change is also read from the emulator's timeline
+(``availability``): what it did to the writer and the readers while it ran.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from aurora_bundle.inputs.spec import Example
+from aurora_bundle.offline.availability import Availability, assess, read_timeline
+from aurora_bundle.offline.provisioner import Step, changed_resources
+from aurora_bundle.offline.terraform import TerraformError
+
+Params = dict[str, Any]
+
+
+@dataclass
+class Change:
+    name: str
+    actions: dict[str, list[str]] = field(default_factory=dict)  # address -> actions of the deployment
+    replan: list[str] = field(default_factory=list)  # what the second plan would still change
+    seconds: float = 0.0
+    error: str | None = None
+
+
+@dataclass
+class Restore:
+    """A new package created from a snapshot of the day-2 cluster, then decommissioned."""
+
+    snapshot_username: str
+    username: str
+    error: str | None
+    replan_changes: dict[str, list[str]]
+    leftovers: list[str]
+
+
+@dataclass
+class Day2Result:
+    changes: list[Change] = field(default_factory=list)
+    class_change: Availability | None = None
+    restored_username: str | None = None
+    original_username: str | None = None
+    params: Params = field(default_factory=dict)  # what the package is deployed with at the end
+    restore: Restore | None = None
+
+
+def _with(params: Params, path: str, value: Any) -> Params:
+    changed = copy.deepcopy(params)
+    *parents, leaf = path.split(".")
+    node = changed
+    for key in parents:
+        node = node.setdefault(key, {})
+    node[leaf] = value
+    return changed
+
+
+@dataclass
+class Operator:
+    """Deploys one change after another to the same package, as an operator would from the UI."""
+
+    src: Step
+    params: Params
+    connections: dict[str, Any]
+    result: Day2Result
+
+    def change(self, name: str, params: Params | None = None, connections: dict[str, Any] | None = None) -> Change:
+        self.params = params if params is not None else self.params
+        self.connections = connections if connections is not None else self.connections
+        change = Change(name)
+        self.result.changes.append(change)
+        started = time.monotonic()
+        self.src.configure(self.params, self.connections)
+        try:
+            plan = self.src.deploy(label=f"day2.{name.replace(' ', '-')}.")
+            change.actions = {address: c["actions"] for address, c in changed_resources(plan).items()}
+            change.replan = self.src.changes(label=f"day2.{name.replace(' ', '-')}.replan")
+        except TerraformError as exc:
+            change.error = str(exc)
+        change.seconds = round(time.monotonic() - started, 1)
+        return change
+
+    def refused(self, name: str, params: Params) -> Change:
+        """Plan params the bundle must refuse: the plan fails, nothing changes, the package keeps its params."""
+        change = Change(name)
+        self.result.changes.append(change)
+        self.src.configure(params, self.connections)
+        try:
+            change.actions = {a: c["actions"] for a, c in changed_resources(self.src.plan(label="day2.refused.plan")).items()}
+        except TerraformError as exc:
+            change.error = str(exc)
+        finally:
+            self.src.configure(self.params, self.connections)
+        change.replan = self.src.changes(label="day2.refused.replan")
+        return change
+
+    def set(self, name: str, path: str, value: Any) -> Change:
+        return self.change(name, _with(self.params, path, value))
+
+
+# An analytics endpoint pinned to the first reader.
+CUSTOM_ENDPOINT = {"name": "analytics", "type": "READER", "static_members": ["reader1"], "excluded_members": []}
+
+
+def bigger_class(current: str) -> str:
+    """The next size of the same family: db.r7g.large -> db.r7g.xlarge."""
+    family, size = current.rsplit(".", 1)
+    sizes = ["medium", "large", "xlarge", "2xlarge", "4xlarge"]
+    return f"{family}.{sizes[sizes.index(size) + 1]}"
+
+
+def day2_example(example: Example, slug: str, vpc_digits: str) -> Example:
+    """The example as its own package (own name, own VPC and subnet IDs), one engine major older so
+    the scenario can upgrade it."""
+    params = _with(example.params, "database.engine_version", str(int(example.params["database"]["engine_version"]) - 1))
+    prefix = example.params["md_metadata"]["name_prefix"]
+    params = _with(params, "md_metadata.name_prefix", f"{prefix.split('-')[0]}-day2-{prefix.rsplit('-', 1)[1]}")
+    vpc = json.dumps(example.connections["vpc"])
+    vpc = re.sub(r"(vpc|subnet)-([0-9a-f]+)([0-9a-f]{2})\b", lambda m: f"{m[1]}-{m[2]}{vpc_digits}", vpc)
+    vpc = re.sub(r'"10\.\d+\.0\.0/16"', f'"10.{int(vpc_digits)}.0.0/16"', vpc)
+    return replace(example, slug=slug, params=params, connections={**example.connections, "vpc": json.loads(vpc)})
+
+
+def restore_example(example: Example, params: Params, snapshot_arn: str) -> Example:
+    """A second package, in the same VPC, created from ``snapshot_arn`` with the params the cluster ran;
+    unprotected and without a final snapshot, so it can be decommissioned at once."""
+    restored = _with(params, "database.snapshot_identifier", snapshot_arn)
+    restored = _with(restored, "database.deletion_protection", False)
+    restored = _with(restored, "backup.skip_final_snapshot", True)
+    prefix = params["md_metadata"]["name_prefix"]
+    restored = _with(restored, "md_metadata.name_prefix", prefix.replace("-day2-", "-restored-"))
+    return replace(example, slug=f"{example.slug}-restored", params=restored)
+
+
+def run_day2(src: Step, example: Example, timeline: Path, identifier: str,
+             add_subnet: Callable[[], dict[str, Any]]) -> Day2Result:
+    """The scenario, on the deployed ``example`` (see ``day2_example``). ``add_subnet`` creates one
+    more subnet in the emulator and returns the vpc connection that lists it."""
+    params = example.params
+    result = Day2Result()
+    operator = Operator(src, params, example.connections, result)
+    operator.set("maintenance window", "database.maintenance_window", "sat:06:00-sat:07:00")
+
+    started = time.time()
+    operator.set("class change", "database.instance_class", bigger_class(params["database"]["instance_class"]))
+    result.class_change = assess(read_timeline(timeline, identifier, started, time.time()))
+
+    readers = params["scaling"]["reader_count"]
+    operator.set("readers down", "scaling.reader_count", readers - 1)
+    operator.set("readers up", "scaling.reader_count", readers + 1)
+    mode = params["scaling"]["autoscaling"]["mode"]
+    operator.set("autoscaling off", "scaling.autoscaling.mode", "disabled")
+    operator.set("autoscaling on", "scaling.autoscaling.mode", mode if mode != "disabled" else "cpu")
+    operator.change("subnet added", connections=add_subnet())
+    operator.set("custom endpoint added", "database.custom_endpoints", [CUSTOM_ENDPOINT])
+    upgrade = _with(operator.params, "database.engine_version", str(int(params["database"]["engine_version"]) + 1))
+    operator.refused("major upgrade in the window", _with(upgrade, "database.apply_immediately", False))
+    operator.change("major upgrade, immediately", _with(upgrade, "database.apply_immediately", True))
+    result.params = operator.params
+    return result
+
+
+def describe(result: Day2Result) -> str:
+    """One line per change, for assertion messages."""
+    return "\n".join(f"{c.name}: {c.seconds}s, error={c.error}, replan={c.replan}, "
+                     f"actions={json.dumps(c.actions)}" for c in result.changes)

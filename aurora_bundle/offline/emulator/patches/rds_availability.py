@@ -1,0 +1,167 @@
+"""RDS: instances that take time to be available, failover, and a timeline the harness can read.
+
+moto makes every instance available the moment it is asked for and never fails over, so it could
+not show two instances restarting together. Here, for the instances of a cluster:
+
+- an instance being created, or restarted by a change of class or CA certificate applied
+  immediately, is unavailable (``creating`` / ``modifying``) for ``RESTART_SECONDS``;
+- such a change not applied immediately is kept pending (AWS applies it in the maintenance window):
+  the instance keeps its class and CA, and reports them in ``PendingModifiedValues``;
+- deleting the writer fails over to the available member with the lowest promotion tier (AWS's order);
+- ``ModifyDBCluster`` with ``DBInstanceParameterGroupName`` (a major upgrade) moves every member to
+  that group, and ``DeleteDBParameterGroup`` refuses a group an instance still uses.
+
+Each change of a cluster's members or of their availability is appended, as one JSON line, to the
+file named by ``AURORA_EMULATOR_TIMELINE`` (when set): the time, the cluster, what happened, and every
+member with its role, promotion tier and the time it is (or was) available from. ``offline.availability``
+reads it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from typing import Any
+
+from aurora_bundle.offline.emulator import TIMELINE_ENV
+
+RESTART_SECONDS = 3.0
+_RESTARTING = {"db_instance_class": "DBInstanceClass", "ca_certificate_identifier": "CACertificateIdentifier"}
+_lock = threading.Lock()
+
+
+def _members(backend: Any, cluster_id: str) -> list[Any]:
+    from moto.rds.models import DBInstanceClustered
+
+    return [db for db in backend.databases.values()
+            if isinstance(db, DBInstanceClustered) and db.db_cluster_identifier == cluster_id]
+
+
+def available_from(db: Any) -> float:
+    return float(db.__dict__.get("_emu_busy_until", 0.0))
+
+
+def _record(backend: Any, cluster_id: str | None, event: str, instance: str) -> None:
+    path = os.environ.get(TIMELINE_ENV)
+    if not path or not cluster_id:
+        return
+    line = {"t": time.time(), "cluster": cluster_id, "event": event, "instance": instance,
+            "members": [{"id": db.db_instance_identifier, "writer": bool(db.is_cluster_writer),
+                         "tier": int(db.promotion_tier or 0), "available_from": available_from(db)}
+                        for db in _members(backend, cluster_id)]}
+    with _lock, open(path, "a", encoding="utf-8") as out:
+        out.write(json.dumps(line) + "\n")
+
+
+def _busy(db: Any, state: str) -> None:
+    db.__dict__["_emu_busy_until"] = time.time() + RESTART_SECONDS
+    db.__dict__["_emu_busy_state"] = state
+
+
+def _patch_rds_availability() -> bool:
+    from moto.rds import models as rds_models
+
+    backend_cls: Any = rds_models.RDSBackend
+    instance_cls: Any = rds_models.DBInstance
+    if "_emu_availability" in vars(backend_cls):
+        return False
+    backend_cls._emu_availability = True
+
+    def get_status(self: Any) -> str:
+        if time.time() < available_from(self):
+            return str(self.__dict__.get("_emu_busy_state"))
+        return str(self.__dict__.get("_emu_status", "available"))
+
+    def set_status(self: Any, value: str) -> None:
+        self.__dict__["_emu_status"] = value
+
+    instance_cls.status = property(get_status, set_status)
+
+    pending_prop = vars(instance_cls).get("pending_modified_values")
+
+    def pending_modified_values(self: Any) -> Any:
+        pending = dict(self.__dict__.get("_emu_pending") or {})
+        if isinstance(pending_prop, property) and pending_prop.fget is not None:
+            pending = {**(pending_prop.fget(self) or {}), **pending}
+        return pending or None
+
+    instance_cls.pending_modified_values = property(pending_modified_values)
+
+    create = backend_cls.create_db_instance
+
+    def create_db_instance(self: Any, db_kwargs: dict[str, Any]) -> Any:
+        database = create(self, db_kwargs)
+        cluster_id = getattr(database, "db_cluster_identifier", None)
+        if cluster_id:
+            _busy(database, "creating")
+            _record(self, cluster_id, "create", database.db_instance_identifier)
+        return database
+
+    modify = backend_cls.modify_db_instance
+
+    def modify_db_instance(self: Any, db_instance_identifier: str, db_kwargs: dict[str, Any]) -> Any:
+        database = self.describe_db_instances(db_instance_identifier)[0]
+        cluster_id = getattr(database, "db_cluster_identifier", None)
+        changing = {key: db_kwargs[key] for key in _RESTARTING
+                    if db_kwargs.get(key) is not None and db_kwargs[key] != getattr(database, key, None)}
+        immediately = str(db_kwargs.get("apply_immediately", "")).lower() == "true"
+        if cluster_id and changing and not immediately:
+            for key in changing:
+                db_kwargs.pop(key)
+            database.__dict__.setdefault("_emu_pending", {}).update(
+                {_RESTARTING[key]: value for key, value in changing.items()})
+        database = modify(self, db_instance_identifier, db_kwargs)
+        if cluster_id and changing:
+            if immediately:
+                _busy(database, "modifying")
+            _record(self, cluster_id, "modify" if immediately else "pending", database.db_instance_identifier)
+        return database
+
+    delete = backend_cls.delete_db_instance
+
+    def delete_db_instance(self: Any, db_instance_identifier: str, *args: Any, **kwargs: Any) -> Any:
+        database = self.databases.get(db_instance_identifier)
+        cluster_id = getattr(database, "db_cluster_identifier", None)
+        was_writer = bool(getattr(database, "is_cluster_writer", False))
+        deleted = delete(self, db_instance_identifier, *args, **kwargs)
+        if cluster_id:
+            rest = _members(self, cluster_id)
+            if was_writer and rest:  # AWS fails over as part of the deletion: one event
+                now = time.time()
+                chosen = min(rest, key=lambda db: (available_from(db) > now, int(db.promotion_tier or 0),
+                                                   db.db_instance_identifier))
+                for db in rest:
+                    db.is_cluster_writer = db is chosen
+            _record(self, cluster_id, "delete", db_instance_identifier)
+        return deleted
+
+    modify_cluster = backend_cls.modify_db_cluster
+
+    def modify_db_cluster(self: Any, kwargs: dict[str, Any]) -> Any:
+        group = kwargs.pop("db_instance_parameter_group_name", None)
+        cluster = modify_cluster(self, kwargs)
+        if group:
+            for db in _members(self, cluster.db_cluster_identifier):
+                db.db_parameter_group_name = group
+        return cluster
+
+    delete_group = backend_cls.delete_db_parameter_group
+
+    def delete_db_parameter_group(self: Any, db_parameter_group_name: str) -> Any:
+        users = sorted(db.db_instance_identifier for db in self.databases.values()
+                       if getattr(db, "db_parameter_group_name", None) == db_parameter_group_name)
+        if users:
+            raise rds_models.RDSClientError(
+                "InvalidDBParameterGroupState",
+                f"One or more database instances are still members of this parameter group "
+                f"{db_parameter_group_name}, so the group cannot be deleted ({', '.join(users)}).")
+        return delete_group(self, db_parameter_group_name)
+
+    backend_cls.create_db_instance = create_db_instance
+    backend_cls.modify_db_instance = modify_db_instance
+    backend_cls.delete_db_instance = delete_db_instance
+    backend_cls.modify_db_cluster = modify_db_cluster
+    backend_cls.delete_db_parameter_group = delete_db_parameter_group
+    return True
