@@ -232,3 +232,43 @@ def test_vpc_and_subnet_take_the_ids_the_connection_names(emu: Emulator) -> None
     assert subnet["VpcId"] == "vpc-0123456789abcdef0"
     other = ec2.create_vpc(CidrBlock="10.8.0.0/16")["Vpc"]["VpcId"]
     assert other != "vpc-0123456789abcdef0"  # untagged creations still get random ids
+
+
+def test_instances_take_time_fail_over_and_are_logged(tmp_path) -> None:
+    """What the day-2 availability check relies on: a new or restarted instance is unavailable for a
+    while, a class change not applied immediately stays pending, deleting the writer promotes the
+    available member with the lowest tier, and the timeline shows each step."""
+    from aurora_bundle.offline.availability import assess, read_timeline
+
+    timeline = tmp_path / "timeline.jsonl"
+    with Emulator(timeline=timeline) as running:
+        rds = client("rds", running.endpoint)
+        rds.create_db_cluster(DBClusterIdentifier="c1", Engine="aurora-postgresql", MasterUsername="root1",
+                              MasterUserPassword="x" * 20)
+        for name, tier in (("w", 0), ("r1", 1), ("r2", 1)):
+            rds.create_db_instance(DBInstanceIdentifier=name, DBClusterIdentifier="c1", Engine="aurora-postgresql",
+                                   DBInstanceClass="db.r7g.large", PromotionTier=tier)
+        assert rds.describe_db_instances(DBInstanceIdentifier="r1")["DBInstances"][0]["DBInstanceStatus"] == "creating"
+        time.sleep(3.2)
+        rds.modify_db_instance(DBInstanceIdentifier="r2", DBInstanceClass="db.r7g.xlarge", ApplyImmediately=False)
+        r2 = rds.describe_db_instances(DBInstanceIdentifier="r2")["DBInstances"][0]
+        assert (r2["DBInstanceClass"], r2["PendingModifiedValues"]) == ("db.r7g.large", {"DBInstanceClass": "db.r7g.xlarge"})
+        rds.modify_db_instance(DBInstanceIdentifier="r1", DBInstanceClass="db.r7g.xlarge", ApplyImmediately=True)
+        assert rds.describe_db_instances(DBInstanceIdentifier="r1")["DBInstances"][0]["DBInstanceStatus"] == "modifying"
+        rds.delete_db_instance(DBInstanceIdentifier="w", SkipFinalSnapshot=True)
+        members = rds.describe_db_clusters(DBClusterIdentifier="c1")["DBClusters"][0]["DBClusterMembers"]
+        assert {m["DBInstanceIdentifier"]: m["IsClusterWriter"] for m in members} == {"r1": False, "r2": True}
+    seen = assess(read_timeline(timeline, "c1", 0, time.time()))
+    assert seen.writers == ["w", "r2"] and seen.no_writer == ["create w", "create r1", "create r2"]
+    assert seen.no_reader == ["create r1", "create r2", "delete w"]  # r1 is still restarting when r2 takes over
+
+
+def test_a_subnet_group_keeps_existing_after_its_subnets_change(emu: Emulator) -> None:
+    ec2, rds = client("ec2", emu.endpoint), client("rds", emu.endpoint)
+    vpc = ec2.create_vpc(CidrBlock="10.77.0.0/16")["Vpc"]["VpcId"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.77.{i}.0/24", AvailabilityZone=f"us-east-1{z}")["Subnet"]
+               ["SubnetId"] for i, z in enumerate("abc")]
+    rds.create_db_subnet_group(DBSubnetGroupName="g1", DBSubnetGroupDescription="d", SubnetIds=subnets[:2])
+    rds.modify_db_subnet_group(DBSubnetGroupName="g1", SubnetIds=subnets)
+    group = rds.describe_db_subnet_groups(DBSubnetGroupName="g1")["DBSubnetGroups"][0]
+    assert sorted(s["SubnetIdentifier"] for s in group["Subnets"]) == sorted(subnets)

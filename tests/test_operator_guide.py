@@ -203,7 +203,7 @@ def facts(example: Example) -> dict[str, Any]:
         "cluster.endpoint": f"{cluster}.cluster-c7tj4example.{region}.rds.amazonaws.com",
         "cluster.reader_endpoint": f"{cluster}.cluster-ro-c7tj4example.{region}.rds.amazonaws.com",
         "cluster.port": 5432,
-        "cluster.engine_version_actual": f"{example.params['database']['engine_version']}.4",
+        "cluster.engine_version": f"{example.params['database']['engine_version']}.4",
         "root.username": f"root{digest[:12]}",
         "root.password": f"Pw{digest[:38]}",
         "security_group.arn": f"arn:{partition}:ec2:{region}:{account}:security-group/sg-{digest[:17]}",

@@ -28,7 +28,7 @@ def references(password: str) -> dict[str, str]:
         "cluster.endpoint": f"{cluster}.endpoint",
         "cluster.reader_endpoint": f"{cluster}.reader_endpoint",
         "cluster.port": f"{cluster}.port",
-        "cluster.engine_version_actual": f"{cluster}.engine_version_actual",
+        "cluster.engine_version": f"{cluster}.engine_version",  # what runs, or what a major upgrade brings
         "root.username": f"{cluster}.master_username",
         "root.password": password,
         "security_group.arn": "aws_security_group.main.arn",

@@ -28,6 +28,9 @@ Patches (name: gap):
                              from the bundle's engine catalog).
   rds_cluster_endpoints      Custom cluster endpoints (Create/Describe/Modify/
                              DeleteDBClusterEndpoint, their tags) not implemented.
+  rds_subnet_group_modify    ModifyDBSubnetGroup drops the group it modifies.
+  rds_restore_from_snapshot_arn  RestoreDBClusterFromSnapshot refuses a
+                             snapshot ARN.
   ec2_custom_ids             Harness: a `_custom_id_` tag sets VPC/subnet IDs.
   rds_availability           Instances are available at once and never fail over:
                              creating/restarting take time, deleting the writer

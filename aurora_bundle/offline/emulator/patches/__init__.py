@@ -15,7 +15,9 @@ from aurora_bundle.offline.emulator.patches.rds import (
     _patch_rds_parameter_reset,
     _patch_rds_parameter_source,
     _patch_rds_performance_insights,
+    _patch_rds_restore_from_snapshot_arn,
     _patch_rds_scaling_config_info,
+    _patch_rds_subnet_group_modify,
 )
 from aurora_bundle.offline.emulator.patches.rds_availability import _patch_rds_availability
 from aurora_bundle.offline.emulator.patches.rds_endpoints import _patch_rds_cluster_endpoints
@@ -32,6 +34,8 @@ PATCHES: dict[str, Callable[[], bool]] = {
     "rds_performance_insights": _patch_rds_performance_insights,
     "rds_default_ca": _patch_rds_default_ca,
     "rds_engine_versions": _patch_rds_engine_versions,
+    "rds_subnet_group_modify": _patch_rds_subnet_group_modify,
+    "rds_restore_from_snapshot_arn": _patch_rds_restore_from_snapshot_arn,
     "rds_cluster_endpoints": _patch_rds_cluster_endpoints,
     "ec2_custom_ids": _patch_ec2_custom_ids,
     "rds_availability": _patch_rds_availability,

@@ -232,3 +232,47 @@ def _patch_rds_engine_versions() -> bool:
 
     resp_cls.describe_db_engine_versions = describe_db_engine_versions
     return True
+
+
+def _patch_rds_subnet_group_modify() -> bool:
+    # ModifyDBSubnetGroup pops the group from the backend and never puts it back: the next read
+    # finds no group ("Root object was present, but now absent" after a subnet is added).
+    from moto.rds import models as rds_models
+    from moto.rds.exceptions import DBSubnetGroupNotFoundError
+
+    backend_cls: Any = rds_models.RDSBackend
+    if "_emu_subnet_group_modify" in vars(backend_cls):
+        return False
+    backend_cls._emu_subnet_group_modify = True
+
+    def modify_db_subnet_group(self: Any, subnet_name: str, description: str, subnets: list[Any]) -> Any:
+        subnet_group = self.subnet_groups.get(subnet_name)
+        if subnet_group is None:
+            raise DBSubnetGroupNotFoundError(subnet_name)
+        subnet_group.subnets = subnets
+        if description is not None:
+            subnet_group.description = description
+        return subnet_group
+
+    backend_cls.modify_db_subnet_group = modify_db_subnet_group
+    return True
+
+
+def _patch_rds_restore_from_snapshot_arn() -> bool:
+    # RestoreDBClusterFromSnapshot takes a snapshot identifier or ARN; moto looks the ARN up as an
+    # identifier and answers DBClusterSnapshotNotFoundFault.
+    from moto.rds import models as rds_models
+
+    backend_cls: Any = rds_models.RDSBackend
+    if "_emu_restore_arn" in vars(backend_cls):
+        return False
+    backend_cls._emu_restore_arn = True
+    restore = backend_cls.restore_db_cluster_from_snapshot
+
+    def restore_db_cluster_from_snapshot(self: Any, from_snapshot_id: str, overrides: dict[str, Any]) -> Any:
+        if from_snapshot_id.startswith("arn:") and ":cluster-snapshot:" in from_snapshot_id:
+            from_snapshot_id = from_snapshot_id.split(":cluster-snapshot:", 1)[1]
+        return restore(self, from_snapshot_id, overrides)
+
+    backend_cls.restore_db_cluster_from_snapshot = restore_db_cluster_from_snapshot
+    return True
