@@ -8,7 +8,7 @@ from pathlib import Path
 from tests.conftest import ROOT
 
 PACKAGE = ROOT / "aurora_bundle"
-ROLES = {"inputs", "aws", "massdriver", "terraform", "author", "offline"}
+ROLES = {"inputs", "aws", "massdriver", "terraform", "author", "offline", "cost"}
 
 
 def _imports(path: Path) -> set[str]:
