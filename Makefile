@@ -42,6 +42,10 @@ e2e: $(VENV)/.installed ## The offline proof: its machinery, then every preset d
 scan: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## checkov on every preset's plan (runs the e2e for the plans)
 	$(PY) -m pytest -m "e2e or scan"
 
+.PHONY: cost
+cost: $(VENV)/.installed ## Monthly cost estimate (us-east-1) of params files: PARAMS=path (default: every examples/*/params.json)
+	$(PY) -m aurora_bundle.cost $(PARAMS)
+
 .PHONY: watch
 watch: $(VENV)/.installed ## Regenerate on every save; republish and redeploy dev instances when mass is set up (see README)
 	$(PY) -m aurora_bundle.author.watch $(WATCH_ARGS)

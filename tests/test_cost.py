@@ -148,7 +148,7 @@ def test_the_estimate_is_json_for_other_tools():
 
 
 def test_the_estimate_loads_no_cdktf():
-    probe = ("import sys; import aurora_bundle.cost.estimate; "
+    probe = ("import sys; import aurora_bundle.cost.read, aurora_bundle.cost.report; "
              "print(sorted({m.split('.')[0] for m in sys.modules} & {'cdktf', 'jsii', 'constructs'}))")
     out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True, timeout=60)
     assert out.stdout.strip() == "[]"
