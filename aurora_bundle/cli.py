@@ -1,4 +1,4 @@
-"""``python generate.py``: validate the bundle's inputs, then write kms/ and src/ (and the README's params)."""
+"""``python generate.py``: validate the bundle's inputs, then write kms/ and src/ (and the README's generated parts)."""
 
 from __future__ import annotations
 

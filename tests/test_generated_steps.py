@@ -38,7 +38,7 @@ def test_one_file_per_concern(rendered):
 
 def test_readme_params_reference_is_current(spec):
     text = (ROOT / "README.md").read_text()
-    assert render_readme(text, spec) == text, "README.md params section is stale: run make build"
+    assert render_readme(text, spec) == text, "README.md generated sections (params, preset estimates) are stale: run make build"
 
 
 @pytest.mark.parametrize("step", STEPS)
