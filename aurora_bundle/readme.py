@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import textwrap
+from collections.abc import Callable
 from typing import Any
 
 from aurora_bundle.inputs.errors import BundleError, Problem
@@ -120,7 +121,8 @@ def presets_table(section: str, spec: BundleSpec) -> str:
     hand = len(header) - 1 if header[-1] == ESTIMATE_HEADER else len(header)  # the hand-written columns
     estimates = preset_estimates(spec)
     table = ["| " + " | ".join([*header[:hand], ESTIMATE_HEADER]) + " |", "|" + "---|" * (hand + 1)]
-    problems, named = [], []
+    problems: list[Problem] = []
+    named: list[str] = []
     for row in rows[2:]:
         cells = _cells(row)[:hand]
         named.append(cells[0])
@@ -137,7 +139,7 @@ def presets_table(section: str, spec: BundleSpec) -> str:
     return "\n".join(["", "", *table, "", note, ""])
 
 
-def _replace(text: str, start: str, end: str, render: Any) -> str:
+def _replace(text: str, start: str, end: str, render: Callable[[str], str]) -> str:
     """``text`` with what lies between the markers rendered afresh (unchanged without the markers)."""
     if start not in text or end not in text:
         return text

@@ -43,6 +43,14 @@ def test_a_params_file_without_md_metadata_and_with_defaults_left_out(tmp_path, 
     assert f"{path}: {span(example.low, example.high)} a month" in out.stdout
 
 
+def test_a_yaml_params_file_is_read_by_its_suffix(tmp_path):
+    path = tmp_path / "params.yaml"
+    path.write_text((ROOT / "examples/development/params.json").read_text())  # JSON is YAML
+    out, example = _cost(str(path)), _cost("examples/development/params.json")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.replace(str(path), "X") == example.stdout.replace("examples/development/params.json", "X")
+
+
 def test_the_assumptions_can_be_changed():
     out = _cost("--storage-gib", "1000", "examples/development/params.json")
     assert "1000 GiB (assumed) × $0.10/GiB-month" in out.stdout and "$100.00" in out.stdout
