@@ -24,7 +24,7 @@ SHARED = ROOT.parent / "shared" / "massdriver"
 BUILD = ROOT / "build"
 # The presets whose every leaf param the e2e changes alone against the deployed cluster.
 MUTATED = frozenset({"production", "development-serverless"})
-DAY2 = "production-day-2"  # Production as its own package, one major older, for the day-2 scenario
+DAY2 = {"instances": "44", "engine": "66"}  # day-2 scenario parts -> their VPC's digits (Production, one major older)
 TIMELINE = BUILD / "e2e" / "emulator-timeline.jsonl"  # the emulator's log of instances' availability
 
 
@@ -84,10 +84,12 @@ def e2e_results(spec, emulator, state_server, broken_artifact_src):  # type: ign
     from aurora_bundle.offline.e2e import run_all
 
     production = next(e for e in spec.examples if e.slug == "production")
-    return run_all([*spec.examples, day2_example(production, DAY2, "44")], ROOT, SHARED, emulator, state_server, BUILD,
+    day2 = {part: day2_example(production, part, digits) for part, digits in DAY2.items()}
+    return run_all([*spec.examples, *day2.values()], ROOT, SHARED, emulator, state_server, BUILD,
                    what_if={"production": what_if_production(spec)},
                    broken_src={"development": broken_artifact_src}, interrupt=frozenset({"development"}),
-                   mutate=MUTATED, params_schema=spec.params_schema, day2={DAY2: TIMELINE})
+                   mutate=MUTATED, params_schema=spec.params_schema,
+                   day2={example.slug: (part, TIMELINE) for part, example in day2.items()})
 
 
 def what_if_production(spec) -> dict:  # type: ignore[no-untyped-def]

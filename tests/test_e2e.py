@@ -20,7 +20,7 @@ from aurora_bundle.aws.protection import AUTOSCALING_MESSAGE, GUARD_MESSAGE
 from aurora_bundle.inputs.engine import MAJORS
 from aurora_bundle.offline.day2 import describe
 from aurora_bundle.offline.provisioner import BACKEND_FILE, OVERRIDE_FILE
-from tests.conftest import BUILD, DAY2, MUTATED, ROOT, shared_schema
+from tests.conftest import BUILD, MUTATED, ROOT, shared_schema
 
 pytestmark = pytest.mark.e2e
 
@@ -295,10 +295,18 @@ DAY2_REFUSED = {"major upgrade in the window"}
 
 @pytest.fixture(scope="module")
 def day2(results):
-    result = results[DAY2]
-    assert result.error is None, result.error
-    assert result.day2 is not None
-    return result.day2
+    """Both parts of the scenario, as one: their changes in order, the class change, the restore."""
+    from aurora_bundle.offline.day2 import PARTS, Day2Result
+
+    parts = [results[f"production-day-2-{part}"] for part in PARTS]
+    for part in parts:
+        assert part.error is None, part.error
+        assert part.day2 is not None
+        assert part.leftovers == [] and part.replan_changes == {}, (part.leftovers, part.replan_changes)
+    merged = Day2Result(changes=[c for part in parts for c in part.day2.changes])
+    merged.class_change = next(p.day2.class_change for p in parts if p.day2.class_change is not None)
+    merged.restore = next(p.day2.restore for p in parts if p.day2.restore is not None)
+    return merged
 
 
 def test_day2_every_change_deploys_and_the_next_plan_is_clean(day2):

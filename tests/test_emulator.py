@@ -272,3 +272,17 @@ def test_a_subnet_group_keeps_existing_after_its_subnets_change(emu: Emulator) -
     rds.modify_db_subnet_group(DBSubnetGroupName="g1", SubnetIds=subnets)
     group = rds.describe_db_subnet_groups(DBSubnetGroupName="g1")["DBSubnetGroups"][0]
     assert sorted(s["SubnetIdentifier"] for s in group["Subnets"]) == sorted(subnets)
+
+
+def test_a_restore_takes_the_requests_settings_and_a_snapshot_arn(emu: Emulator) -> None:
+    rds = client("rds", emu.endpoint)
+    rds.create_db_cluster(DBClusterIdentifier="src1", Engine="aurora-postgresql", MasterUsername="rootsrc",
+                          MasterUserPassword="x" * 20, DeletionProtection=True)
+    arn = rds.create_db_cluster_snapshot(DBClusterIdentifier="src1", DBClusterSnapshotIdentifier="snap1")[
+        "DBClusterSnapshot"]["DBClusterSnapshotArn"]
+    rds.restore_db_cluster_from_snapshot(DBClusterIdentifier="restored1", SnapshotIdentifier=arn,
+                                         Engine="aurora-postgresql", DeletionProtection=False,
+                                         EnableIAMDatabaseAuthentication=True)
+    restored = rds.describe_db_clusters(DBClusterIdentifier="restored1")["DBClusters"][0]
+    assert (restored["DeletionProtection"], restored["IAMDatabaseAuthenticationEnabled"]) == (False, True)
+    assert restored["MasterUsername"] == "rootsrc"

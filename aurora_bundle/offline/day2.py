@@ -120,12 +120,15 @@ def bigger_class(current: str) -> str:
     return f"{family}.{sizes[sizes.index(size) + 1]}"
 
 
-def day2_example(example: Example, slug: str, vpc_digits: str) -> Example:
-    """The example as its own package (own name, own VPC and subnet IDs), one engine major older so
-    the scenario can upgrade it."""
+def day2_example(example: Example, part: str, vpc_digits: str) -> Example:
+    """The example as its own package for one part of the scenario (own name, own VPC and subnet
+    IDs), one engine major older so the scenario can upgrade it."""
     params = _with(example.params, "database.engine_version", str(int(example.params["database"]["engine_version"]) - 1))
     prefix = example.params["md_metadata"]["name_prefix"]
-    params = _with(params, "md_metadata.name_prefix", f"{prefix.split('-')[0]}-day2-{prefix.rsplit('-', 1)[1]}")
+    params = _with(params, "md_metadata.name_prefix", f"{prefix.split('-')[0]}-day2-{part}-{prefix.rsplit('-', 1)[1]}")
+    slug = f"{example.slug}-day-2-{part}"
+    if part != "instances":  # autoscaling is the other part's; without it this package's decommission is direct
+        params = _with(params, "scaling.autoscaling.mode", "disabled")
     vpc = json.dumps(example.connections["vpc"])
     vpc = re.sub(r"(vpc|subnet)-([0-9a-f]+)([0-9a-f]{2})\b", lambda m: f"{m[1]}-{m[2]}{vpc_digits}", vpc)
     vpc = re.sub(r'"10\.\d+\.0\.0/16"', f'"10.{int(vpc_digits)}.0.0/16"', vpc)
@@ -134,39 +137,56 @@ def day2_example(example: Example, slug: str, vpc_digits: str) -> Example:
 
 def restore_example(example: Example, params: Params, snapshot_arn: str) -> Example:
     """A second package, in the same VPC, created from ``snapshot_arn`` with the params the cluster ran;
-    unprotected and without a final snapshot, so it can be decommissioned at once."""
+    unprotected, without autoscaling or a final snapshot, so it can be decommissioned at once."""
     restored = _with(params, "database.snapshot_identifier", snapshot_arn)
     restored = _with(restored, "database.deletion_protection", False)
     restored = _with(restored, "backup.skip_final_snapshot", True)
+    restored = _with(restored, "scaling.autoscaling.mode", "disabled")
     prefix = params["md_metadata"]["name_prefix"]
     restored = _with(restored, "md_metadata.name_prefix", prefix.replace("-day2-", "-restored-"))
     return replace(example, slug=f"{example.slug}-restored", params=restored)
 
 
-def run_day2(src: Step, example: Example, timeline: Path, identifier: str,
-             add_subnet: Callable[[], dict[str, Any]]) -> Day2Result:
-    """The scenario, on the deployed ``example`` (see ``day2_example``). ``add_subnet`` creates one
-    more subnet in the emulator and returns the vpc connection that lists it."""
-    params = example.params
-    result = Day2Result()
-    operator = Operator(src, params, example.connections, result)
+def _instances_and_scaling(operator: Operator, timeline: Path, identifier: str) -> None:
+    params = operator.params
     operator.set("maintenance window", "database.maintenance_window", "sat:06:00-sat:07:00")
-
     started = time.time()
     operator.set("class change", "database.instance_class", bigger_class(params["database"]["instance_class"]))
-    result.class_change = assess(read_timeline(timeline, identifier, started, time.time()))
-
+    operator.result.class_change = assess(read_timeline(timeline, identifier, started, time.time()))
     readers = params["scaling"]["reader_count"]
     operator.set("readers down", "scaling.reader_count", readers - 1)
     operator.set("readers up", "scaling.reader_count", readers + 1)
     mode = params["scaling"]["autoscaling"]["mode"]
     operator.set("autoscaling off", "scaling.autoscaling.mode", "disabled")
     operator.set("autoscaling on", "scaling.autoscaling.mode", mode if mode != "disabled" else "cpu")
+
+
+def _network_endpoints_and_engine(operator: Operator, add_subnet: Callable[[], dict[str, Any]]) -> None:
     operator.change("subnet added", connections=add_subnet())
     operator.set("custom endpoint added", "database.custom_endpoints", [CUSTOM_ENDPOINT])
-    upgrade = _with(operator.params, "database.engine_version", str(int(params["database"]["engine_version"]) + 1))
+    major = str(int(operator.params["database"]["engine_version"]) + 1)
+    upgrade = _with(operator.params, "database.engine_version", major)
     operator.refused("major upgrade in the window", _with(upgrade, "database.apply_immediately", False))
     operator.change("major upgrade, immediately", _with(upgrade, "database.apply_immediately", True))
+
+
+# The scenario in two parts, each on its own Production package, run side by side (each deployment
+# mostly waits for the provider's polling): the instances and scaling; the network, endpoints and
+# engine, whose cluster is then snapshotted and restored into a third package.
+PARTS = ("instances", "engine")
+RESTORES = "engine"
+
+
+def run_day2(src: Step, example: Example, part: str, timeline: Path, identifier: str,
+             add_subnet: Callable[[], dict[str, Any]]) -> Day2Result:
+    """One part of the scenario (``PARTS``) on the deployed ``example`` (see ``day2_example``).
+    ``add_subnet`` creates one more subnet in the emulator and returns the vpc connection listing it."""
+    result = Day2Result()
+    operator = Operator(src, example.params, example.connections, result)
+    if part == "instances":
+        _instances_and_scaling(operator, timeline, identifier)
+    else:
+        _network_endpoints_and_engine(operator, add_subnet)
     result.params = operator.params
     return result
 

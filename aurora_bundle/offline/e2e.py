@@ -33,7 +33,7 @@ import yaml
 
 from aurora_bundle.aws.naming import KEY_ALIAS_FORMAT
 from aurora_bundle.inputs.spec import Example
-from aurora_bundle.offline.day2 import Day2Result, Restore, restore_example, run_day2
+from aurora_bundle.offline.day2 import RESTORES, Day2Result, Restore, restore_example, run_day2
 from aurora_bundle.offline.emulator import CUSTOM_ID_TAG
 from aurora_bundle.offline.mass_build import write_schemas
 from aurora_bundle.offline.mutations import mutations
@@ -276,13 +276,13 @@ def _plan_without_first_subnet(src: Step, example: Example) -> dict[str, list[st
 def run_preset(example: Example, bundle_root: Path, definitions: Path, endpoint: str, state_url: str, build_dir: Path,
                what_if: dict[str, Any] | None = None, broken_src: Path | None = None,
                interrupt: bool = False, mutate_with: dict[str, Any] | None = None,
-               day2_timeline: Path | None = None, network_of: tuple[str, list[str]] | None = None) -> PresetResult:
+               day2: tuple[str, Path] | None = None, network_of: tuple[str, list[str]] | None = None) -> PresetResult:
     """One example's life cycle. ``what_if``: params to plan (not apply) against the deployed cluster;
     ``broken_src``: a generated src whose artifact template is broken, to deploy once (it must fail);
     ``interrupt``: cancel the first src apply while the writer is being created, then deploy again;
     ``mutate_with``: the params schema, to plan every leaf param changed alone (``mutations``);
-    ``day2_timeline``: run the day-2 scenario (``day2``), reading the emulator's timeline there, then
-    restore a snapshot of the cluster into a new package; ``network_of``: the VPC and subnets exist
+    ``day2``: (part, the emulator's timeline): run that part of the day-2 scenario (``day2.PARTS``); after
+    the part that ``RESTORES``, restore a snapshot of the cluster into a new package; ``network_of``: the VPC and subnets exist
     already (that restore's case): neither create nor delete them."""
     result = PresetResult(slug=example.slug)
     work = build_dir / "e2e" / example.slug
@@ -334,7 +334,7 @@ def run_preset(example: Example, bundle_root: Path, definitions: Path, endpoint:
             result.after_minor_upgrade = _after_aws_minor_upgrade(steps["src"], endpoint, region, result.identifier)
             result.downgrade_error = _try_downgrade(steps["src"], example)
             result.subnet_removed = _plan_without_first_subnet(steps["src"], example)
-        if day2_timeline is not None and network is not None:
+        if day2 is not None and network is not None:
             subnets = network[1]
 
             def add_subnet() -> dict[str, Any]:
@@ -342,8 +342,10 @@ def run_preset(example: Example, bundle_root: Path, definitions: Path, endpoint:
                 subnets.append(subnet_id)
                 return {**example.connections, "vpc": vpc}
 
-            result.day2 = run_day2(steps["src"], example, day2_timeline, result.identifier, add_subnet)
+            part, timeline = day2
+            result.day2 = run_day2(steps["src"], example, part, timeline, result.identifier, add_subnet)
             params = result.day2.params
+        if day2 is not None and day2[0] == RESTORES and result.day2 is not None:
             snapshot = _client("rds", endpoint, region).create_db_cluster_snapshot(
                 DBClusterIdentifier=result.identifier, DBClusterSnapshotIdentifier=f"{result.identifier}-day2"
             )["DBClusterSnapshot"]
@@ -427,8 +429,8 @@ def run_all(examples: list[Example], bundle_root: Path, definitions: Path, endpo
             build_dir: Path, what_if: dict[str, dict[str, Any]] | None = None,
             broken_src: dict[str, Path] | None = None, interrupt: frozenset[str] = frozenset(),
             mutate: frozenset[str] = frozenset(), params_schema: dict[str, Any] | None = None,
-            day2: dict[str, Path] | None = None, parallel: int = 5) -> dict[str, PresetResult]:
-    """``day2``: slug -> the emulator's timeline, for the examples that run the day-2 scenario."""
+            day2: dict[str, tuple[str, Path]] | None = None, parallel: int = 6) -> dict[str, PresetResult]:
+    """``day2``: slug -> (part, the emulator's timeline), for the examples that run the day-2 scenario."""
     what_if, broken_src = what_if or {}, broken_src or {}
     with ThreadPoolExecutor(max_workers=parallel) as pool:
         futures = {ex.slug: pool.submit(run_preset, ex, bundle_root, definitions, endpoint, state_url, build_dir,

@@ -260,7 +260,9 @@ def _patch_rds_subnet_group_modify() -> bool:
 
 def _patch_rds_restore_from_snapshot_arn() -> bool:
     # RestoreDBClusterFromSnapshot takes a snapshot identifier or ARN; moto looks the ARN up as an
-    # identifier and answers DBClusterSnapshotNotFoundFault.
+    # identifier and answers DBClusterSnapshotNotFoundFault. It also keeps the snapshot's cluster's
+    # settings where the request says false (it applies only truthy overrides) and drops the IAM
+    # authentication the request asks for: AWS applies both.
     from moto.rds import models as rds_models
 
     backend_cls: Any = rds_models.RDSBackend
@@ -272,7 +274,13 @@ def _patch_rds_restore_from_snapshot_arn() -> bool:
     def restore_db_cluster_from_snapshot(self: Any, from_snapshot_id: str, overrides: dict[str, Any]) -> Any:
         if from_snapshot_id.startswith("arn:") and ":cluster-snapshot:" in from_snapshot_id:
             from_snapshot_id = from_snapshot_id.split(":cluster-snapshot:", 1)[1]
-        return restore(self, from_snapshot_id, overrides)
+        cluster = restore(self, from_snapshot_id, overrides)
+        for key in ("deletion_protection", "copy_tags_to_snapshot", "storage_encrypted"):
+            if overrides.get(key) is not None:
+                setattr(cluster, key, bool(overrides[key]))
+        if overrides.get("enable_iam_database_authentication") is not None:
+            cluster.iam_auth = bool(overrides["enable_iam_database_authentication"])
+        return cluster
 
     backend_cls.restore_db_cluster_from_snapshot = restore_db_cluster_from_snapshot
     return True
