@@ -234,6 +234,14 @@ def _patch_rds_engine_versions() -> bool:
     return True
 
 
+def first_time(cls: Any, marker: str) -> bool:
+    """Mark ``cls`` as patched by ``marker``: False when it already was (a patch applies once)."""
+    if marker in vars(cls):
+        return False
+    setattr(cls, marker, True)
+    return True
+
+
 def _patch_rds_subnet_group_modify() -> bool:
     # ModifyDBSubnetGroup pops the group from the backend and never puts it back: the next read
     # finds no group ("Root object was present, but now absent" after a subnet is added).
@@ -241,9 +249,8 @@ def _patch_rds_subnet_group_modify() -> bool:
     from moto.rds.exceptions import DBSubnetGroupNotFoundError
 
     backend_cls: Any = rds_models.RDSBackend
-    if "_emu_subnet_group_modify" in vars(backend_cls):
+    if not first_time(backend_cls, "_emu_subnet_group_modify"):
         return False
-    backend_cls._emu_subnet_group_modify = True
 
     def modify_db_subnet_group(self: Any, subnet_name: str, description: str, subnets: list[Any]) -> Any:
         subnet_group = self.subnet_groups.get(subnet_name)
@@ -266,9 +273,8 @@ def _patch_rds_restore_from_snapshot_arn() -> bool:
     from moto.rds import models as rds_models
 
     backend_cls: Any = rds_models.RDSBackend
-    if "_emu_restore_arn" in vars(backend_cls):
+    if not first_time(backend_cls, "_emu_restore_arn"):
         return False
-    backend_cls._emu_restore_arn = True
     restore = backend_cls.restore_db_cluster_from_snapshot
 
     def restore_db_cluster_from_snapshot(self: Any, from_snapshot_id: str, overrides: dict[str, Any]) -> Any:

@@ -26,6 +26,7 @@ import time
 from typing import Any
 
 from aurora_bundle.offline.emulator import TIMELINE_ENV
+from aurora_bundle.offline.emulator.patches.rds import first_time
 
 RESTART_SECONDS = 3.0
 _RESTARTING = {"db_instance_class": "DBInstanceClass", "ca_certificate_identifier": "CACertificateIdentifier"}
@@ -65,9 +66,8 @@ def _patch_rds_availability() -> bool:
 
     backend_cls: Any = rds_models.RDSBackend
     instance_cls: Any = rds_models.DBInstance
-    if "_emu_availability" in vars(backend_cls):
+    if not first_time(backend_cls, "_emu_availability"):
         return False
-    backend_cls._emu_availability = True
 
     def get_status(self: Any) -> str:
         if time.time() < available_from(self):
