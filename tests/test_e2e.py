@@ -186,7 +186,9 @@ def test_plan_builds_a_secure_cluster(results, examples, slug):
     instances = [r for r in plan["planned_values"]["root_module"]["resources"]
                  if r["type"] == "aws_rds_cluster_instance"]
     assert len(instances) == 1 + params["scaling"]["reader_count"]
-    assert all(len(i["values"]["identifier"]) <= 63 for i in instances)  # RDS identifier limit
+    # Named when created (the time is part of the name): unknown at plan; tests/test_generated_steps.py
+    # evaluates the names for every kind of prefix.
+    assert all("identifier" not in i["values"] for i in instances)
     assert all(i["values"]["publicly_accessible"] is False and i["values"]["performance_insights_enabled"]
                for i in instances)
     zones = {i["values"]["availability_zone"] for i in instances}

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
+import subprocess
 
 import pytest
 
@@ -110,3 +113,35 @@ def test_kms_key_policy_has_no_wildcard_principal(published):
                     "cloudwatch.amazonaws.com", "sns.amazonaws.com"):
         assert service in key["policy"]
     assert "var.md_metadata.name_prefix" in published["kms"]["resource"]["aws_kms_alias"]["main"]["name"]
+
+
+RDS_IDENTIFIER = re.compile(r"[a-z](?:-?[a-z0-9])*")  # a letter first, no hyphen last or twice in a row
+PREFIXES = ["acme-prod-aurora-x7k2", "a" * 42 + "-" + "b" * 9, "a" * 43 + "-" + "b" * 8, "x" * 30 + "-" + "y" * 31]
+
+
+@pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform not on PATH")
+def test_instance_names_are_rds_identifiers_for_any_prefix(spec, rendered, tmp_path):
+    """The writer's and the 15th reader's names as Terraform computes them when they are created, for
+    prefixes of every length class (kept, cut at a hyphen, shortened with a hash)."""
+    src = rendered["src"].document()
+    instances = src["resource"]["aws_rds_cluster_instance"]
+    names = {"writer": instances["writer"]["identifier"],
+             "reader": instances["reader"]["identifier"].replace("count.index", "14")}
+    config = {"variable": {"md_metadata": src["variable"]["md_metadata"]},
+              "locals": {k: src["locals"][k] for k in ("name_prefix", "identifier")},
+              "output": {k: {"value": v} for k, v in names.items()}}
+    env = {"PATH": os.environ["PATH"], "TF_IN_AUTOMATION": "1", "HOME": str(tmp_path)}
+    for index, prefix in enumerate(PREFIXES):
+        work = tmp_path / str(index)
+        work.mkdir()
+        (work / "main.tf.json").write_text(json.dumps(config))
+        md_metadata = {**spec.examples[0].params["md_metadata"], "name_prefix": prefix}
+        (work / "terraform.tfvars.json").write_text(json.dumps({"md_metadata": md_metadata}))
+        subprocess.run(["terraform", "apply", "-auto-approve", "-input=false", "-no-color"], cwd=work, env=env,
+                       capture_output=True, text=True, timeout=120, check=True)
+        outputs = json.loads(subprocess.run(["terraform", "output", "-json"], cwd=work, env=env, capture_output=True,
+                                            text=True, timeout=60, check=True).stdout)
+        for role, output in outputs.items():
+            name = output["value"]
+            assert len(name) <= 63 and RDS_IDENTIFIER.fullmatch(name), (prefix, role, name)
+            assert name.endswith(f"-{'writer' if role == 'writer' else 'reader15'}-" + name[-10:]), name

@@ -48,8 +48,10 @@ SHAPE = {"instance_class": "var.database.instance_class", "ca_cert_identifier": 
 # cancelled midway (a tainted instance) asked for it. 43 + "-reader15-" + 10 digits = 63, RDS's limit.
 NAME_KEEP = 43
 STAMP = 'formatdate("MMDDhhmmss", timestamp())'
-WRITER_NAME = f'${{format("%s-writer-%s", substr(local.identifier, 0, {NAME_KEEP}), {STAMP})}}'
-READER_NAME = f'${{format("%s-reader%d-%s", substr(local.identifier, 0, {NAME_KEEP}), count.index + 1, {STAMP})}}'
+# The identifier's first 43 characters, without a trailing hyphen (RDS refuses two in a row).
+NAME_PREFIX = f'replace(substr(local.identifier, 0, {NAME_KEEP}), "/-+$/", "")'
+WRITER_NAME = f'${{format("%s-writer-%s", {NAME_PREFIX}, {STAMP})}}'
+READER_NAME = f'${{format("%s-reader%d-%s", {NAME_PREFIX}, count.index + 1, {STAMP})}}'
 ROOM_RULE = "rolling-change-needs-room"
 
 
@@ -67,7 +69,7 @@ def build_monitoring_role(stack: TerraformStack) -> Monitoring:
                 "StringEquals": {"aws:SourceAccount": Expr(ACCOUNT_ID)},
                 "ArnLike": {"aws:SourceArn": [Expr(
                     f'"arn:${{{PARTITION}}}:rds:${{local.region}}:${{{ACCOUNT_ID}}}:db:{name}-*"')
-                    for name in (f"${{substr(local.identifier, 0, {NAME_KEEP})}}", AUTOSCALED_READER_PREFIX)]},
+                    for name in (f"${{{NAME_PREFIX}}}", AUTOSCALED_READER_PREFIX)]},
             },
         }],
     }
