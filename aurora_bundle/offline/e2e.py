@@ -63,6 +63,7 @@ class PresetResult:
     interrupted_exit: int | None = None  # the first src apply, cancelled while the writer was being created
     heal_actions: dict[str, list[str]] = field(default_factory=dict)  # the next deployment: actions + reason
     mutations: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # param path -> address -> actions
+    mutation_refusals: dict[str, str] = field(default_factory=dict)  # param path -> the refused plan's error
     protected_decommission_error: str | None = None  # a decommission with deletion protection on
     left_after_protected_decommission: list[str] = field(default_factory=list)
     autoscaled_decommission_error: str | None = None  # a decommission with reader autoscaling on
@@ -234,17 +235,20 @@ def _after_aws_minor_upgrade(src: Step, endpoint: str, region: str, identifier: 
     return src.changes(label="minor.replan")
 
 
-def _mutate_each_param(src: Step, example: Example, params_schema: dict[str, Any]) -> dict[str, dict[str, list[str]]]:
-    """Plan every leaf param changed alone against the deployed cluster: dotted path -> address -> actions."""
+def _mutate_each_param(src: Step, example: Example, params_schema: dict[str, Any], result: PresetResult) -> None:
+    """Plan every leaf param changed alone against the deployed cluster: dotted path -> address -> actions
+    (``result.mutations``), or what the plan said when it refused the change (``result.mutation_refusals``:
+    a rule only the running cluster can check, e.g. a major upgrade that waits for the window)."""
     base = {k: v for k, v in example.params.items() if k != "md_metadata"}
-    planned = {}
     try:
         for path, changed in mutations(params_schema, base).items():
             src.configure({**changed, "md_metadata": example.params["md_metadata"]}, example.connections)
-            planned[path] = _actions(src.plan(label="mutation.plan"))
+            try:
+                result.mutations[path] = _actions(src.plan(label="mutation.plan"))
+            except TerraformError as exc:
+                result.mutation_refusals[path] = " ".join(str(exc).split())
     finally:
         src.configure(example.params, example.connections)
-    return planned
 
 
 def _try_downgrade(src: Step, example: Example) -> str:
@@ -328,7 +332,7 @@ def run_preset(example: Example, bundle_root: Path, definitions: Path, endpoint:
         result.master_username = rds.describe_db_clusters(
             DBClusterIdentifier=result.identifier)["DBClusters"][0]["MasterUsername"]
         if mutate_with is not None:
-            result.mutations = _mutate_each_param(steps["src"], example, mutate_with)
+            _mutate_each_param(steps["src"], example, mutate_with, result)
         if broken_src is not None:
             _try_broken_src(steps["src"], broken_src, result)
             result.after_minor_upgrade = _after_aws_minor_upgrade(steps["src"], endpoint, region, result.identifier)
