@@ -286,3 +286,13 @@ def test_a_restore_takes_the_requests_settings_and_a_snapshot_arn(emu: Emulator)
     restored = rds.describe_db_clusters(DBClusterIdentifier="restored1")["DBClusters"][0]
     assert (restored["DeletionProtection"], restored["IAMDatabaseAuthenticationEnabled"]) == (False, True)
     assert restored["MasterUsername"] == "rootsrc"
+
+
+def test_iam_authentication_can_be_turned_on_and_off(emu: Emulator) -> None:
+    rds = client("rds", emu.endpoint)
+    rds.create_db_cluster(DBClusterIdentifier="iam1", Engine="aurora-postgresql", MasterUsername="rootiam",
+                          MasterUserPassword="x" * 20)
+    for wanted in (True, False):
+        rds.modify_db_cluster(DBClusterIdentifier="iam1", EnableIAMDatabaseAuthentication=wanted, ApplyImmediately=True)
+        cluster = rds.describe_db_clusters(DBClusterIdentifier="iam1")["DBClusters"][0]
+        assert cluster["IAMDatabaseAuthenticationEnabled"] is wanted

@@ -141,7 +141,7 @@ def leftovers(endpoint: str, region: str, identifier: str, name_prefix: str, vpc
     left = [f"rds cluster {c['DBClusterIdentifier']}" for c in rds.describe_db_clusters()["DBClusters"]
             if c["DBClusterIdentifier"].startswith(identifier)]
     left += [f"rds instance {i['DBInstanceIdentifier']}" for i in rds.describe_db_instances()["DBInstances"]
-             if i["DBInstanceIdentifier"].startswith(identifier)]
+             if i.get("DBClusterIdentifier") == identifier]  # its own and autoscaled readers, whatever their names
     left += [f"cluster parameter group {g['DBClusterParameterGroupName']}"
              for g in rds.describe_db_cluster_parameter_groups()["DBClusterParameterGroups"]
              if g["DBClusterParameterGroupName"].startswith(identifier)]

@@ -31,6 +31,7 @@ Patches (name: gap):
   rds_subnet_group_modify    ModifyDBSubnetGroup drops the group it modifies.
   rds_restore_from_snapshot_arn  RestoreDBClusterFromSnapshot refuses a
                              snapshot ARN.
+  rds_modify_cluster_iam_auth  ModifyDBCluster loses IAM authentication.
   ec2_custom_ids             Harness: a `_custom_id_` tag sets VPC/subnet IDs.
   rds_availability           Instances are available at once and never fail over:
                              creating/restarting take time, deleting the writer

@@ -290,3 +290,27 @@ def _patch_rds_restore_from_snapshot_arn() -> bool:
 
     backend_cls.restore_db_cluster_from_snapshot = restore_db_cluster_from_snapshot
     return True
+
+
+def _patch_rds_modify_cluster_iam_auth() -> bool:
+    # ModifyDBCluster sets EnableIAMDatabaseAuthentication on an attribute DescribeDBClusters never
+    # reads (the cluster reports ``iam_auth``): turning IAM authentication on or off was lost, e.g.
+    # when the provider turns it on after restoring a snapshot.
+    from moto.rds import models as rds_models
+
+    backend_cls: Any = rds_models.RDSBackend
+    if not first_time(backend_cls, "_emu_modify_iam_auth"):
+        return False
+    modify = backend_cls.modify_db_cluster
+
+    def modify_db_cluster(self: Any, kwargs: dict[str, Any]) -> Any:
+        wanted = kwargs.get("enable_iam_database_authentication")
+        returned = modify(self, kwargs)  # a copy of the cluster, as it was when the call returned
+        if wanted is not None:
+            for cluster in (returned, self.clusters.get(returned.db_cluster_identifier)):
+                if cluster is not None:
+                    cluster.iam_auth = str(wanted).lower() == "true"
+        return returned
+
+    backend_cls.modify_db_cluster = modify_db_cluster
+    return True
