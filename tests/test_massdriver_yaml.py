@@ -9,6 +9,7 @@ import pytest
 import yaml
 from jsonschema import Draft7Validator
 
+from aurora_bundle.inputs.conditional import merged
 from aurora_bundle.inputs.connections import CONNECTIONS, MD_METADATA
 from aurora_bundle.inputs.engine import INSTANCE_CLASSES, MAJORS
 from aurora_bundle.inputs.validation import _structure, validate
@@ -93,9 +94,16 @@ def _walk_properties(schema: dict[str, Any], path: str = ""):
 
 
 def test_every_param_has_title_and_actionable_description(spec):
-    missing = [path for path, prop in _walk_properties(spec.params_schema)
-               if not prop.get("title") or len(prop.get("description", "")) < 20]
+    """The conditional fields too. An alarm's switch and threshold are titled after the alarm and print
+    no description of their own: the alarm's, above them, says what both do (printed once)."""
+    def alarm_field(path: str) -> bool:
+        return path.startswith("alarms.") and path.endswith((".enabled", ".threshold"))
+
+    walked = list(_walk_properties(merged(spec.params_schema)))
+    missing = [path for path, prop in walked
+               if not prop.get("title") or (len(prop.get("description", "")) < 20 and not alarm_field(path))]
     assert missing == []
+    assert [path for path, prop in walked if alarm_field(path) and "description" in prop] == []
 
 
 def test_fields_that_would_replace_the_cluster_are_immutable(spec):
@@ -110,7 +118,7 @@ def test_ui_orders_every_group_and_field(spec, document):
     ui = document["ui"]
     assert ui["ui:order"][:-1] == ["database", "networking", "scaling", "backup", "observability", "alarms"]
     for group in spec.param_names:
-        fields = spec.params_schema["properties"][group]["properties"]
+        fields = merged(spec.params_schema)["properties"][group]["properties"]
         assert set(ui[group]["ui:order"]) - {"*"} == set(fields), group
 
 
