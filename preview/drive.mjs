@@ -85,12 +85,14 @@ for (const preset of presets) {
   const s = slug(preset.__name);
   const { page, consoleErrors } = await open(s);
   const shown = await visible(page);
+  const heights = await page.evaluate(() => Object.fromEntries(["root_database", "root_scaling", "root_alarms"].map(
+    (id) => [id.replace("root_", ""), Math.round(document.getElementById(id)?.getBoundingClientRect().height ?? 0)])));
   if (screenshots) await page.screenshot({ path: resolve(dir, `${s}.png`), fullPage: true });
   if (screenshots && s === "production-serverless") { // the README's picture: the scaling section of a serverless preset
     await page.locator("fieldset#root_scaling").screenshot({ path: resolve(dir, "readme-scaling.png") });
   }
   const result = await submit(page);
-  report.presets.push({ name: preset.__name, slug: s, visible: shown, console_errors: consoleErrors, ...result });
+  report.presets.push({ name: preset.__name, slug: s, visible: shown, section_px: heights, console_errors: consoleErrors, ...result });
   await page.close();
 }
 
