@@ -134,6 +134,23 @@ for (const bad of BAD_VALUES) {
   report.bad_values.push({ ...bad, placeholder, help, console_errors: consoleErrors, field_errors: fieldErrors, ...result });
   await page.close();
 }
+{ // values a form may hold but not offer: a preset (or a package's params) outside a choice
+  const { page, consoleErrors } = await open("production");
+  report.outside_choices = await page.evaluate((presets) => {
+    const params = structuredClone(presets.find((p) => p.__name === "Production"));
+    delete params.__name;
+    const out = {};
+    for (const [group, field, value] of [["database", "storage_type", "aurora-x"], ["networking", "subnet_type", "public"],
+      ["scaling", "reader_count", 2.5]]) {
+      const changed = structuredClone(params);
+      changed[group][field] = value;
+      out[`${group}.${field}`] = window.previewValidate(changed);
+    }
+    return out;
+  }, presets);
+  report.outside_choices_console_errors = consoleErrors;
+  await page.close();
+}
 report.seconds = (Date.now() - started) / 1000;
 report.title = schema.title;
 await context.close();

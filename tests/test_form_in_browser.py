@@ -102,3 +102,10 @@ def test_five_bad_values_each_show_a_message_naming_the_field(report, schema):
         assert bad["field_errors"], f"no message next to {bad['field']}"
         if "pattern" in _field(schema, bad["field"]):  # a format to type: the field shows an example or says it
             assert bad["placeholder"] and bad["help"], f"{bad['field']} shows no example of what it takes"
+
+
+def test_a_value_outside_a_choice_gets_one_error_naming_the_field(report, schema):
+    for field, stacks in report["outside_choices"].items():
+        title = _title(schema, field)
+        assert len(stacks) == 1 and stacks[0].startswith(f"'{title}' must be"), (field, stacks)
+    assert report["outside_choices_console_errors"] == []

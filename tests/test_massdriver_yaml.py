@@ -111,7 +111,7 @@ def test_fields_that_would_replace_the_cluster_are_immutable(spec):
     assert props["networking"]["properties"]["subnet_type"]["$md.immutable"] is True
     assert props["database"]["properties"]["snapshot_identifier"]["$md.immutable"] is True
     # Never public: the subnet type offers no public option.
-    assert [o["const"] for o in props["networking"]["properties"]["subnet_type"]["oneOf"]] == ["internal", "private"]
+    assert props["networking"]["properties"]["subnet_type"]["enum"] == ["internal", "private"]
 
 
 def test_ui_orders_every_group_and_field(spec, document):
@@ -120,6 +120,28 @@ def test_ui_orders_every_group_and_field(spec, document):
     for group in spec.param_names:
         fields = merged(spec.params_schema)["properties"][group]["properties"]
         assert set(ui[group]["ui:order"]) - {"*"} == set(fields), group
+
+
+def test_every_choice_is_an_enum_labelled_in_the_ui(spec, document):
+    """A choice is an ``enum`` with ``ui:enumNames`` beside it, never a ``oneOf`` of titled consts: for a value
+    outside it ajv then reports one error naming the field, not "'<an option's title>' must be equal to constant"."""
+    consts = []
+
+    def walk(node: Any, ui: Any, path: str) -> None:
+        if not isinstance(node, dict):
+            return
+        if isinstance(node.get("oneOf"), list) and any(isinstance(s, dict) and "const" in s for s in node["oneOf"]):
+            consts.append(path)
+        labels = ui.get("ui:enumNames") if isinstance(ui, dict) else None
+        if labels is not None:
+            assert len(labels) == len(node.get("enum", [])) and all(isinstance(x, str) for x in labels), path
+        for name, prop in (node.get("properties") or {}).items():
+            walk(prop, ui.get(name, {}) if isinstance(ui, dict) else {}, f"{path}.{name}")
+        if isinstance(node.get("items"), dict):
+            walk(node["items"], ui.get("items", {}) if isinstance(ui, dict) else {}, f"{path}[]")
+
+    walk(merged(spec.params_schema), document["ui"], "params")
+    assert consts == []
 
 
 def test_schema_choices_match_the_engine_catalog(spec):

@@ -104,5 +104,8 @@ function App() {
   );
 }
 
+// For the browser test: the stock validator's errors for a params document (a preset changed by hand).
+window.previewValidate = (data) => validator.validateFormData(data, schema).errors.map((e) => e.stack);
+
 createRoot(document.getElementById("root")).render(<App />);
 window.previewReady = true;
