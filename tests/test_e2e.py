@@ -265,7 +265,10 @@ def test_changing_any_one_param_replaces_no_data_bearing_resource(results, spec,
     subnet group are never replaced, and instances are replaced only by the rolling change of a new class
     or CA (create-before-destroy); otherwise they are changed in place, added or removed."""
     planned = results[slug].mutations
-    assert len(planned) >= 38, sorted(planned)
+    # 36 on Production, 40 on Development (Serverless): the params hold only the alarms that apply to the
+    # class (no ACU alarm on a provisioned class, no database load alarm on db.serverless), each leaf read
+    # from the schema's conditional branches too (conditional.merged).
+    assert len(planned) >= 36, sorted(planned)
     assert "scaling.reader_count" in planned and "database.instance_class" in planned
     for path, actions in planned.items():
         for address in DATA_BEARING:
