@@ -31,8 +31,16 @@ test: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## Everything: the fast test
 	$(PY) -m pytest
 
 .PHONY: unit
-unit: $(VENV)/.installed ## The fast tests of the generator: `make test` minus the offline proof (e2e, scan, offline)
-	$(PY) -m pytest -m "not e2e and not scan and not offline"
+unit: $(VENV)/.installed ## The fast tests of the generator: `make test` minus the offline proof (e2e, scan, offline) and the browser test
+	$(PY) -m pytest -m "not e2e and not scan and not offline and not browser"
+
+.PHONY: preview
+preview: $(VENV)/.installed ## The params form of every preset in headless Chromium (stock RJSF 6): build/preview/index.html and <preset>.png
+	$(PY) -m aurora_bundle.offline.form_preview
+
+.PHONY: browser
+browser: $(VENV)/.installed ## The browser test alone: every preset's form renders, validates and submits; conditional sections; bad values
+	$(PY) -m pytest -m browser
 
 .PHONY: e2e
 e2e: $(VENV)/.installed ## The offline proof: its machinery, then every preset deployed, re-planned and decommissioned in the AWS emulator
@@ -91,4 +99,4 @@ clean: ## Remove build output, caches and what `mass bundle build` wrote (keeps 
 
 .PHONY: distclean
 distclean: clean ## clean, and remove the virtual environments too
-	rm -rf $(VENV) $(CHECKOV_VENV)
+	rm -rf $(VENV) $(CHECKOV_VENV) preview/node_modules

@@ -10,6 +10,7 @@ import textwrap
 from collections.abc import Callable
 from typing import Any
 
+from aurora_bundle.inputs.conditional import merged
 from aurora_bundle.inputs.errors import BundleError, Problem
 from aurora_bundle.inputs.spec import BundleSpec
 
@@ -22,14 +23,18 @@ ESTIMATE_HEADER = "Monthly estimate (us-east-1)"
 README = "README.md"
 
 
-def _allowed(schema: dict[str, Any]) -> str:
+def _allowed(schema: dict[str, Any], ui: dict[str, Any] | None = None) -> str:
+    labels = (ui or {}).get("ui:enumNames")
+    if "enum" in schema and isinstance(labels, list) and len(labels) == len(schema["enum"]):
+        return ", ".join(f"`{v}` ({label})" for v, label in zip(schema["enum"], labels, strict=True))
     if "enum" in schema:
         return ", ".join(f"`{v}`" for v in schema["enum"])
     if "oneOf" in schema and all("const" in s for s in schema["oneOf"]):
         return ", ".join(f"`{s['const']}` ({s.get('title', '')})" for s in schema["oneOf"])
     if schema.get("type") == "array" and isinstance(schema.get("items"), dict):
         items = schema["items"]
-        kind = "objects (fields below)" if _has_fields(items) else (_allowed(items) or items.get("type", ""))
+        labels = (ui or {}).get("items")
+        kind = "objects (fields below)" if _has_fields(items) else (_allowed(items, labels) or items.get("type", ""))
         return f"list of {kind}" + (f", at most {schema['maxItems']} items" if "maxItems" in schema else "")
     bounds = []
     if "minimum" in schema:
@@ -51,30 +56,36 @@ def _has_fields(schema: dict[str, Any]) -> bool:
     return schema.get("type") == "object" and isinstance(schema.get("properties"), dict)
 
 
-def _rows(schema: dict[str, Any], path: str) -> list[str]:
+def _rows(schema: dict[str, Any], path: str, ui: dict[str, Any] | None = None) -> list[str]:
+    """The table's rows for an object's fields; ``ui`` is massdriver.yaml's ui node of the object (labels)."""
+    ui = ui if isinstance(ui, dict) else {}
     rows = []
     for name, prop in schema.get("properties", {}).items():
         field = f"{path}.{name}"
         if prop.get("type") == "object" and "properties" in prop:
-            rows += _rows(prop, field)
+            rows += _rows(prop, field, ui.get(name))
             continue
         default = f"`{json.dumps(prop['default'])}`" if "default" in prop else ""
         flags = " (immutable)" if prop.get("$md.immutable") else ""
-        description = prop.get("description", "").replace("|", "\\|").replace("\n", " ")
-        rows.append(f"| `{field}`{flags} | {prop.get('title', name)}: {description} | {_allowed(prop)} | {default} |")
+        # A field without a description of its own (an alarm's switch and threshold) has its object's.
+        description = prop.get("description", schema.get("description", "")).replace("|", "\\|").replace("\n", " ")
+        allowed = _allowed(prop, ui.get(name))
+        rows.append(f"| `{field}`{flags} | {prop.get('title', name)}: {description} | {allowed} | {default} |")
         if prop.get("type") == "array" and isinstance(prop.get("items"), dict) and _has_fields(prop["items"]):
-            rows += _rows(prop["items"], f"{field}[]")  # the fields of each item: database.custom_endpoints[].name
+            # the fields of each item: database.custom_endpoints[].name
+            rows += _rows(prop["items"], f"{field}[]", (ui.get(name) or {}).get("items"))
     return rows
 
 
 def params_reference(spec: BundleSpec) -> str:
     lines = [START, ""]
-    order = spec.document.get("ui", {}).get("ui:order", [])
+    ui = spec.document.get("ui", {})
+    order = ui.get("ui:order", [])
     names = sorted(spec.param_names, key=lambda n: order.index(n) if n in order else len(order))
     for name in names:
-        group = spec.params_schema["properties"][name]
+        group = merged(spec.params_schema)["properties"][name]  # the conditional fields too
         lines += [f"### {group.get('title', name)} (`{name}`)", "", group.get("description", ""), "",
-                  "| Field | Meaning | Allowed | Default |", "|---|---|---|---|", *_rows(group, name), ""]
+                  "| Field | Meaning | Allowed | Default |", "|---|---|---|---|", *_rows(group, name, ui.get(name)), ""]
     lines += _alarm_metrics()
     lines.append(END)
     return "\n".join(lines)

@@ -181,7 +181,7 @@ REF_TARGETS = {
     "$ref points at a list inside a file": (
         [("massdriver.yaml", "$ref: ./schemas/backup.json", "$ref: ./schemas/backup.json#/required")],
         'massdriver.yaml: params.properties.backup.$ref = "./schemas/backup.json#/required": expected a $ref to a '
-        'JSON object (a schema), not to ["retention_days", "window", "skip_final_snapshot"]',
+        'JSON object (a schema), not to ["retention_days", "window"]',
     ),
 }
 

@@ -271,7 +271,10 @@ def test_changing_any_one_param_replaces_no_data_bearing_resource(results, examp
     window = not examples[slug].params["database"]["apply_immediately"]
     assert set(refused) == ({"database.engine_version"} if window else set()), refused
     assert all("[major-upgrade-applies-immediately]" in message for message in refused.values()), refused
-    assert len(planned) + len(refused) >= 38, sorted(planned)
+    # 36 on Production, 40 on Development (Serverless): the params hold only the alarms that apply to the
+    # class (no ACU alarm on a provisioned class, no database load alarm on db.serverless), each leaf read
+    # from the schema's conditional branches too (conditional.merged).
+    assert len(planned) + len(refused) >= 36, sorted(planned)
     assert "scaling.reader_count" in planned and "database.instance_class" in planned
     for path, actions in planned.items():
         for address in DATA_BEARING:

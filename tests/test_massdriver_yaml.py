@@ -9,6 +9,7 @@ import pytest
 import yaml
 from jsonschema import Draft7Validator
 
+from aurora_bundle.inputs.conditional import merged
 from aurora_bundle.inputs.connections import CONNECTIONS, MD_METADATA
 from aurora_bundle.inputs.engine import INSTANCE_CLASSES, MAJORS
 from aurora_bundle.inputs.validation import _structure, validate
@@ -93,9 +94,16 @@ def _walk_properties(schema: dict[str, Any], path: str = ""):
 
 
 def test_every_param_has_title_and_actionable_description(spec):
-    missing = [path for path, prop in _walk_properties(spec.params_schema)
-               if not prop.get("title") or len(prop.get("description", "")) < 20]
+    """The conditional fields too. An alarm's switch and threshold are titled after the alarm and print
+    no description of their own: the alarm's, above them, says what both do (printed once)."""
+    def alarm_field(path: str) -> bool:
+        return path.startswith("alarms.") and path.endswith((".enabled", ".threshold"))
+
+    walked = list(_walk_properties(merged(spec.params_schema)))
+    missing = [path for path, prop in walked
+               if not prop.get("title") or (len(prop.get("description", "")) < 20 and not alarm_field(path))]
     assert missing == []
+    assert [path for path, prop in walked if alarm_field(path) and "description" in prop] == []
 
 
 def test_fields_that_would_replace_the_cluster_are_immutable(spec):
@@ -103,15 +111,37 @@ def test_fields_that_would_replace_the_cluster_are_immutable(spec):
     assert props["networking"]["properties"]["subnet_type"]["$md.immutable"] is True
     assert props["database"]["properties"]["snapshot_identifier"]["$md.immutable"] is True
     # Never public: the subnet type offers no public option.
-    assert [o["const"] for o in props["networking"]["properties"]["subnet_type"]["oneOf"]] == ["internal", "private"]
+    assert props["networking"]["properties"]["subnet_type"]["enum"] == ["internal", "private"]
 
 
 def test_ui_orders_every_group_and_field(spec, document):
     ui = document["ui"]
     assert ui["ui:order"][:-1] == ["database", "networking", "scaling", "backup", "observability", "alarms"]
     for group in spec.param_names:
-        fields = spec.params_schema["properties"][group]["properties"]
+        fields = merged(spec.params_schema)["properties"][group]["properties"]
         assert set(ui[group]["ui:order"]) - {"*"} == set(fields), group
+
+
+def test_every_choice_is_an_enum_labelled_in_the_ui(spec, document):
+    """A choice is an ``enum`` with ``ui:enumNames`` beside it, never a ``oneOf`` of titled consts: for a value
+    outside it ajv then reports one error naming the field, not "'<an option's title>' must be equal to constant"."""
+    consts = []
+
+    def walk(node: Any, ui: Any, path: str) -> None:
+        if not isinstance(node, dict):
+            return
+        if isinstance(node.get("oneOf"), list) and any(isinstance(s, dict) and "const" in s for s in node["oneOf"]):
+            consts.append(path)
+        labels = ui.get("ui:enumNames") if isinstance(ui, dict) else None
+        if labels is not None:
+            assert len(labels) == len(node.get("enum", [])) and all(isinstance(x, str) for x in labels), path
+        for name, prop in (node.get("properties") or {}).items():
+            walk(prop, ui.get(name, {}) if isinstance(ui, dict) else {}, f"{path}.{name}")
+        if isinstance(node.get("items"), dict):
+            walk(node["items"], ui.get("items", {}) if isinstance(ui, dict) else {}, f"{path}[]")
+
+    walk(merged(spec.params_schema), document["ui"], "params")
+    assert consts == []
 
 
 def test_schema_choices_match_the_engine_catalog(spec):

@@ -29,6 +29,7 @@ from chevron.tokenizer import tokenize
 from jsonschema import Draft7Validator
 
 from aurora_bundle.aws.naming import _KEEP, IDENTIFIER_MAX
+from aurora_bundle.inputs.conditional import merged
 from aurora_bundle.inputs.spec import BundleSpec, Example, read_artifact_template
 from aurora_bundle.massdriver.artifacts import PLACEHOLDER, references
 from tests.conftest import ROOT, shared_schema
@@ -77,7 +78,8 @@ def context_schema(spec: BundleSpec) -> dict[str, Any]:
                                 ["properties"]["md_metadata"])
     md_metadata["properties"]["default_tags"] = {
         "type": "object", "properties": {tag: {"type": "string"} for tag in DEFAULT_TAGS}}
-    params = {**spec.params_schema, "properties": {**spec.params_schema["properties"], "md_metadata": md_metadata}}
+    full = merged(spec.params_schema)  # the fields the params' conditional branches add too
+    params = {**full, "properties": {**full["properties"], "md_metadata": md_metadata}}
     connections = spec.document["connections"]["properties"]
     artifacts = spec.document["artifacts"]["properties"]
     return {"type": "object", "properties": {

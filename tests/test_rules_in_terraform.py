@@ -130,3 +130,29 @@ def test_terraform_and_python_agree_on_overlapping_windows(spec, rules_config, m
     assert (clash in broken_rules(params)) is overlap
     result = _plan(rules_config, params, example.connections)
     assert (result.returncode == 1 and clash.message() in " ".join(result.stderr.split())) is overlap, result.stderr
+
+
+def _form_minimal(params: dict) -> dict:
+    """What the form submits with every field it hides left out: no serverless capacity (provisioned), no
+    autoscaling bounds (autoscaling off), no alarm thresholds or switches, no booleans (all have defaults)."""
+    params = copy.deepcopy(params)
+    params["database"]["instance_class"] = "db.r7g.large"
+    params["scaling"].pop("serverless", None)
+    params["scaling"]["autoscaling"] = {"mode": "disabled"}
+    params["alarms"] = {key: {"enabled": False} for key in params["alarms"]}
+    for group, field in (("database", "deletion_protection"), ("database", "iam_authentication"),
+                         ("database", "apply_immediately"), ("backup", "skip_final_snapshot")):
+        params[group].pop(field)
+    return params
+
+
+def test_params_without_the_fields_the_form_hides_validate_and_plan(spec, rules_config):
+    from jsonschema import Draft7Validator
+
+    example = next(e for e in spec.examples if e.slug == "development-serverless")
+    params = _form_minimal(example.params)
+    assert [e.message for e in Draft7Validator(spec.params_schema).iter_errors(
+        {k: v for k, v in params.items() if k != "md_metadata"})] == []
+    assert broken_rules(params) == []
+    result = _plan(rules_config, params, example.connections)
+    assert result.returncode == 0, result.stderr

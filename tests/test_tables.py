@@ -21,6 +21,7 @@ from aurora_bundle.author.watch import Loop
 from aurora_bundle.author.watch_process import copy_bundle
 from aurora_bundle.aws.alarm_table import ALARM_KEYS, ALARMS
 from aurora_bundle.inputs import engine
+from aurora_bundle.inputs.conditional import merged
 from aurora_bundle.inputs.errors import BundleError
 from aurora_bundle.massdriver.params import SCHEMAS_DIR, STAMPS, UI_MARKER, render_tables, with_defaults, write_tables
 from aurora_bundle.readme import END, START
@@ -76,7 +77,7 @@ def test_the_tables_are_read_without_loading_cdktf():
 
 
 def test_engine_choices_and_limits_are_the_catalogs(spec):
-    props = spec.params_schema["properties"]
+    props = merged(spec.params_schema)["properties"]  # with the conditional branches' fields
     database, scaling = props["database"]["properties"], props["scaling"]["properties"]
     assert database["engine_version"]["enum"] == list(engine.MAJORS)
     assert database["instance_class"]["enum"] == engine.INSTANCE_CLASSES
@@ -92,8 +93,13 @@ def test_engine_choices_and_limits_are_the_catalogs(spec):
 
 
 def test_alarms_schema_and_ui_order_are_the_table(spec):
-    alarms = spec.params_schema["properties"]["alarms"]
-    assert list(alarms["properties"]) == ALARM_KEYS
+    alarms = merged(spec.params_schema)["properties"]["alarms"]
+    assert sorted(alarms["properties"]) == sorted(ALARM_KEYS)
+    # An alarm for one kind of instance class is in that branch of the params' if/then/else only.
+    branches = {"then": "acu_utilization", "else": "db_load"}
+    for branch, key in branches.items():
+        assert list(spec.params_schema[branch]["properties"]["alarms"]["properties"]) == [key]
+    assert set(spec.params_schema["properties"]["alarms"]["properties"]) == set(ALARM_KEYS) - set(branches.values())
     assert "required" not in alarms  # a params document without an alarm gets the row's defaults
     for row in ALARMS:
         schema = alarms["properties"][row.key]
@@ -107,7 +113,9 @@ def test_presets_list_only_what_differs_and_examples_are_complete(spec):
     for preset in spec.presets:
         assert preset.params["alarms"] == {}, preset.name  # every preset keeps the table's alarm defaults
     for example in spec.examples:
-        assert list(example.params["alarms"]) == sorted(ALARM_KEYS)  # filled in by make build
+        serverless = example.params["database"]["instance_class"] == engine.SERVERLESS_CLASS
+        applies = set(ALARM_KEYS) - {"db_load" if serverless else "acu_utilization"}  # by the params' if/then/else
+        assert list(example.params["alarms"]) == sorted(applies)  # filled in by make build
         assert with_defaults(spec.params_schema, example.params) == example.params
 
 
@@ -176,10 +184,11 @@ def test_an_alarm_added_as_one_table_row_reaches_the_schema_the_readme_and_src(t
     assert {"src/alarms.tf.json", "src/variables.tf.json", "kms/variables.tf.json"} <= changed
     schema = json.loads((bundle / "schemas" / "alarms.json").read_text())["properties"]["buffer_cache_hit_ratio"]
     assert schema["default"] == {"enabled": True, "threshold": 80.5}
-    assert schema["properties"]["threshold"]["title"] == "Threshold (%)"
+    assert schema["then"]["properties"]["threshold"]["title"] == "Buffer cache hit ratio threshold (%)"
     readme = (bundle / "README.md").read_text()
     section = readme[readme.index(START):readme.index(END)]
-    row = "| `alarms.buffer_cache_hit_ratio.threshold` | Threshold (%): Writer reads served from the buffer cache"
+    row = ("| `alarms.buffer_cache_hit_ratio.threshold` | Buffer cache hit ratio threshold (%): Writer reads served from the "
+           "buffer cache")
     assert row in section
     src = json.loads((bundle / "src" / "alarms.tf.json").read_text())["resource"]
     alarm = src["aws_cloudwatch_metric_alarm"]["buffer_cache_hit_ratio"]

@@ -20,6 +20,7 @@ from jsonschema import Draft7Validator
 from jsonschema.exceptions import SchemaError, ValidationError
 
 from aurora_bundle.inputs import shapes
+from aurora_bundle.inputs.conditional import closed, merged
 from aurora_bundle.inputs.connections import CONNECTIONS, MD_METADATA
 from aurora_bundle.inputs.errors import BundleError, Problem
 from aurora_bundle.inputs.patterns import Validator, ecma_regex, python_only
@@ -92,10 +93,17 @@ def _describe(error: ValidationError, source: str, prefix: str) -> list[Problem]
             return [Problem(source, field, error.instance, f"expected {error.message.split(' is ', 1)[-1]}")]
 
 
-def validate_document(validator: Draft7Validator, instance: Any, source: str, prefix: str = "") -> list[Problem]:
+def validate_document(validator: Draft7Validator, instance: Any, source: str, prefix: str = "",
+                      structure: Draft7Validator | None = None) -> list[Problem]:
+    """The document's problems against ``validator``; with ``structure`` (the params' ``conditional.closed``
+    schema) also every unknown field, where a conditional branch keeps the params schema from closing its object."""
     problems: list[Problem] = []
     for error in sorted(validator.iter_errors(instance), key=lambda e: [str(p) for p in e.absolute_path]):
         problems.extend(_describe(error, source, prefix))
+    if structure is not None and not problems:
+        unknown = [e for e in structure.iter_errors(instance) if e.validator == "additionalProperties"]
+        for error in sorted(unknown, key=lambda e: [str(p) for p in e.absolute_path]):
+            problems.extend(_describe(error, source, prefix))
     return problems
 
 
@@ -175,19 +183,20 @@ def validate(spec: BundleSpec) -> None:
                                    exc.instance, f"not a valid Draft-07 schema: {exc.message}")]) from None
     problems = _structure(spec) + _patterns(spec)
     params_validator = Validator(spec.params_schema)
+    structure = Validator(closed(merged(spec.params_schema)))
     presets = spec.presets
     if not presets:
         problems.append(Problem(MASSDRIVER_YAML, "params.examples", None, "expected at least one preset", False))
     for preset in presets:
         source = f'massdriver.yaml preset "{preset.name}"'
-        found = validate_document(params_validator, preset.params, source)
+        found = validate_document(params_validator, preset.params, source, structure=structure)
         problems.extend(found or _rules(preset.params, source))
     md_validator = Validator(MD_METADATA)
     connection_validators = {name: Validator(schema) for name, schema in CONNECTIONS.items()}
     for example in spec.examples:
         source = str(example.params_path.relative_to(spec.root))
         params = {k: v for k, v in example.params.items() if k != MD_METADATA_KEY}
-        found = validate_document(params_validator, params, source)
+        found = validate_document(params_validator, params, source, structure=structure)
         if MD_METADATA_KEY not in example.params:
             found.append(Problem(source, MD_METADATA_KEY, None, "is required but missing", has_value=False))
         else:

@@ -30,7 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from aurora_bundle.aws.alarm_table import ALARMS, AlarmSpec
-from aurora_bundle.inputs import engine, structured
+from aurora_bundle.aws.conditions import SERVERLESS
+from aurora_bundle.inputs import conditional, engine, structured
 from aurora_bundle.inputs.errors import BundleError, Problem
 from aurora_bundle.inputs.spec import MASSDRIVER_YAML
 
@@ -45,17 +46,15 @@ _ALARM_TABLE = "aurora_bundle/aws/alarm_table.py"
 # --------------------------------------------------------------------------------------------- alarms
 
 
-def _lower_first(title: str) -> str:
-    """"Freeable memory" -> "freeable memory"; "CPU utilization" stays (an acronym)."""
-    return title if title[1:2].isupper() else title[:1].lower() + title[1:]
-
-
 def alarm_schema(spec: AlarmSpec) -> dict[str, Any]:
-    """``alarms.<key>``: whether the alarm exists and its threshold, both defaulting to the row's values."""
+    """``alarms.<key>``: whether the alarm exists and its threshold, both defaulting to the row's values.
+
+    The fields' titles name the alarm, so an error list reads on its own ("CPU utilization threshold
+    (%)"); the row's description is the alarm's, printed once. The threshold is on screen only while
+    the alarm is on (``if``/``then``; with ``enabled`` left out it is on, its default)."""
     param = spec.param
     threshold = {
-        "title": f"Threshold ({param.unit})" if param.unit else "Threshold",
-        "description": spec.description,
+        "title": f"{spec.title} threshold ({param.unit})" if param.unit else f"{spec.title} threshold",
         "type": "integer" if param.integer else "number",
         "minimum": param.minimum,
         "maximum": param.maximum,
@@ -65,18 +64,23 @@ def alarm_schema(spec: AlarmSpec) -> dict[str, Any]:
         "title": spec.title,
         "description": spec.description,
         "type": "object",
-        "additionalProperties": False,
         "properties": {
-            "enabled": {"title": "Enabled", "description": f"Create the {_lower_first(spec.title)} alarm.",
-                        "type": "boolean", "default": spec.enabled},
-            "threshold": threshold,
+            "enabled": {"title": f"{spec.title} alarm on", "type": "boolean", "default": spec.enabled},
         },
+        "if": {"properties": {"enabled": {"const": True}}},
+        "then": {"properties": {"threshold": threshold}},
         "default": {"enabled": spec.enabled, "threshold": param.default},
     }
 
 
-def alarms_properties() -> dict[str, Any]:
-    return {spec.key: alarm_schema(spec) for spec in ALARMS}
+# Where an alarm's params live: alarms.json for every instance class, or the branch of massdriver.yaml's
+# params if/then/else on the instance class (when-serverless.json, when-provisioned.json), so the form
+# shows an alarm only for the clusters that get it (the row's ``applies``).
+ALARM_FILES = {SERVERLESS: "when-serverless.json", f"!({SERVERLESS})": "when-provisioned.json"}
+
+
+def alarms_properties(file: str = "alarms.json") -> dict[str, Any]:
+    return {spec.key: alarm_schema(spec) for spec in ALARMS if ALARM_FILES.get(spec.applies, "alarms.json") == file}
 
 
 # ---------------------------------------------------------------------------------------- the stamps
@@ -105,6 +109,10 @@ def _props(*names: str) -> tuple[str, ...]:
 STAMPS: list[Stamp] = [
     Stamp("alarms.json", (), f"ALARMS in {_ALARM_TABLE} (one row per alarm)",
           lambda: {"properties": alarms_properties(), "required": None}),
+    Stamp("when-serverless.json", _props("alarms"), f"ALARMS in {_ALARM_TABLE} (the rows that apply to db.serverless)",
+          lambda: {"properties": alarms_properties("when-serverless.json")}),
+    Stamp("when-provisioned.json", _props("alarms"), f"ALARMS in {_ALARM_TABLE} (the rows that apply to provisioned classes)",
+          lambda: {"properties": alarms_properties("when-provisioned.json")}),
     Stamp("database.json", _props("engine_version"), f"MAJORS in {_ENGINE}", lambda: {"enum": list(engine.MAJORS)}),
     Stamp("database.json", _props("instance_class"), f"INSTANCE_CLASSES in {_ENGINE}",
           lambda: {"enum": list(engine.INSTANCE_CLASSES)}),
@@ -116,15 +124,16 @@ STAMPS: list[Stamp] = [
             f"instance_members() (MAX_READERS) in {_ENGINE}", lambda: {"enum": engine.instance_members()})
       for members in ("static_members", "excluded_members")),
     Stamp("scaling.json", _props("reader_count"), f"MAX_READERS in {_ENGINE}", lambda: {"maximum": engine.MAX_READERS}),
-    Stamp("scaling.json", _props("serverless", "min_capacity"), f"ACU_MIN, ACU_MAX and ACU_STEP in {_ENGINE}",
+    Stamp("when-serverless.json", _props("scaling", "serverless", "min_capacity"), f"ACU_MIN, ACU_MAX and ACU_STEP in {_ENGINE}",
           lambda: {"minimum": engine.ACU_MIN, "maximum": engine.ACU_MAX, "multipleOf": engine.ACU_STEP}),
-    Stamp("scaling.json", _props("serverless", "max_capacity"), f"ACU_MAX_AT_LEAST, ACU_MAX and ACU_STEP in {_ENGINE}",
+    Stamp("when-serverless.json", _props("scaling", "serverless", "max_capacity"),
+          f"ACU_MAX_AT_LEAST, ACU_MAX and ACU_STEP in {_ENGINE}",
           lambda: {"minimum": engine.ACU_MAX_AT_LEAST, "maximum": engine.ACU_MAX, "multipleOf": engine.ACU_STEP}),
-    Stamp("scaling.json", _props("serverless", "seconds_until_auto_pause"), f"AUTO_PAUSE_SECONDS in {_ENGINE}",
+    Stamp("when-serverless.json", _props("scaling", "serverless", "seconds_until_auto_pause"), f"AUTO_PAUSE_SECONDS in {_ENGINE}",
           lambda: dict(zip(("minimum", "maximum"), engine.AUTO_PAUSE_SECONDS, strict=True))),
-    Stamp("scaling.json", _props("autoscaling", "min_readers"), f"MAX_READERS in {_ENGINE}",
+    Stamp("scaling.json", (*_props("autoscaling"), "else", *_props("min_readers")), f"MAX_READERS in {_ENGINE}",
           lambda: {"maximum": engine.MAX_READERS}),
-    Stamp("scaling.json", _props("autoscaling", "max_readers"), f"MAX_READERS in {_ENGINE}",
+    Stamp("scaling.json", (*_props("autoscaling"), "else", *_props("max_readers")), f"MAX_READERS in {_ENGINE}",
           lambda: {"maximum": engine.MAX_READERS}),
     Stamp("observability.json", (*_props("log_exports"), "items"), f"LOG_EXPORTS in {_ENGINE}",
           lambda: {"enum": list(engine.LOG_EXPORTS)}),
@@ -233,7 +242,9 @@ def stamp_massdriver_yaml(text: str, document: Any) -> tuple[str, list[Problem]]
 
 def with_defaults(schema: dict[str, Any], value: Any) -> Any:
     """``value`` with the schema's default for every property left out, at every depth (as Terraform's
-    ``optional(type, default)`` and Massdriver's form fill them in). Present values are never changed."""
+    ``optional(type, default)`` and Massdriver's form fill them in), of the conditional branches that
+    apply to it (``conditional.resolved``, as RJSF resolves them). Present values are never changed."""
+    schema = conditional.resolved(schema, value)
     if not isinstance(value, dict) or not isinstance(schema.get("properties"), dict):
         return value
     filled = dict(value)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from cdktf import TerraformStack, TerraformVariable
 
+from aurora_bundle.inputs.conditional import merged
 from aurora_bundle.inputs.connections import CONNECTIONS, MD_METADATA
 from aurora_bundle.inputs.spec import BundleSpec
 from aurora_bundle.terraform.tftypes import tf_type
@@ -16,8 +17,9 @@ MD_METADATA_VARIABLE = "md_metadata"
 
 
 def declare_inputs(stack: TerraformStack, spec: BundleSpec) -> None:
+    params = merged(spec.params_schema)["properties"]  # a field a conditional branch adds is optional
     for name in spec.param_names:
-        schema = spec.params_schema["properties"][name]
+        schema = params[name]
         TerraformVariable(stack, name, type=tf_type(schema), nullable=False,
                           description=f"Param '{name}': {schema.get('title', name)}. See massdriver.yaml.")
     for name in spec.connection_names:

@@ -15,6 +15,7 @@ from typing import Any
 
 from jsonschema import Draft7Validator
 
+from aurora_bundle.inputs.conditional import merged
 from aurora_bundle.inputs.rules import broken_rules
 
 Path = tuple[str, ...]
@@ -70,7 +71,7 @@ def mutations(params_schema: dict[str, Any], params: dict[str, Any]) -> dict[str
     """dotted path -> the params with that one leaf changed (leaves without an accepted value are left out)."""
     validator = Draft7Validator(params_schema)
     found: dict[str, dict[str, Any]] = {}
-    for path, leaf in leaves(params_schema):
+    for path, leaf in leaves(merged(params_schema)):  # the fields conditional branches add too
         if leaf.get("$md.immutable"):
             continue
         try:

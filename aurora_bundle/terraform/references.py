@@ -1171,7 +1171,12 @@ def check_document(
     params_schema: Mapping[str, Any],
     schemas: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> list[Problem]:
-    """Every problem in one step's merged Terraform JSON (``RenderedStep.document()``), naming the module from ``origins``."""
+    """Every problem in one step's merged Terraform JSON (``RenderedStep.document()``), naming the module from ``origins``.
+
+    A ``var.`` path may reach any field a conditional branch of the params schema adds (``merged``)."""
+    from aurora_bundle.inputs.conditional import merged
+
+    params_schema = merged(params_schema)
     params = params_schema.get("properties", {})
     return _Checker(step, document, origins, input_schemas(params_schema), params,
                     provider_schemas() if schemas is None else schemas).run()

@@ -1,0 +1,111 @@
+// The bundle's params form as Massdriver's UI renders it: stock RJSF 6 (@rjsf/core) and the stock
+// @rjsf/validator-ajv8 `validator` (RJSF's AJV_CONFIG: allErrors, multipleOfPrecision 8,
+// strict: false, verbose, every ajv-formats format), the validator Massdriver's own form uses.
+// Inputs (window.PREVIEW, from data.js): schema-params.json and schema-ui.json as mass bundle build
+// writes them; the presets are the params schema's `examples` (each with its __name).
+import { createRoot } from "react-dom/client";
+import { useState } from "react";
+import Form from "@rjsf/core";
+import validator from "@rjsf/validator-ajv8";
+
+const { schema, uiSchema, presets } = window.PREVIEW;
+
+// Massdriver's UI registers a `versioningDropdown` field (the engine version dropdown that blocks
+// downgrades once deployed). Stock RJSF has none: this stand-in renders the stock string field
+// (the enum's dropdown) under the field's title, as a custom field draws its own label.
+function VersioningDropdown(props) {
+  const { registry, schema: fieldSchema, idSchema, fieldPathId } = props;
+  const id = (fieldPathId && fieldPathId.$id) || (idSchema && idSchema.$id);
+  const StringField = registry.fields.StringField;
+  return (
+    <div className="versioning-dropdown">
+      <label className="control-label" htmlFor={id}>
+        {fieldSchema.title}
+        {props.required ? <span className="required">*</span> : null}
+      </label>
+      <StringField {...props} />
+    </div>
+  );
+}
+
+const slug = (name) => name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
+const formDataOf = (preset) => {
+  const { __name, ...params } = preset;
+  return params;
+};
+
+const state = (window.previewState = { errors: [], submitted: null, submits: 0, errorRuns: 0 });
+
+function App() {
+  const wanted = new URLSearchParams(window.location.search).get("preset");
+  const initial = Math.max(0, presets.findIndex((p) => slug(p.__name) === wanted));
+  const [index, setIndex] = useState(initial);
+  const [formData, setFormData] = useState(formDataOf(presets[initial]));
+  const [errors, setErrors] = useState([]);
+  const preset = presets[index];
+  state.preset = slug(preset.__name);
+  state.formData = formData;
+
+  const choose = (i) => {
+    setIndex(i);
+    setFormData(formDataOf(presets[i]));
+    setErrors([]);
+    state.submitted = null;
+    state.errors = [];
+    const url = new URL(window.location.href);
+    url.searchParams.set("preset", slug(presets[i].__name));
+    window.history.replaceState(null, "", url);
+  };
+
+  return (
+    <main>
+      <header>
+        <h1>{schema.title}: params form</h1>
+        <p className="lede">
+          Rendered from <code>schema-params.json</code> and <code>schema-ui.json</code> (what <code>mass bundle
+          build</code> writes) with stock RJSF 6 and <code>@rjsf/validator-ajv8</code>, as Massdriver's form
+          renders and validates them.
+        </p>
+        <nav className="presets">
+          {presets.map((p, i) => (
+            <button key={p.__name} type="button" className={i === index ? "active" : ""} data-preset={slug(p.__name)}
+              onClick={() => choose(i)}>
+              {p.__name}
+            </button>
+          ))}
+        </nav>
+      </header>
+      {/* Hook for the cost estimate (issue 9 item 5): a teammate renders the preset's cost here. */}
+      <section id="cost" data-hook="cost" data-preset={slug(preset.__name)} hidden />
+      <Form
+        key={index}
+        schema={schema}
+        uiSchema={uiSchema}
+        validator={validator}
+        fields={{ versioningDropdown: VersioningDropdown }}
+        formData={formData}
+        onChange={({ formData: next }) => setFormData(next)}
+        onSubmit={({ formData: submitted }) => {
+          state.submitted = submitted;
+          state.submits += 1;
+          state.errors = [];
+          setErrors([]);
+        }}
+        onError={(errs) => {
+          state.errors = errs.map((e) => ({ property: e.property, message: e.message, stack: e.stack }));
+          state.errorRuns += 1;
+          setErrors(errs);
+        }}
+      />
+      <p className="status" data-status={errors.length ? "invalid" : state.submitted ? "submitted" : "idle"}>
+        {errors.length ? `${errors.length} validation error(s)` : state.submitted ? "Submitted: the form is valid." : ""}
+      </p>
+    </main>
+  );
+}
+
+// For the browser test: the stock validator's errors for a params document (a preset changed by hand).
+window.previewValidate = (data) => validator.validateFormData(data, schema).errors.map((e) => e.stack);
+
+createRoot(document.getElementById("root")).render(<App />);
+window.previewReady = true;
