@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -64,7 +65,13 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def watcher(bundle: Path) -> Iterator[WatchProcess]:
-    running = WatchProcess(bundle, stand_in_env(bundle.parent))
+    # Started with SIGINT ignored, as a background job of a script starts it (and as CI may run the
+    # tests): Ctrl-C must stop the watcher all the same.
+    inherited = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        running = WatchProcess(bundle, stand_in_env(bundle.parent))
+    finally:
+        signal.signal(signal.SIGINT, inherited)
     try:
         running.wait_ready()
         yield running

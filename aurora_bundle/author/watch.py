@@ -303,8 +303,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     root = args.root.resolve()
     lock = _lock(root)
-    # A supervisor's SIGTERM and a closing terminal's SIGHUP stop the loop the way Ctrl-C does.
-    for stop_signal in (signal.SIGTERM, signal.SIGHUP):
+    # A supervisor's SIGTERM and a closing terminal's SIGHUP stop the loop the way Ctrl-C does; Ctrl-C
+    # itself too, even when started from a shell that ignores SIGINT (a background job of a script
+    # does: Python then leaves it ignored, and Ctrl-C would wait for the publish and never stop the loop).
+    for stop_signal in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(stop_signal, signal.default_int_handler)
     stop = threading.Event()
     loop = Loop(root, None if args.no_publish else mass_cli.MassCli())

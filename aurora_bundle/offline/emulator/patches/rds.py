@@ -265,6 +265,23 @@ def _patch_rds_subnet_group_modify() -> bool:
     return True
 
 
+# Cluster settings a request may turn on or off: the request's key -> the cluster's attribute.
+_CLUSTER_FLAGS = {"deletion_protection": "deletion_protection", "copy_tags_to_snapshot": "copy_tags_to_snapshot",
+                  "storage_encrypted": "storage_encrypted", "enable_iam_database_authentication": "iam_auth"}
+
+
+def _apply_flags(backend: Any, returned: Any, request: dict[str, Any], keys: tuple[str, ...]) -> None:
+    """Set the request's ``keys`` on the cluster as stored and on the object returned (moto may return
+    a copy): false included, and IAM authentication on the attribute DescribeDBClusters reads."""
+    for key in keys:
+        if request.get(key) is None:
+            continue
+        value = str(request[key]).lower() == "true"
+        for cluster in (returned, backend.clusters.get(returned.db_cluster_identifier)):
+            if cluster is not None:
+                setattr(cluster, _CLUSTER_FLAGS[key], value)
+
+
 def _patch_rds_restore_from_snapshot_arn() -> bool:
     # RestoreDBClusterFromSnapshot takes a snapshot identifier or ARN; moto looks the ARN up as an
     # identifier and answers DBClusterSnapshotNotFoundFault. It also keeps the snapshot's cluster's
@@ -281,11 +298,7 @@ def _patch_rds_restore_from_snapshot_arn() -> bool:
         if from_snapshot_id.startswith("arn:") and ":cluster-snapshot:" in from_snapshot_id:
             from_snapshot_id = from_snapshot_id.split(":cluster-snapshot:", 1)[1]
         cluster = restore(self, from_snapshot_id, overrides)
-        for key in ("deletion_protection", "copy_tags_to_snapshot", "storage_encrypted"):
-            if overrides.get(key) is not None:
-                setattr(cluster, key, bool(overrides[key]))
-        if overrides.get("enable_iam_database_authentication") is not None:
-            cluster.iam_auth = bool(overrides["enable_iam_database_authentication"])
+        _apply_flags(self, cluster, overrides, tuple(_CLUSTER_FLAGS))
         return cluster
 
     backend_cls.restore_db_cluster_from_snapshot = restore_db_cluster_from_snapshot
@@ -304,12 +317,9 @@ def _patch_rds_modify_cluster_iam_auth() -> bool:
     modify = backend_cls.modify_db_cluster
 
     def modify_db_cluster(self: Any, kwargs: dict[str, Any]) -> Any:
-        wanted = kwargs.get("enable_iam_database_authentication")
+        wanted = {"enable_iam_database_authentication": kwargs.get("enable_iam_database_authentication")}
         returned = modify(self, kwargs)  # a copy of the cluster, as it was when the call returned
-        if wanted is not None:
-            for cluster in (returned, self.clusters.get(returned.db_cluster_identifier)):
-                if cluster is not None:
-                    cluster.iam_auth = str(wanted).lower() == "true"
+        _apply_flags(self, returned, wanted, tuple(wanted))
         return returned
 
     backend_cls.modify_db_cluster = modify_db_cluster
