@@ -91,8 +91,9 @@ for (const preset of presets) {
   if (screenshots && s === "production-serverless") { // the README's picture: the scaling section of a serverless preset
     await page.locator("fieldset#root_scaling").screenshot({ path: resolve(dir, "readme-scaling.png") });
   }
+  const cost = await page.evaluate(() => document.getElementById("cost")?.innerText ?? null);
   const result = await submit(page);
-  report.presets.push({ name: preset.__name, slug: s, visible: shown, section_px: heights, console_errors: consoleErrors, ...result });
+  report.presets.push({ name: preset.__name, slug: s, visible: shown, section_px: heights, cost, console_errors: consoleErrors, ...result });
   await page.close();
 }
 

@@ -65,6 +65,22 @@ def test_preset_renders_validates_and_submits(report, slug):
 
 
 @pytest.mark.parametrize("slug", PRESETS)
+def test_each_preset_shows_its_monthly_cost_as_the_readme_does(report, spec, slug):
+    """The page prices the preset on screen: the README's total, every line item, the prices' date, what it leaves out."""
+    from aurora_bundle.cost import prices
+    from aurora_bundle.cost.estimate import LEAVES_OUT
+    from aurora_bundle.readme import preset_estimates
+
+    preset = _preset(report, slug)
+    shown = preset["cost"]
+    assert shown is not None, "no cost section on the page"
+    assert f"Estimated monthly cost: {preset_estimates(spec)[preset['name']]}" in shown, shown
+    for item in ("storage", "alarms"):
+        assert item in shown, shown
+    assert prices.AS_OF in shown and LEAVES_OUT in shown, shown
+
+
+@pytest.mark.parametrize("slug", PRESETS)
 def test_serverless_sections_follow_the_instance_class(report, slug):
     visible = _preset(report, slug)["visible"]
     serverless = slug in SERVERLESS

@@ -9,7 +9,8 @@ page's script with esbuild (nothing is fetched at runtime), ``drive.mjs`` drives
 with playwright-core.
 
 Writes into ``build/preview/``: ``index.html`` (open it in a browser: a tab per preset, the live
-form, a ``#cost`` hook for the cost estimate), ``form.js``, ``data.js``, the ``schema-*.json`` it
+form, and the preset's monthly cost estimate from ``aurora_bundle/cost``, as the README's presets table
+shows it, line by line), ``form.js``, ``data.js``, the ``schema-*.json`` it
 renders, ``<preset>.png`` per preset and ``report.json`` (what the browser saw: per preset its
 console errors, validation errors, whether it submitted, which conditional sections are visible; the
 interaction checks the browser test asserts).
@@ -26,6 +27,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from aurora_bundle.cost.estimate import estimate
+from aurora_bundle.cost.report import amount, summary
+from aurora_bundle.inputs import spec as spec_module
+from aurora_bundle.massdriver.params import with_defaults
 from aurora_bundle.offline.mass_build import build_schemas
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,15 +40,26 @@ DEFINITIONS = ROOT.parent / "shared" / "massdriver"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 
 
+def preset_costs(root: Path = ROOT) -> dict[str, dict[str, Any]]:
+    """Each preset's monthly estimate (``make cost``'s, the README's), by the preset's name, as the page shows it."""
+    spec = spec_module.load(root)
+    costs = {}
+    for preset in spec.presets:
+        found = estimate(with_defaults(spec.params_schema, preset.params))
+        costs[preset.name] = {**found.to_dict(), "summary": summary(found),
+                              "amounts": [amount(line) for line in found.lines]}
+    return costs
+
+
 def write_page(out: Path, root: Path = ROOT, definitions: Path = DEFINITIONS) -> dict[str, Any]:
-    """The static page and what it renders: mass's schema files, data.js and index.html."""
+    """The static page and what it renders: mass's schema files, each preset's cost, data.js and index.html."""
     out.mkdir(parents=True, exist_ok=True)
     files = build_schemas(root, definitions)
     for name, text in files.items():
         (out / name).write_text(text)
     schema = json.loads(files["schema-params.json"])
     ui = json.loads(files["schema-ui.json"])
-    data = {"schema": schema, "uiSchema": ui, "presets": schema.get("examples", [])}
+    data = {"schema": schema, "uiSchema": ui, "presets": schema.get("examples", []), "costs": preset_costs(root)}
     (out / "data.js").write_text("window.PREVIEW = " + json.dumps(data, ensure_ascii=False) + ";\n")
     title = html.escape(schema.get("title", "bundle"))
     css = (NODE_DIR / "page.css").read_text()

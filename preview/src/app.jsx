@@ -8,7 +8,7 @@ import { useState } from "react";
 import Form from "@rjsf/core";
 import validator from "@rjsf/validator-ajv8";
 
-const { schema, uiSchema, presets } = window.PREVIEW;
+const { schema, uiSchema, presets, costs } = window.PREVIEW;
 
 // Massdriver's UI registers a `versioningDropdown` field (the engine version dropdown that blocks
 // downgrades once deployed). Stock RJSF has none: this stand-in renders the stock string field
@@ -25,6 +25,35 @@ function VersioningDropdown(props) {
       </label>
       <StringField {...props} />
     </div>
+  );
+}
+
+// The preset's monthly estimate (aurora_bundle/cost, the README's presets column), line by line. It
+// prices the preset as published: what you change in the form is not re-priced (make cost PARAMS=file is).
+function Cost({ cost, name }) {
+  if (!cost) return null;
+  return (
+    <section id="cost" className="cost" data-preset={slug(name)}>
+      <h2>Estimated monthly cost: <span className="total">{cost.summary}</span></h2>
+      <table>
+        <tbody>
+          {cost.lines.map((line, i) => (
+            <tr key={line.item}>
+              <th scope="row">{line.item}</th>
+              <td className="amount">{cost.amounts[i]}</td>
+              <td className="detail">{line.detail}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p className="note">
+        The {name} preset as published, On-Demand in {cost.region} for {cost.hours_per_month} hours a month, prices
+        as of {cost.prices_as_of} (sources:{cost.sources.map((source, i) => (
+          <a key={source} href={source} title={source}> [{i + 1}]</a>
+        ))}). Changes made in the form below are not re-priced:
+        <code> make cost PARAMS=params.json</code> prices any params file. {cost.leaves_out}
+      </p>
+    </section>
   );
 }
 
@@ -75,8 +104,7 @@ function App() {
           ))}
         </nav>
       </header>
-      {/* Hook for the cost estimate (issue 9 item 5): a teammate renders the preset's cost here. */}
-      <section id="cost" data-hook="cost" data-preset={slug(preset.__name)} hidden />
+      <Cost cost={costs[preset.__name]} name={preset.__name} />
       <Form
         key={index}
         schema={schema}
