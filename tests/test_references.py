@@ -131,6 +131,12 @@ CASES: dict[str, tuple[str, Callable[[dict[str, Any]], None], str, str, Any, str
         "src", _set((*CLUSTER_BLOCK, "cluster_identifier"), "${aws_rds_cluster_instance.reader.id}"),
         CLUSTER, "aws_rds_cluster.main cluster_identifier", "${aws_rds_cluster_instance.reader.id}",
         "aws_rds_cluster_instance.reader has count: index it"),
+    "a check block's assertion": (
+        "src", _set(("check", "restored_iam_authentication", "assert", 0, "condition"),
+                    "${aws_rds_cluster.main.iam_database_authentication}"),
+        CLUSTER, "check.restored_iam_authentication assert[0].condition",
+        "${aws_rds_cluster.main.iam_database_authentication}",
+        "aws_rds_cluster has no attribute iam_database_authentication (did you mean: iam_database_authentication_enabled"),
     "a template where Terraform reads a bare expression": (
         "src", _set((*WRITER, "lifecycle", "replace_triggered_by"), ["${terraform_data.instance_shape}"]),
         "aurora_bundle/aws/instances.py", "aws_rds_cluster_instance.writer lifecycle.replace_triggered_by[0]",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from cdktf import Precondition, TerraformResourceLifecycle, TerraformStack
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
@@ -29,6 +30,7 @@ def resolve_engine_version(stack: TerraformStack) -> DataAwsRdsEngineVersion:
 
 
 DOWNGRADE_RULE = "no-major-downgrade"
+RESTORE_IAM_CHECK = "restored-iam-authentication"
 UPGRADE_RULE = "major-upgrade-applies-immediately"
 
 
@@ -136,3 +138,19 @@ def build_cluster(stack: TerraformStack, network: Network, groups: ParameterGrou
         },
     })
     return cluster
+
+
+def restored_iam_check(cluster: RdsCluster) -> tuple[str, dict[str, Any]]:
+    """A check block (name, body): it warns at the end of a deployment that left IAM authentication off.
+
+    The AWS provider restores a snapshot without IAM authentication (RestoreDBClusterFromSnapshot is
+    called without it, and so is the ModifyDBCluster after it: hashicorp/terraform-provider-aws#35189);
+    the package's next deployment turns it on. A check fails nothing: Terraform prints its warning.
+    """
+    return RESTORE_IAM_CHECK.replace("-", "_"), {"assert": [{
+        "condition": f"${{!var.database.iam_authentication || {address(cluster)}.iam_database_authentication_enabled}}",
+        "error_message": "database.iam_authentication is on, but the cluster runs without IAM authentication: after a "
+                         "restore from a snapshot the AWS provider leaves it off (hashicorp/terraform-provider-aws#35189). "
+                         "Deploy this package once more to turn it on (in place, no restart); until then applications "
+                         f"connect with the password [{RESTORE_IAM_CHECK}].",
+    }]}

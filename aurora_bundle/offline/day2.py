@@ -44,6 +44,8 @@ class Restore:
     error: str | None
     replan_changes: dict[str, list[str]]
     leftovers: list[str]
+    second_deploy: dict[str, list[str]]  # address -> attributes the package's second deployment changed
+    first_deploy_warnings: list[str]  # ids of the check blocks that warned at the end of the first deployment
 
 
 @dataclass

@@ -19,6 +19,7 @@ Presets run concurrently: the time is almost all the provider polling, not CPU.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import threading
 import traceback
@@ -73,8 +74,26 @@ class PresetResult:
     final_snapshots: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     day2: Day2Result | None = None
+    # A package restored from a snapshot: what the second deployment changed (address -> attributes),
+    # the settings the AWS provider does not pass to RestoreDBClusterFromSnapshot.
+    second_deploy: dict[str, list[str]] = field(default_factory=dict)
+    first_deploy_warnings: list[str] = field(default_factory=list)  # ids of the check blocks that warned
     what_if: dict[str, list[str]] = field(default_factory=dict)  # address -> actions, for changed params
     error: str | None = None
+
+
+def check_warnings(log: str) -> list[str]:
+    """The ids (``[rule-id]`` ending the message) of the check blocks whose assertion failed, in a Terraform log."""
+    return re.findall(r"Check block assertion failed.*?\[([a-z][a-z0-9-]+)\]", log, re.S)
+
+
+def changed_attributes(plan: dict[str, Any]) -> dict[str, list[str]]:
+    """address -> the attributes a plan changes, for every resource it changes."""
+    found = {}
+    for address, change in changed_resources(plan).items():
+        before, after = change.get("before") or {}, change.get("after") or {}
+        found[address] = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+    return found
 
 
 def region_of(connections: dict[str, Any]) -> str:
@@ -323,6 +342,11 @@ def run_preset(example: Example, bundle_root: Path, definitions: Path, endpoint:
                 _interrupt_then_heal(step, result)
             else:
                 step.apply()
+        result.first_deploy_warnings = check_warnings(steps["src"].log.read_text())
+        if example.params["database"].get("snapshot_identifier"):
+            # The AWS provider restores a snapshot without IAM authentication (it is not in its
+            # RestoreDBClusterFromSnapshot call): the package's second deployment turns it on.
+            result.second_deploy = changed_attributes(steps["src"].deploy(label="second."))
         for name, step in steps.items():
             changes = step.changes()
             if changes:
@@ -357,7 +381,9 @@ def run_preset(example: Example, bundle_root: Path, definitions: Path, endpoint:
                                   definitions, endpoint, state_url, build_dir, network_of=network)
             result.day2.restore = Restore(snapshot_username=snapshot["MasterUsername"],
                                           username=restored.master_username, error=restored.error,
-                                          replan_changes=restored.replan_changes, leftovers=restored.leftovers)
+                                          replan_changes=restored.replan_changes, leftovers=restored.leftovers,
+                                          second_deploy=restored.second_deploy,
+                                          first_deploy_warnings=restored.first_deploy_warnings)
             _client("rds", endpoint, region).delete_db_cluster_snapshot(
                 DBClusterSnapshotIdentifier=snapshot["DBClusterSnapshotIdentifier"])
         if what_if is not None:

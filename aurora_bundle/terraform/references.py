@@ -727,7 +727,9 @@ class _Checker:
                 self.check_top_block("data", type_name, name, body)
         for name, output in _merged(self.document.get("output")).items():
             self.check_output(name, output)
-        for section in ("moved", "import", "removed", "check", "module"):
+        for name, body in _merged(self.document.get("check")).items():
+            self.check_check(name, body)
+        for section in ("moved", "import", "removed", "module"):
             if self.document.get(section):
                 self.problem(_Context(f"{self.step}/", ()), section,
                              f"the generator writes no {section} blocks: this check cannot read them")
@@ -770,6 +772,19 @@ class _Checker:
                 self.check_conditions(context, value, key)
             else:
                 self.scan(context, value, key)
+
+    def check_check(self, name: str, body: Any) -> None:
+        """A check block: its assertions warn after a plan or an apply, and fail nothing."""
+        context = _Context(f"check.{name}", ("check", name))
+        if not isinstance(body, dict):
+            self.problem(context, "", "a check block must be an object", body)
+            return
+        for key, value in body.items():
+            if key == "assert":
+                self.check_conditions(context, value, key)
+            else:
+                self.problem(context, key, "the generator's check blocks hold assert blocks only (this check "
+                                           "cannot read a scoped data block)", value)
 
     def check_top_block(self, kind: Literal["resource", "data"], type_name: str, name: str, body: Any) -> None:
         prefix = "data." if kind == "data" else ""

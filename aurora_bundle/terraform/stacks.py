@@ -11,13 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from cdktf import App, TerraformResource, TerraformStack
 
 from aurora_bundle.aws.access import build_connect_policy
 from aurora_bundle.aws.alarms import build_alarms
 from aurora_bundle.aws.autoscaling import build_autoscaling
-from aurora_bundle.aws.cluster import build_cluster
+from aurora_bundle.aws.cluster import build_cluster, restored_iam_check
 from aurora_bundle.aws.endpoints import build_custom_endpoints
 from aurora_bundle.aws.instances import build_instances
 from aurora_bundle.aws.kms import account_context, build_kms_step, lookup_kms_key
@@ -39,11 +40,22 @@ class Step:
 
     stack: TerraformStack
     concerns: list[tuple[str, str, int]] = field(default_factory=list)  # (concern, module, children so far)
+    checks: dict[str, tuple[str, str]] = field(default_factory=dict)  # check block name -> (concern, module)
+    _current: tuple[str, str] | None = None
 
     @contextmanager
     def concern(self, name: str, module: str) -> Iterator[None]:
+        self._current = (name, module)
         yield
+        self._current = None
         self.concerns.append((name, module, len(self.stack.node.children)))
+
+    def check(self, name: str, body: dict[str, Any]) -> None:
+        """A ``check`` block (CDKTF has no construct for it), written with the current concern's file."""
+        if self._current is None:
+            raise RuntimeError(f"check {name} added outside a concern")
+        self.stack.add_override(f"check.{name}", body)
+        self.checks[name] = self._current
 
     def owners(self) -> list[tuple[str, str, object]]:
         """(concern, module, construct) for every construct of the stack, in creation order."""
@@ -95,6 +107,7 @@ def src_stack(app: App, spec: BundleSpec, wiring: Wiring) -> Step:
         groups = build_parameter_groups(stack)
     with step.concern("cluster", _module(build_cluster)):
         cluster = build_cluster(stack, network, groups, secrets)
+        step.check(*restored_iam_check(cluster))
     with step.concern("instances", _module(build_instances)):
         readers = build_instances(stack, cluster, groups)
     with step.concern("autoscaling", _module(build_autoscaling)):

@@ -77,6 +77,8 @@ def _split(step: Any) -> RenderedStep:
     for concern, module, construct in step.owners():
         for address in _addresses(_clean(construct.to_terraform())):
             owner.setdefault(address, (concern, module))
+    for name, concern_module in step.checks.items():
+        owner[("check", name)] = concern_module
     files: dict[str, dict[str, Any]] = {}
     origins: dict[tuple[str, ...], str] = {}
     for section, body in document.items():
