@@ -202,8 +202,11 @@ def test_plan_builds_a_secure_cluster(results, examples, slug):
     ingress = _planned(slug, "aws_vpc_security_group_ingress_rule.postgresql_from_vpc")
     assert ingress["cidr_ipv4"] == examples[slug].connections["vpc"]["data"]["infrastructure"]["cidr"]
     assert ingress["from_port"] == ingress["to_port"] == 5432
-    parameters = {p["name"]: p["value"] for p in _planned(slug, "aws_rds_cluster_parameter_group.main")["parameter"]}
-    assert parameters["rds.force_ssl"] == "1"
+    major = params["database"]["engine_version"]
+    group = _planned(slug, f'aws_rds_cluster_parameter_group.main["{major}"]')
+    assert group["family"] == f"aurora-postgresql{major}"
+    assert {p["name"]: p["value"] for p in group["parameter"]}["rds.force_ssl"] == "1"
+    assert _planned(slug, f'aws_db_parameter_group.main["{major}"]')["family"] == f"aurora-postgresql{major}"
 
 
 DATA_BEARING = ("aws_rds_cluster.main", "aws_db_subnet_group.main")
@@ -221,8 +224,10 @@ def test_changing_every_mutable_param_replaces_no_data_bearing_resource(results)
     assert instances["aws_rds_cluster_instance.writer"] == ["create", "delete"]
     assert instances["aws_rds_cluster_instance.reader[0]"] == ["create", "delete"]
     assert instances["aws_rds_cluster_instance.reader[2]"] == ["create"]
-    # New-family parameter groups come up before the old ones go (major upgrade).
-    assert actions["aws_rds_cluster_parameter_group.main"] == ["create", "delete"]
+    # Applied immediately, the major upgrade brings the new family's groups and the old ones go.
+    for group in ("aws_rds_cluster_parameter_group", "aws_db_parameter_group"):
+        assert actions[f'{group}.main["18"]'] == ["create"], actions
+        assert actions[f'{group}.main["17"]'] == ["delete"], actions
 
 
 def test_turning_a_log_export_off_keeps_its_logs(results, examples):
@@ -273,10 +278,16 @@ def test_changing_any_one_param_replaces_no_data_bearing_resource(results, examp
     subnet group are never replaced, and instances are replaced only by the rolling change of a new class
     or CA (create-before-destroy); otherwise they are changed in place, added or removed."""
     planned, refused = results[slug].mutations, results[slug].mutation_refusals
-    # Only a rule the running cluster decides may refuse a single change: a major upgrade waiting for the window.
+    assert refused == {}, refused  # a major upgrade plans in both modes: at once, or waiting for the window
+    upgrade = planned["database.engine_version"]
+    assert upgrade["aws_rds_cluster.main"] == ["update"], upgrade
     window = not examples[slug].params["database"]["apply_immediately"]
-    assert set(refused) == ({"database.engine_version"} if window else set()), refused
-    assert all("[major-upgrade-applies-immediately]" in message for message in refused.values()), refused
+    major = examples[slug].params["database"]["engine_version"]
+    for group in ("aws_rds_cluster_parameter_group", "aws_db_parameter_group"):
+        new = [a for a, act in upgrade.items() if a.startswith(f"{group}.main[") and act == ["create"]]
+        assert len(new) == 1, upgrade
+        # In the window the running family's groups stay (the engine still runs on them).
+        assert upgrade.get(f'{group}.main["{major}"]') == (None if window else ["delete"]), upgrade
     assert len(planned) + len(refused) >= 38, sorted(planned)
     assert "scaling.reader_count" in planned and "database.instance_class" in planned
     for path, actions in planned.items():
@@ -301,8 +312,8 @@ def test_the_kms_step_reads_no_param():
 
 DAY2_CHANGES = ["maintenance window", "class change", "readers down", "readers up", "autoscaling off",
                 "autoscaling on", "subnet added", "custom endpoint added", "major upgrade in the window",
-                "major upgrade, immediately"]
-DAY2_REFUSED = {"major upgrade in the window"}
+                "after the maintenance window", "major upgrade, immediately"]
+DAY2_REFUSED: set[str] = set()  # every change deploys; the refusals are tested where they are planned
 
 
 @pytest.fixture(scope="module")
@@ -365,18 +376,41 @@ def test_day2_a_custom_endpoint_is_added_without_touching_an_instance(day2):
     assert not [a for a in actions if a.startswith(("aws_rds_cluster_instance.", "aws_rds_cluster."))], actions
 
 
-def test_day2_a_major_upgrade_waiting_for_the_window_is_refused_before_anything_changes(day2):
-    error = " ".join((_change(day2, "major upgrade in the window").error or "").split())
-    assert "database.engine_version: is 17, a major upgrade of the cluster running PostgreSQL 16, and a major " \
-        "upgrade cannot wait for the maintenance window: turn database.apply_immediately on" in error, error
+def _groups(actions, group):
+    return {a: act for a, act in actions.items() if a.startswith(f"{group}.main[")}
 
 
-def test_day2_a_major_upgrade_applies_in_place(day2):
-    actions = _change(day2, "major upgrade, immediately").actions
-    assert actions["aws_rds_cluster.main"] == ["update"], actions
-    assert actions["aws_rds_cluster_parameter_group.main"] == ["create", "delete"], actions
-    assert actions["aws_db_parameter_group.main"] == ["create", "delete"], actions
+GROUPS = ("aws_rds_cluster_parameter_group", "aws_db_parameter_group")
+
+
+def test_day2_a_major_upgrade_waits_for_the_window_with_the_old_groups_kept(day2):
+    """apply_immediately off, 16 -> 17: the deployment asks AWS for the upgrade, which stays pending (the
+    cluster still runs 16, the second plan is clean); the new family's groups are created, the old ones
+    stay (the engine runs on them). After the window the next deployment deletes them, and only them."""
+    change = _change(day2, "major upgrade in the window")
+    actions = change.actions
+    assert actions["aws_rds_cluster.main"] == ["update"], describe(day2)
+    for group in GROUPS:
+        assert _groups(actions, group) == {f'{group}.main["17"]': ["create"]}, describe(day2)
     assert not [a for a, act in actions.items() if a.startswith("aws_rds_cluster_instance.") and "delete" in act]
+    assert change.running_version is not None and change.running_version.startswith("16."), describe(day2)
+    after = _change(day2, "after the maintenance window")
+    assert after.running_version is not None and after.running_version.startswith("17."), describe(day2)
+    for group in GROUPS:
+        assert _groups(after.actions, group) == {f'{group}.main["16"]': ["delete"]}, describe(day2)
+    assert not [a for a in after.actions if a.startswith(("aws_rds_cluster.", "aws_rds_cluster_instance."))], \
+        describe(day2)
+
+
+def test_day2_a_major_upgrade_applied_immediately_replaces_the_groups_in_one_deployment(day2):
+    change = _change(day2, "major upgrade, immediately")
+    actions = change.actions
+    assert actions["aws_rds_cluster.main"] == ["update"], describe(day2)
+    for group in GROUPS:
+        assert _groups(actions, group) == {f'{group}.main["18"]': ["create"], f'{group}.main["17"]': ["delete"]}, \
+            describe(day2)
+    assert not [a for a, act in actions.items() if a.startswith("aws_rds_cluster_instance.") and "delete" in act]
+    assert change.running_version is not None and change.running_version.startswith("18."), describe(day2)
 
 
 def test_day2_a_snapshot_restores_into_a_new_package_that_keeps_its_root_user(day2):

@@ -254,10 +254,18 @@ def _after_aws_minor_upgrade(src: Step, endpoint: str, region: str, identifier: 
     return src.changes(label="minor.replan")
 
 
+def maintenance_window(endpoint: str, region: str, identifier: str) -> None:
+    """The cluster's maintenance window happens: what AWS would apply in it, the emulator applies now.
+    ModifyDBCluster with ApplyImmediately applies "the modifications in this request and any pending
+    modifications" (AWS's API reference); the emulator applies a pending major upgrade with its
+    parameter groups (``emulator/patches/rds_availability.py``)."""
+    _client("rds", endpoint, region).modify_db_cluster(DBClusterIdentifier=identifier, ApplyImmediately=True)
+
+
 def _mutate_each_param(src: Step, example: Example, params_schema: dict[str, Any], result: PresetResult) -> None:
     """Plan every leaf param changed alone against the deployed cluster: dotted path -> address -> actions
     (``result.mutations``), or what the plan said when it refused the change (``result.mutation_refusals``:
-    a rule only the running cluster can check, e.g. a major upgrade that waits for the window)."""
+    a rule only the running cluster can check; none of a single change is expected to be refused)."""
     base = {k: v for k, v in example.params.items() if k != "md_metadata"}
     try:
         for path, changed in mutations(params_schema, base).items():
@@ -370,8 +378,16 @@ def run_preset(example: Example, bundle_root: Path, definitions: Path, endpoint:
                 subnets.append(subnet_id)
                 return {**example.connections, "vpc": vpc}
 
+            def window() -> None:
+                maintenance_window(endpoint, region, result.identifier)
+
+            def running_version() -> str:
+                return str(_client("rds", endpoint, region).describe_db_clusters(
+                    DBClusterIdentifier=result.identifier)["DBClusters"][0]["EngineVersion"])
+
             part, timeline = day2
-            result.day2 = run_day2(steps["src"], example, part, timeline, result.identifier, add_subnet)
+            result.day2 = run_day2(steps["src"], example, part, timeline, result.identifier, add_subnet, window,
+                                   running_version)
             params = result.day2.params
         if day2 is not None and day2[0] == RESTORES and result.day2 is not None:
             snapshot = _client("rds", endpoint, region).create_db_cluster_snapshot(
