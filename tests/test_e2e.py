@@ -202,14 +202,22 @@ def test_plan_builds_a_secure_cluster(results, examples, slug):
     ingress = _planned(slug, "aws_vpc_security_group_ingress_rule.postgresql_from_vpc")
     assert ingress["cidr_ipv4"] == examples[slug].connections["vpc"]["data"]["infrastructure"]["cidr"]
     assert ingress["from_port"] == ingress["to_port"] == 5432
+    # A new package's groups are main, of the configured major's family; no upgraded pair yet.
     major = params["database"]["engine_version"]
-    group = _planned(slug, f'aws_rds_cluster_parameter_group.main["{major}"]')
+    group = _planned(slug, "aws_rds_cluster_parameter_group.main")
     assert group["family"] == f"aurora-postgresql{major}"
     assert {p["name"]: p["value"] for p in group["parameter"]}["rds.force_ssl"] == "1"
-    assert _planned(slug, f'aws_db_parameter_group.main["{major}"]')["family"] == f"aurora-postgresql{major}"
+    assert _planned(slug, "aws_db_parameter_group.main")["family"] == f"aurora-postgresql{major}"
+    assert not [r for r in plan["planned_values"]["root_module"]["resources"] if r["name"] == "upgraded"]
 
 
 DATA_BEARING = ("aws_rds_cluster.main", "aws_db_subnet_group.main")
+GROUPS = ("aws_rds_cluster_parameter_group", "aws_db_parameter_group")
+
+
+def _groups(actions, group):
+    """What a plan does to the parameter groups of one type (main and the upgraded ones)."""
+    return {a: act for a, act in actions.items() if a.startswith(f"{group}.")}
 ROLLING = ("database.instance_class", "database.ca_cert_identifier")  # what replaces instances, new ones first
 
 
@@ -224,10 +232,10 @@ def test_changing_every_mutable_param_replaces_no_data_bearing_resource(results)
     assert instances["aws_rds_cluster_instance.writer"] == ["create", "delete"]
     assert instances["aws_rds_cluster_instance.reader[0]"] == ["create", "delete"]
     assert instances["aws_rds_cluster_instance.reader[2]"] == ["create"]
-    # Applied immediately, the major upgrade brings the new family's groups and the old ones go.
-    for group in ("aws_rds_cluster_parameter_group", "aws_db_parameter_group"):
-        assert actions[f'{group}.main["18"]'] == ["create"], actions
-        assert actions[f'{group}.main["17"]'] == ["delete"], actions
+    # Applied immediately, the major upgrade brings the new family's groups; main (the package's
+    # first pair, 17) is never replaced, so it stays.
+    for group in GROUPS:
+        assert _groups(actions, group) == {f'{group}.upgraded["18"]': ["create"]}, actions
 
 
 def test_turning_a_log_export_off_keeps_its_logs(results, examples):
@@ -281,13 +289,11 @@ def test_changing_any_one_param_replaces_no_data_bearing_resource(results, examp
     assert refused == {}, refused  # a major upgrade plans in both modes: at once, or waiting for the window
     upgrade = planned["database.engine_version"]
     assert upgrade["aws_rds_cluster.main"] == ["update"], upgrade
-    window = not examples[slug].params["database"]["apply_immediately"]
-    major = examples[slug].params["database"]["engine_version"]
-    for group in ("aws_rds_cluster_parameter_group", "aws_db_parameter_group"):
-        new = [a for a, act in upgrade.items() if a.startswith(f"{group}.main[") and act == ["create"]]
-        assert len(new) == 1, upgrade
-        # In the window the running family's groups stay (the engine still runs on them).
-        assert upgrade.get(f'{group}.main["{major}"]') == (None if window else ["delete"]), upgrade
+    # In both modes the next major's pair is created and nothing is deleted: main, the package's
+    # first pair (the running family), is never replaced.
+    major = int(examples[slug].params["database"]["engine_version"])
+    for group in GROUPS:
+        assert _groups(upgrade, group) == {f'{group}.upgraded["{major + 1}"]': ["create"]}, upgrade
     assert len(planned) + len(refused) >= 38, sorted(planned)
     assert "scaling.reader_count" in planned and "database.instance_class" in planned
     for path, actions in planned.items():
@@ -376,39 +382,35 @@ def test_day2_a_custom_endpoint_is_added_without_touching_an_instance(day2):
     assert not [a for a in actions if a.startswith(("aws_rds_cluster_instance.", "aws_rds_cluster."))], actions
 
 
-def _groups(actions, group):
-    return {a: act for a, act in actions.items() if a.startswith(f"{group}.main[")}
-
-
-GROUPS = ("aws_rds_cluster_parameter_group", "aws_db_parameter_group")
 
 
 def test_day2_a_major_upgrade_waits_for_the_window_with_the_old_groups_kept(day2):
-    """apply_immediately off, 16 -> 17: the deployment asks AWS for the upgrade, which stays pending (the
-    cluster still runs 16, the second plan is clean); the new family's groups are created, the old ones
-    stay (the engine runs on them). After the window the next deployment deletes them, and only them."""
+    """apply_immediately off, 16 -> 17 on a package created at 16: the deployment asks AWS for the
+    upgrade, which stays pending (the cluster still runs 16, the second plan is clean); the 17 groups
+    are created (upgraded["17"]), main (16, the engine runs on it) stays. After the window the next
+    deployment changes no group, cluster or instance: 17 is upgraded["17"], 16 is main."""
     change = _change(day2, "major upgrade in the window")
     actions = change.actions
     assert actions["aws_rds_cluster.main"] == ["update"], describe(day2)
     for group in GROUPS:
-        assert _groups(actions, group) == {f'{group}.main["17"]': ["create"]}, describe(day2)
+        assert _groups(actions, group) == {f'{group}.upgraded["17"]': ["create"]}, describe(day2)
     assert not [a for a, act in actions.items() if a.startswith("aws_rds_cluster_instance.") and "delete" in act]
     assert change.running_version is not None and change.running_version.startswith("16."), describe(day2)
     after = _change(day2, "after the maintenance window")
     assert after.running_version is not None and after.running_version.startswith("17."), describe(day2)
-    for group in GROUPS:
-        assert _groups(after.actions, group) == {f'{group}.main["16"]': ["delete"]}, describe(day2)
-    assert not [a for a in after.actions if a.startswith(("aws_rds_cluster.", "aws_rds_cluster_instance."))], \
+    assert not [a for a in after.actions if a.startswith(("aws_rds_cluster.", "aws_rds_cluster_instance.", *GROUPS))], \
         describe(day2)
 
 
-def test_day2_a_major_upgrade_applied_immediately_replaces_the_groups_in_one_deployment(day2):
+def test_day2_a_major_upgrade_applied_immediately_replaces_the_upgraded_groups_in_one_deployment(day2):
+    """17 -> 18 immediately: upgraded["18"] is created, the cluster moves, upgraded["17"] is deleted at
+    the end of the same deployment (the emulator refuses to delete a group in use); main (16) stays."""
     change = _change(day2, "major upgrade, immediately")
     actions = change.actions
     assert actions["aws_rds_cluster.main"] == ["update"], describe(day2)
     for group in GROUPS:
-        assert _groups(actions, group) == {f'{group}.main["18"]': ["create"], f'{group}.main["17"]': ["delete"]}, \
-            describe(day2)
+        assert _groups(actions, group) == {f'{group}.upgraded["18"]': ["create"],
+                                           f'{group}.upgraded["17"]': ["delete"]}, describe(day2)
     assert not [a for a, act in actions.items() if a.startswith("aws_rds_cluster_instance.") and "delete" in act]
     assert change.running_version is not None and change.running_version.startswith("18."), describe(day2)
 

@@ -1,20 +1,27 @@
-"""Cluster and instance parameter groups, one pair per engine major the cluster needs.
+"""Cluster and instance parameter groups: the pair the package was created with, and one pair per
+newer engine major the cluster needs.
 
-Keyed by major (``main["17"]``, family ``aurora-postgresql17``): the major configured, and, while a
-major upgrade waits for the maintenance window (``database.apply_immediately`` off), the major the
-cluster still runs. A major upgrade creates the new family's groups and moves the cluster to them;
-the old family's groups stay while the engine still runs on them (AWS refuses to delete a group in
-use: InvalidDBParameterGroupState) and are deleted by the first deployment after the window
-upgraded the engine. Applied immediately, the old groups go at the end of the upgrade's own
-deployment. A major never given up keeps its key, so no group is replaced by anything but a new
-major. Names carry the major (``<identifier>-pg17-<unique suffix>``).
+``main`` (unkeyed) is the pair created with the package, of the major it was created with: its
+``family`` is ignored afterwards, so a major upgrade never replaces it (AWS refuses to delete an
+instance group still used by an instance, and the instances keep the group they were created with:
+``instances.KEPT``). Packages deployed before the upgrade groups existed keep their state as it is:
+no address changes.
+
+``upgraded`` is keyed by major (``upgraded["17"]``, family ``aurora-postgresql17``, names
+``<identifier>-pg17-<unique suffix>``): one pair for each major needed (the configured one, and,
+while a major upgrade waits for the maintenance window with ``database.apply_immediately`` off, the
+one the cluster still runs) other than ``main``'s. A major upgrade creates the new family's pair
+first and moves the cluster to it (AWS moves every instance to the new instance group with the
+upgrade). An ``upgraded`` pair the cluster left is deleted at the end of the deployment that left
+it, or by the first deployment after the window that upgraded the engine. ``main`` stays until the
+package is decommissioned, used or not (a parameter group costs nothing).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cdktf import TerraformResourceLifecycle, TerraformStack
+from cdktf import TerraformLocal, TerraformResourceLifecycle, TerraformStack
 from cdktf_cdktf_provider_aws.db_parameter_group import DbParameterGroup, DbParameterGroupParameter
 from cdktf_cdktf_provider_aws.rds_cluster_parameter_group import (
     RdsClusterParameterGroup,
@@ -37,7 +44,9 @@ CLUSTER_KEY = f"tostring({CONFIGURED_MAJOR})"
 # (AWS moves it with the others when the upgrade happens).
 INSTANCE_KEY = (f"tostring(var.database.apply_immediately ? {CONFIGURED_MAJOR} : "
                 f"coalesce({RUNNING_MAJOR}, {CONFIGURED_MAJOR}))")
-FAMILY = f'"{ENGINE}${{each.key}}"'
+# main's family is the configured major's when it is created, and is never changed afterwards.
+MAIN_FAMILY = f'"{ENGINE}${{var.database.engine_version}}"'
+UPGRADED_FAMILY = f'"{ENGINE}${{each.key}}"'
 
 # (name, value, apply method). TLS is forced; DDL and slow statements are logged (checkov CKV2_AWS_27).
 CLUSTER_PARAMETERS: list[tuple[str, str, str]] = [
@@ -51,47 +60,86 @@ INSTANCE_PARAMETERS: list[tuple[str, str, str]] = [
     ("track_activity_query_size", "4096", "pending-reboot"),
 ]
 
+CLUSTER_DESCRIPTION = "Aurora PostgreSQL cluster parameters: TLS only, DDL and slow query logging"
+INSTANCE_DESCRIPTION = "Aurora PostgreSQL instance parameters"
+# The locals mapping each major that has groups to the group's name.
+CLUSTER_GROUPS = "local.cluster_parameter_groups"
+INSTANCE_GROUPS = "local.instance_parameter_groups"
+
+
+def main_major(group: RdsClusterParameterGroup | DbParameterGroup) -> str:
+    """HCL: the major ``main`` was created with, as a string (``"16"``)."""
+    return f'trimprefix({address(group)}.family, "{ENGINE}")'
+
 
 @dataclass(frozen=True)
 class ParameterGroups:
-    cluster: RdsClusterParameterGroup
-    instance: DbParameterGroup
+    cluster: RdsClusterParameterGroup  # main
+    instance: DbParameterGroup  # main
+    upgraded_cluster: RdsClusterParameterGroup
+    upgraded_instance: DbParameterGroup
 
     @property
     def cluster_name(self) -> str:
         """The cluster parameter group the cluster asks for: the configured major's."""
-        return f"${{{address(self.cluster)}[{CLUSTER_KEY}].name}}"
+        return f"${{{CLUSTER_GROUPS}[{CLUSTER_KEY}]}}"
 
     @property
     def instance_name(self) -> str:
         """The instance parameter group the cluster moves its instances to on a major upgrade."""
-        return f"${{{address(self.instance)}[{CLUSTER_KEY}].name}}"
+        return f"${{{INSTANCE_GROUPS}[{CLUSTER_KEY}]}}"
 
     @property
     def new_instance_name(self) -> str:
         """The group an instance is created with (kept afterwards: ``instances.KEPT``)."""
-        return f"${{{address(self.instance)}[{INSTANCE_KEY}].name}}"
+        return f"${{{INSTANCE_GROUPS}[{INSTANCE_KEY}]}}"
 
 
 def build_parameter_groups(stack: TerraformStack) -> ParameterGroups:
-    # Create-before-destroy: a group that leaves is deleted after the cluster moved off it.
-    replace_first = TerraformResourceLifecycle(create_before_destroy=True)
+    # main: created with the package; its family is the major it was created with, forever.
+    kept_family = TerraformResourceLifecycle(create_before_destroy=True, ignore_changes=["family"])
     cluster = make(RdsClusterParameterGroup, stack, "main",
+        name_prefix="${local.identifier}-",
+        family=f"${{{MAIN_FAMILY}}}",
+        description=CLUSTER_DESCRIPTION,
+        parameter=[RdsClusterParameterGroupParameter(name=name, value=value, apply_method=method)
+                   for name, value, method in CLUSTER_PARAMETERS],
+        lifecycle=kept_family,
+    )
+    instance = make(DbParameterGroup, stack, "main",
+        name_prefix="${local.identifier}-",
+        family=f"${{{MAIN_FAMILY}}}",
+        description=INSTANCE_DESCRIPTION,
+        parameter=[DbParameterGroupParameter(name=name, value=value, apply_method=method)
+                   for name, value, method in INSTANCE_PARAMETERS],
+        lifecycle=kept_family,
+    )
+    # upgraded: the other majors needed. Create-before-destroy: a pair the cluster leaves is deleted
+    # after the cluster moved off it.
+    replace_first = TerraformResourceLifecycle(create_before_destroy=True)
+    upgraded_cluster = make(RdsClusterParameterGroup, stack, "upgraded",
         name_prefix="${local.identifier}-pg${each.key}-",
-        family=f"${{{FAMILY}}}",
-        description="Aurora PostgreSQL cluster parameters: TLS only, DDL and slow query logging",
+        family=f"${{{UPGRADED_FAMILY}}}",
+        description=CLUSTER_DESCRIPTION,
         parameter=[RdsClusterParameterGroupParameter(name=name, value=value, apply_method=method)
                    for name, value, method in CLUSTER_PARAMETERS],
         lifecycle=replace_first,
     )
-    instance = make(DbParameterGroup, stack, "main",
+    upgraded_instance = make(DbParameterGroup, stack, "upgraded",
         name_prefix="${local.identifier}-pg${each.key}-",
-        family=f"${{{FAMILY}}}",
-        description="Aurora PostgreSQL instance parameters",
+        family=f"${{{UPGRADED_FAMILY}}}",
+        description=INSTANCE_DESCRIPTION,
         parameter=[DbParameterGroupParameter(name=name, value=value, apply_method=method)
                    for name, value, method in INSTANCE_PARAMETERS],
         lifecycle=replace_first,
     )
-    for group in (cluster, instance):
-        group.add_override("for_each", f"${{{MAJORS_NEEDED}}}")
-    return ParameterGroups(cluster=cluster, instance=instance)
+    for main, upgraded, local in ((cluster, upgraded_cluster, CLUSTER_GROUPS),
+                                  (instance, upgraded_instance, INSTANCE_GROUPS)):
+        upgraded.add_override("for_each", f"${{setsubtract({MAJORS_NEEDED}, [{main_major(main)}])}}")
+        # major -> group name: main's major, then the upgraded ones (one map, so no lookup of a key
+        # that may be missing is ever evaluated).
+        TerraformLocal(stack, local.removeprefix("local."),
+                       f"${{merge({{({main_major(main)}) = {address(main)}.name}}, "
+                       f"{{for major, group in {address(upgraded)} : major => group.name}})}}")
+    return ParameterGroups(cluster=cluster, instance=instance,
+                           upgraded_cluster=upgraded_cluster, upgraded_instance=upgraded_instance)
