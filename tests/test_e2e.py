@@ -238,6 +238,17 @@ def test_changing_every_mutable_param_replaces_no_data_bearing_resource(results)
         assert _groups(actions, group) == {f'{group}.upgraded["18"]': ["create"]}, actions
 
 
+def test_taking_this_version_changes_no_parameter_group_cluster_or_instance(results):
+    """Production is deployed with the src of the bundle version before the upgraded parameter groups
+    (conftest.PREVIOUS_RELEASE), then takes this version: its first plan changes no parameter group (main
+    keeps its address and its groups), no cluster and no instance."""
+    upgrade = results["production"].bundle_upgrade
+    if upgrade is None:
+        pytest.skip("the clone lacks conftest.PREVIOUS_RELEASE (a shallow clone): nothing was deployed with it")
+    touched = [a for a in upgrade if a.startswith((*GROUPS, "aws_rds_cluster.", "aws_rds_cluster_instance."))]
+    assert touched == [], (upgrade, results["production"].bundle_upgrade_attributes)
+
+
 def test_turning_a_log_export_off_keeps_its_logs(results, examples):
     """The what-if turns iam-db-auth-error off (Production exports it): its log group stays."""
     assert "iam-db-auth-error" in examples["production"].params["observability"]["log_exports"]
