@@ -26,6 +26,10 @@ BUILD = ROOT / "build"
 MUTATED = frozenset({"production", "development-serverless"})
 DAY2 = {"instances": "44", "engine": "66"}  # day-2 scenario parts -> their VPC's digits (Production, one major older)
 TIMELINE = BUILD / "e2e" / "emulator-timeline.jsonl"  # the emulator's log of instances' availability
+# The last bundle version whose parameter groups were only main (no upgraded[...]): Production is deployed
+# with its src first, then takes this version (test_e2e.py, taking this version changes nothing deployed).
+UPGRADED = "production-serverless"  # deployed first with PREVIOUS_RELEASE's src and params, then this version
+PREVIOUS_RELEASE = "fcf739994523ca4036e93361373a98b08139ecbc"
 
 
 @pytest.fixture(scope="session")
@@ -79,7 +83,20 @@ def broken_artifact_src(tmp_path_factory) -> Path:  # type: ignore[no-untyped-de
 
 
 @pytest.fixture(scope="session")
-def e2e_results(spec, emulator, state_server, broken_artifact_src):  # type: ignore[no-untyped-def]
+def previous_release_src(tmp_path_factory) -> Path | None:  # type: ignore[no-untyped-def]
+    """PREVIOUS_RELEASE's generated src/ and examples/ (the params its packages were deployed with), from
+    git; None when the clone lacks that commit (a shallow one)."""
+    target = tmp_path_factory.mktemp("previous-release")
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", PREVIOUS_RELEASE, "src", "examples"],
+                             capture_output=True, timeout=60)
+    if archive.returncode != 0:
+        return None
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True, timeout=60)
+    return target / "src"
+
+
+@pytest.fixture(scope="session")
+def e2e_results(spec, emulator, state_server, broken_artifact_src, previous_release_src):  # type: ignore[no-untyped-def]
     from aurora_bundle.offline.day2 import day2_example
     from aurora_bundle.offline.e2e import run_all
 
@@ -89,7 +106,8 @@ def e2e_results(spec, emulator, state_server, broken_artifact_src):  # type: ign
                    what_if={"production": what_if_production(spec)},
                    broken_src={"development": broken_artifact_src}, interrupt=frozenset({"development"}),
                    mutate=MUTATED, params_schema=spec.params_schema,
-                   day2={example.slug: (part, TIMELINE) for part, example in day2.items()})
+                   day2={example.slug: (part, TIMELINE) for part, example in day2.items()},
+                   previous_src={UPGRADED: previous_release_src} if previous_release_src else None)
 
 
 def what_if_production(spec) -> dict:  # type: ignore[no-untyped-def]

@@ -296,3 +296,45 @@ def test_iam_authentication_can_be_turned_on_and_off(emu: Emulator) -> None:
         rds.modify_db_cluster(DBClusterIdentifier="iam1", EnableIAMDatabaseAuthentication=wanted, ApplyImmediately=True)
         cluster = rds.describe_db_clusters(DBClusterIdentifier="iam1")["DBClusters"][0]
         assert cluster["IAMDatabaseAuthenticationEnabled"] is wanted
+
+
+def test_a_major_upgrade_not_applied_immediately_waits_for_the_window(emu: Emulator) -> None:
+    """AWS keeps a major upgrade for the maintenance window when it is not applied immediately: the
+    cluster runs its version and reports the new one as pending; the old family's groups stay in use
+    (their deletion is refused) until the window (here: ModifyDBCluster with ApplyImmediately, which
+    applies pending modifications) upgrades the engine and moves the instances to the new groups."""
+    from botocore.exceptions import ClientError
+
+    rds = client("rds", emu.endpoint)
+    for major in ("16", "17"):
+        rds.create_db_cluster_parameter_group(DBClusterParameterGroupName=f"win-c{major}", Description="d",
+                                              DBParameterGroupFamily=f"aurora-postgresql{major}")
+        rds.create_db_parameter_group(DBParameterGroupName=f"win-i{major}", Description="d",
+                                      DBParameterGroupFamily=f"aurora-postgresql{major}")
+    rds.create_db_cluster(DBClusterIdentifier="win1", Engine="aurora-postgresql", EngineVersion="16.13",
+                          MasterUsername="rootwin", MasterUserPassword="x" * 20,
+                          DBClusterParameterGroupName="win-c16")
+    rds.create_db_instance(DBInstanceIdentifier="win1-w", DBClusterIdentifier="win1", Engine="aurora-postgresql",
+                           DBInstanceClass="db.r7g.large", DBParameterGroupName="win-i16")
+
+    def state() -> tuple[str, object, str, str]:
+        cluster = rds.describe_db_clusters(DBClusterIdentifier="win1")["DBClusters"][0]
+        instance = rds.describe_db_instances(DBInstanceIdentifier="win1-w")["DBInstances"][0]
+        return (cluster["EngineVersion"], cluster.get("PendingModifiedValues"), cluster["DBClusterParameterGroup"],
+                instance["DBParameterGroups"][0]["DBParameterGroupName"])
+
+    for _ in range(2):  # the provider sends the pending version again with every later modification
+        rds.modify_db_cluster(DBClusterIdentifier="win1", EngineVersion="17.9", AllowMajorVersionUpgrade=True,
+                              DBClusterParameterGroupName="win-c17", DBInstanceParameterGroupName="win-i17",
+                              ApplyImmediately=False)
+        assert state() == ("16.13", {"EngineVersion": "17.9"}, "win-c17", "win-i16")
+    for delete in (lambda: rds.delete_db_cluster_parameter_group(DBClusterParameterGroupName="win-c16"),
+                   lambda: rds.delete_db_parameter_group(DBParameterGroupName="win-i16")):
+        with pytest.raises(ClientError, match="InvalidDBParameterGroupState"):
+            delete()
+    rds.modify_db_cluster(DBClusterIdentifier="win1", ApplyImmediately=True)  # the window
+    assert state() == ("17.9", None, "win-c17", "win-i17")
+    rds.delete_db_cluster_parameter_group(DBClusterParameterGroupName="win-c16")
+    rds.delete_db_parameter_group(DBParameterGroupName="win-i16")
+    with pytest.raises(ClientError, match="InvalidDBParameterGroupState"):
+        rds.delete_db_cluster_parameter_group(DBClusterParameterGroupName="win-c17")

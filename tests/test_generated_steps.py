@@ -105,6 +105,23 @@ def test_published_wiring_uses_random_and_massdriver(published):
         assert f"aws_cloudwatch_metric_alarm.{key}[count.index].arn" in registration["cloud_resource_id"]
 
 
+@pytest.mark.parametrize("kind", ["aws_rds_cluster_parameter_group", "aws_db_parameter_group"])
+def test_deployed_parameter_groups_keep_their_address_and_are_never_replaced(published, kind):
+    """Packages deployed by earlier versions hold ``<kind>.main`` in their state: it stays unkeyed with its
+    name prefix, and its family (the major it was created with) is ignored, so no upgrade replaces it
+    (AWS refuses deleting an instance group in use). Other majors are ``upgraded["<major>"]``."""
+    groups = published["src"]["resource"][kind]
+    main = groups["main"]
+    assert "for_each" not in main and "count" not in main
+    assert main["name_prefix"] == "${local.identifier}-"
+    assert main["family"] == '${"aurora-postgresql${var.database.engine_version}"}'
+    assert main["lifecycle"]["ignore_changes"] == ["family"]
+    upgraded = groups["upgraded"]
+    assert f'trimprefix({kind}.main.family, "aurora-postgresql")' in upgraded["for_each"]
+    assert upgraded["name_prefix"] == "${local.identifier}-pg${each.key}-"
+    assert upgraded["lifecycle"] == {"create_before_destroy": True}
+
+
 def test_kms_key_policy_has_no_wildcard_principal(published):
     key = published["kms"]["resource"]["aws_kms_key"]["main"]
     assert key["enable_key_rotation"] is True

@@ -14,7 +14,7 @@ from cdktf_cdktf_provider_aws.rds_cluster import RdsCluster
 
 from aurora_bundle.aws.conditions import SERVERLESS
 from aurora_bundle.aws.network import Network
-from aurora_bundle.aws.parameter_groups import ParameterGroups
+from aurora_bundle.aws.parameter_groups import RUNNING_MAJOR, RUNNING_VERSION, ParameterGroups
 from aurora_bundle.inputs.engine import ENGINE, LOG_EXPORTS, PORT
 from aurora_bundle.inputs.rules import RULES
 from aurora_bundle.massdriver.wiring import Secrets
@@ -31,7 +31,6 @@ def resolve_engine_version(stack: TerraformStack) -> DataAwsRdsEngineVersion:
 
 DOWNGRADE_RULE = "no-major-downgrade"
 RESTORE_IAM_CHECK = "restored-iam-authentication"
-UPGRADE_RULE = "major-upgrade-applies-immediately"
 
 
 @dataclass(frozen=True)
@@ -43,20 +42,22 @@ class Running:
 
 
 def running_cluster(stack: TerraformStack) -> Running:
-    """The running cluster, read at plan time: a plan can refuse what AWS cannot do (a downgrade), and
-    keep what AWS did by itself (a minor upgrade in the maintenance window)."""
+    """The running cluster, read at plan time: a plan can refuse what AWS cannot do (a downgrade), keep
+    what AWS did by itself (a minor upgrade in the maintenance window), and keep the parameter groups
+    the engine still runs on while a major upgrade waits for the window (``parameter_groups``)."""
     existing = make(DataAwsRdsClusters, stack, "existing",
                     filter=[DataAwsRdsClustersFilter(name="db-cluster-id", values=["${local.identifier}"])])
     running = make(DataAwsRdsCluster, stack, "running", cluster_identifier="${each.value}")
     running.add_override("for_each", f"${{toset({address(existing)}.cluster_identifiers)}}")
     version = f"one([for c in values({address(running)}) : c.engine_version])"
-    return Running(version=version, major=f'tonumber(split(".", coalesce({version}, "0"))[0])')
+    assert version == RUNNING_VERSION, "parameter_groups reads the running version the same way"
+    return Running(version=version, major=RUNNING_MAJOR)
 
 
 def build_cluster(stack: TerraformStack, network: Network, groups: ParameterGroups, secrets: Secrets) -> RdsCluster:
     version = resolve_engine_version(stack)
     running = running_cluster(stack)
-    running_major = f"({running.version} == null ? null : {running.major})"
+    running_major = running.major  # null before the first deployment
     # The engine-version policy: while the major stays, configure exactly what runs, so no deployment
     # changes the engine as a side effect (AWS's automatic minor upgrades happen in the maintenance
     # window) and none undoes or diffs against what AWS upgraded. A new cluster or a new major gets
@@ -78,8 +79,11 @@ def build_cluster(stack: TerraformStack, network: Network, groups: ParameterGrou
         engine_mode="provisioned",
         engine_version=engine_version,
         allow_major_version_upgrade=True,
-        db_cluster_parameter_group_name=groups.cluster.name,
-        db_instance_parameter_group_name=groups.instance.name,
+        # The configured major's groups. On a major upgrade the provider sends both with the new
+        # EngineVersion and AllowMajorVersionUpgrade; with apply_immediately off AWS keeps the
+        # upgrade pending until the maintenance window, and the old family's groups stay meanwhile.
+        db_cluster_parameter_group_name=groups.cluster_name,
+        db_instance_parameter_group_name=groups.instance_name,
         apply_immediately=b("var.database.apply_immediately"),
         port=PORT,
         # A restored cluster keeps the snapshot's root user (AWS ignores a new one and the provider
@@ -113,19 +117,7 @@ def build_cluster(stack: TerraformStack, network: Network, groups: ParameterGrou
                               error_message=f"database.engine_version: is ${{var.database.engine_version}}, but the "
                               f"cluster runs PostgreSQL ${{coalesce(tostring({running_major}), \"none\")}}: a major "
                               f"version cannot be downgraded "
-                              f"(restore a snapshot into a new package instead) [{DOWNGRADE_RULE}]."),
-                          # A major upgrade moves the cluster and every instance to the new family's
-                          # parameter groups, which AWS applies at once (DBInstanceParameterGroupName),
-                          # and the old groups are deleted when the deployment ends: it cannot wait
-                          # for the maintenance window. Deploy it when you choose, with apply_immediately.
-                          Precondition(
-                              condition=f"${{{running_major} == null ? true : var.database.apply_immediately || "
-                              f"tonumber(var.database.engine_version) <= {running_major}}}",
-                              error_message=f"database.engine_version: is ${{var.database.engine_version}}, a "
-                              f"major upgrade of the cluster running PostgreSQL "
-                              f"${{coalesce(tostring({running_major}), \"none\")}}, and a major upgrade cannot wait for "
-                              f"the maintenance window: turn database.apply_immediately on for this deployment (every "
-                              f"instance restarts during it; take a snapshot first) [{UPGRADE_RULE}].")],
+                              f"(restore a snapshot into a new package instead) [{DOWNGRADE_RULE}].")],
         ),
     )
     cluster.add_override("dynamic.serverlessv2_scaling_configuration", {

@@ -38,8 +38,9 @@ AUTOSCALED_READER_PREFIX = "application-autoscaling"  # how AWS names the reader
 # Placement and names are chosen once: subnets added or removed later (which shift the zone list)
 # move and rename no instance. The instance parameter group changes only with the engine major, and
 # then the cluster moves every instance to the new family's group as part of the upgrade (its
-# db_instance_parameter_group_name): an instance asking for it before the engine upgraded (a major
-# upgrade waiting for the maintenance window) would be refused by AWS.
+# db_instance_parameter_group_name, which AWS applies with the upgrade: at once, or in the
+# maintenance window): an instance asking for it before the engine upgraded would be refused by AWS.
+# An instance created while an upgrade waits for the window joins with the running family's group.
 KEPT = ["availability_zone", "identifier", "db_parameter_group_name"]
 # What restarts an instance when it changes: its size, and the authority of its TLS certificate.
 SHAPE = {"instance_class": "var.database.instance_class", "ca_cert_identifier": "var.database.ca_cert_identifier"}
@@ -99,7 +100,7 @@ def _instance(stack: TerraformStack, logical_id: str, cluster: RdsCluster, group
         instance_class="${var.database.instance_class}",
         availability_zone=f"${{{zone}}}",
         promotion_tier=tier,
-        db_parameter_group_name=groups.instance.name,
+        db_parameter_group_name=groups.new_instance_name,
         ca_cert_identifier="${var.database.ca_cert_identifier}",
         apply_immediately=b("var.database.apply_immediately"),
         preferred_maintenance_window="${var.database.maintenance_window}",

@@ -1,14 +1,27 @@
-"""Cluster and instance parameter groups of the engine major's family.
+"""Cluster and instance parameter groups: the pair the package was created with, and one pair per
+newer engine major the cluster needs.
 
-Created with a name prefix and create-before-destroy: a major-version upgrade (new family) creates
-the new groups first, moves the cluster and its instances to them, then deletes the old ones.
+``main`` (unkeyed) is the pair created with the package, of the major it was created with: its
+``family`` is ignored afterwards, so a major upgrade never replaces it (AWS refuses to delete an
+instance group still used by an instance, and the instances keep the group they were created with:
+``instances.KEPT``). Packages deployed before the upgrade groups existed keep their state as it is:
+no address changes.
+
+``upgraded`` is keyed by major (``upgraded["17"]``, family ``aurora-postgresql17``, names
+``<identifier>-pg17-<unique suffix>``): one pair for each major needed (the configured one, and,
+while a major upgrade waits for the maintenance window with ``database.apply_immediately`` off, the
+one the cluster still runs) other than ``main``'s. A major upgrade creates the new family's pair
+first and moves the cluster to it (AWS moves every instance to the new instance group with the
+upgrade). An ``upgraded`` pair the cluster left is deleted at the end of the deployment that left
+it, or by the first deployment after the window that upgraded the engine. ``main`` stays until the
+package is decommissioned, used or not (a parameter group costs nothing).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cdktf import TerraformResourceLifecycle, TerraformStack
+from cdktf import TerraformLocal, TerraformResourceLifecycle, TerraformStack
 from cdktf_cdktf_provider_aws.db_parameter_group import DbParameterGroup, DbParameterGroupParameter
 from cdktf_cdktf_provider_aws.rds_cluster_parameter_group import (
     RdsClusterParameterGroup,
@@ -16,9 +29,24 @@ from cdktf_cdktf_provider_aws.rds_cluster_parameter_group import (
 )
 
 from aurora_bundle.inputs.engine import ENGINE
-from aurora_bundle.terraform.hcl import make
+from aurora_bundle.terraform.hcl import address, make
 
-FAMILY = f'"{ENGINE}${{var.database.engine_version}}"'
+# The majors, as numbers (the running one is read at plan time; null before the first deployment).
+CONFIGURED_MAJOR = "tonumber(var.database.engine_version)"
+RUNNING_VERSION = "one([for c in values(data.aws_rds_cluster.running) : c.engine_version])"
+RUNNING_MAJOR = f'({RUNNING_VERSION} == null ? null : tonumber(split(".", {RUNNING_VERSION})[0]))'
+# Which majors need groups: the configured one, and the running one while an upgrade waits for the window.
+MAJORS_NEEDED = (f"toset([for m in [{CONFIGURED_MAJOR}, var.database.apply_immediately ? null : {RUNNING_MAJOR}] : "
+                 f"tostring(m) if m != null])")
+# The cluster asks for the configured major's groups (an upgrade moves it and its instances there).
+CLUSTER_KEY = f"tostring({CONFIGURED_MAJOR})"
+# An instance created while an upgrade waits for the window joins with the family the engine runs
+# (AWS moves it with the others when the upgrade happens).
+INSTANCE_KEY = (f"tostring(var.database.apply_immediately ? {CONFIGURED_MAJOR} : "
+                f"coalesce({RUNNING_MAJOR}, {CONFIGURED_MAJOR}))")
+# main's family is the configured major's when it is created, and is never changed afterwards.
+MAIN_FAMILY = f'"{ENGINE}${{var.database.engine_version}}"'
+UPGRADED_FAMILY = f'"{ENGINE}${{each.key}}"'
 
 # (name, value, apply method). TLS is forced; DDL and slow statements are logged (checkov CKV2_AWS_27).
 CLUSTER_PARAMETERS: list[tuple[str, str, str]] = [
@@ -32,29 +60,86 @@ INSTANCE_PARAMETERS: list[tuple[str, str, str]] = [
     ("track_activity_query_size", "4096", "pending-reboot"),
 ]
 
+CLUSTER_DESCRIPTION = "Aurora PostgreSQL cluster parameters: TLS only, DDL and slow query logging"
+INSTANCE_DESCRIPTION = "Aurora PostgreSQL instance parameters"
+# The locals mapping each major that has groups to the group's name.
+CLUSTER_GROUPS = "local.cluster_parameter_groups"
+INSTANCE_GROUPS = "local.instance_parameter_groups"
+
+
+def main_major(group: RdsClusterParameterGroup | DbParameterGroup) -> str:
+    """HCL: the major ``main`` was created with, as a string (``"16"``)."""
+    return f'trimprefix({address(group)}.family, "{ENGINE}")'
+
 
 @dataclass(frozen=True)
 class ParameterGroups:
-    cluster: RdsClusterParameterGroup
-    instance: DbParameterGroup
+    cluster: RdsClusterParameterGroup  # main
+    instance: DbParameterGroup  # main
+    upgraded_cluster: RdsClusterParameterGroup
+    upgraded_instance: DbParameterGroup
+
+    @property
+    def cluster_name(self) -> str:
+        """The cluster parameter group the cluster asks for: the configured major's."""
+        return f"${{{CLUSTER_GROUPS}[{CLUSTER_KEY}]}}"
+
+    @property
+    def instance_name(self) -> str:
+        """The instance parameter group the cluster moves its instances to on a major upgrade."""
+        return f"${{{INSTANCE_GROUPS}[{CLUSTER_KEY}]}}"
+
+    @property
+    def new_instance_name(self) -> str:
+        """The group an instance is created with (kept afterwards: ``instances.KEPT``)."""
+        return f"${{{INSTANCE_GROUPS}[{INSTANCE_KEY}]}}"
 
 
 def build_parameter_groups(stack: TerraformStack) -> ParameterGroups:
-    replace_first = TerraformResourceLifecycle(create_before_destroy=True)
+    # main: created with the package; its family is the major it was created with, forever.
+    kept_family = TerraformResourceLifecycle(create_before_destroy=True, ignore_changes=["family"])
     cluster = make(RdsClusterParameterGroup, stack, "main",
         name_prefix="${local.identifier}-",
-        family=f"${{{FAMILY}}}",
-        description="Aurora PostgreSQL cluster parameters: TLS only, DDL and slow query logging",
+        family=f"${{{MAIN_FAMILY}}}",
+        description=CLUSTER_DESCRIPTION,
+        parameter=[RdsClusterParameterGroupParameter(name=name, value=value, apply_method=method)
+                   for name, value, method in CLUSTER_PARAMETERS],
+        lifecycle=kept_family,
+    )
+    instance = make(DbParameterGroup, stack, "main",
+        name_prefix="${local.identifier}-",
+        family=f"${{{MAIN_FAMILY}}}",
+        description=INSTANCE_DESCRIPTION,
+        parameter=[DbParameterGroupParameter(name=name, value=value, apply_method=method)
+                   for name, value, method in INSTANCE_PARAMETERS],
+        lifecycle=kept_family,
+    )
+    # upgraded: the other majors needed. Create-before-destroy: a pair the cluster leaves is deleted
+    # after the cluster moved off it.
+    replace_first = TerraformResourceLifecycle(create_before_destroy=True)
+    upgraded_cluster = make(RdsClusterParameterGroup, stack, "upgraded",
+        name_prefix="${local.identifier}-pg${each.key}-",
+        family=f"${{{UPGRADED_FAMILY}}}",
+        description=CLUSTER_DESCRIPTION,
         parameter=[RdsClusterParameterGroupParameter(name=name, value=value, apply_method=method)
                    for name, value, method in CLUSTER_PARAMETERS],
         lifecycle=replace_first,
     )
-    instance = make(DbParameterGroup, stack, "main",
-        name_prefix="${local.identifier}-",
-        family=f"${{{FAMILY}}}",
-        description="Aurora PostgreSQL instance parameters",
+    upgraded_instance = make(DbParameterGroup, stack, "upgraded",
+        name_prefix="${local.identifier}-pg${each.key}-",
+        family=f"${{{UPGRADED_FAMILY}}}",
+        description=INSTANCE_DESCRIPTION,
         parameter=[DbParameterGroupParameter(name=name, value=value, apply_method=method)
                    for name, value, method in INSTANCE_PARAMETERS],
         lifecycle=replace_first,
     )
-    return ParameterGroups(cluster=cluster, instance=instance)
+    for main, upgraded, local in ((cluster, upgraded_cluster, CLUSTER_GROUPS),
+                                  (instance, upgraded_instance, INSTANCE_GROUPS)):
+        upgraded.add_override("for_each", f"${{setsubtract({MAJORS_NEEDED}, [{main_major(main)}])}}")
+        # major -> group name: main's major, then the upgraded ones (one map, so no lookup of a key
+        # that may be missing is ever evaluated).
+        TerraformLocal(stack, local.removeprefix("local."),
+                       f"${{merge({{({main_major(main)}) = {address(main)}.name}}, "
+                       f"{{for major, group in {address(upgraded)} : major => group.name}})}}")
+    return ParameterGroups(cluster=cluster, instance=instance,
+                           upgraded_cluster=upgraded_cluster, upgraded_instance=upgraded_instance)

@@ -33,6 +33,7 @@ class Change:
     replan: list[str] = field(default_factory=list)  # what the second plan would still change
     seconds: float = 0.0
     error: str | None = None
+    running_version: str | None = None  # the engine version the cluster runs after the change (engine part)
 
 
 @dataclass
@@ -76,6 +77,7 @@ class Operator:
     params: Params
     connections: dict[str, Any]
     result: Day2Result
+    running_version: Callable[[], str] | None = None  # reads the emulator: what the cluster runs
 
     def change(self, name: str, params: Params | None = None, connections: dict[str, Any] | None = None) -> Change:
         self.params = params if params is not None else self.params
@@ -91,6 +93,8 @@ class Operator:
         except TerraformError as exc:
             change.error = str(exc)
         change.seconds = round(time.monotonic() - started, 1)
+        if self.running_version is not None:
+            change.running_version = self.running_version()
         return change
 
     def refused(self, name: str, params: Params) -> Change:
@@ -163,13 +167,23 @@ def _instances_and_scaling(operator: Operator, timeline: Path, identifier: str) 
     operator.set("autoscaling on", "scaling.autoscaling.mode", mode if mode != "disabled" else "cpu")
 
 
-def _network_endpoints_and_engine(operator: Operator, add_subnet: Callable[[], dict[str, Any]]) -> None:
+def _network_endpoints_and_engine(operator: Operator, add_subnet: Callable[[], dict[str, Any]],
+                                  window: Callable[[], None]) -> None:
+    """The network, a custom endpoint, then two major upgrades: one that waits for the maintenance
+    window (apply_immediately off: the deployment leaves it pending, the old family's parameter
+    groups stay; ``window`` makes the window happen in the emulator; the next deployment deletes the
+    old groups), then one applied immediately (the old groups go in the same deployment). The
+    package is one major older than the example (16): 16 -> 17 in the window, 17 -> 18 at once,
+    both majors the engine catalog offers (``inputs/engine.py``), as the emulator does."""
     operator.change("subnet added", connections=add_subnet())
     operator.set("custom endpoint added", "database.custom_endpoints", [CUSTOM_ENDPOINT])
-    major = str(int(operator.params["database"]["engine_version"]) + 1)
-    upgrade = _with(operator.params, "database.engine_version", major)
-    operator.refused("major upgrade in the window", _with(upgrade, "database.apply_immediately", False))
-    operator.change("major upgrade, immediately", _with(upgrade, "database.apply_immediately", True))
+    major = int(operator.params["database"]["engine_version"])
+    in_window = _with(operator.params, "database.engine_version", str(major + 1))
+    operator.change("major upgrade in the window", _with(in_window, "database.apply_immediately", False))
+    window()
+    operator.change("after the maintenance window")
+    immediately = _with(operator.params, "database.engine_version", str(major + 2))
+    operator.change("major upgrade, immediately", _with(immediately, "database.apply_immediately", True))
 
 
 # The scenario in two parts, each on its own Production package, run side by side (each deployment
@@ -180,20 +194,24 @@ RESTORES = "engine"
 
 
 def run_day2(src: Step, example: Example, part: str, timeline: Path, identifier: str,
-             add_subnet: Callable[[], dict[str, Any]]) -> Day2Result:
+             add_subnet: Callable[[], dict[str, Any]], window: Callable[[], None],
+             running_version: Callable[[], str]) -> Day2Result:
     """One part of the scenario (``PARTS``) on the deployed ``example`` (see ``day2_example``).
-    ``add_subnet`` creates one more subnet in the emulator and returns the vpc connection listing it."""
+    ``add_subnet`` creates one more subnet in the emulator and returns the vpc connection listing it;
+    ``window`` makes the cluster's maintenance window happen (its pending modifications are applied);
+    ``running_version`` reads the engine version the cluster runs."""
     result = Day2Result()
     operator = Operator(src, example.params, example.connections, result)
     if part == "instances":
         _instances_and_scaling(operator, timeline, identifier)
     else:
-        _network_endpoints_and_engine(operator, add_subnet)
+        operator.running_version = running_version
+        _network_endpoints_and_engine(operator, add_subnet, window)
     result.params = operator.params
     return result
 
 
 def describe(result: Day2Result) -> str:
     """One line per change, for assertion messages."""
-    return "\n".join(f"{c.name}: {c.seconds}s, error={c.error}, replan={c.replan}, "
+    return "\n".join(f"{c.name}: {c.seconds}s, error={c.error}, replan={c.replan}, runs={c.running_version}, "
                      f"actions={json.dumps(c.actions)}" for c in result.changes)

@@ -79,6 +79,10 @@ class PresetResult:
     second_deploy: dict[str, list[str]] = field(default_factory=dict)
     first_deploy_warnings: list[str] = field(default_factory=list)  # ids of the check blocks that warned
     what_if: dict[str, list[str]] = field(default_factory=dict)  # address -> actions, for changed params
+    # Deployed first with an older bundle's src: what the first plan of this bundle's src changes (address ->
+    # actions), and with which attributes (address -> attributes).
+    bundle_upgrade: dict[str, list[str]] | None = None
+    bundle_upgrade_attributes: dict[str, list[str]] = field(default_factory=dict)
     error: str | None = None
 
 
@@ -229,6 +233,29 @@ def _try_broken_src(src: Step, broken_src: Path, result: PresetResult) -> None:
             (src.dir / name).write_bytes(data)
 
 
+def _deploy_previous_src(src: Step, previous_src: Path, bundle_src: Path, example: Example) -> None:
+    """Deploy an older bundle version's src with that version's params of the example (``examples/``
+    beside its ``src``: the package as it runs before taking this version), then lay this bundle's src
+    and the example's params back: the bundle's own files are swapped (this version's that the older one
+    lacks are left out meanwhile), the emulator's and backend's files stay."""
+    previous_params = json.loads((previous_src.parent / "examples" / example.slug / "params.json").read_text())
+    src.configure(previous_params, example.connections)
+    ours = {p.name for p in bundle_src.glob("*.tf.json")}
+    originals = {name: (src.dir / name).read_bytes() for name in ours}
+    for name in ours:
+        (src.dir / name).unlink()
+    for path in previous_src.glob("*.tf.json"):
+        shutil.copy2(path, src.dir / path.name)
+    try:
+        src.deploy(label="previous.")
+    finally:
+        for path in previous_src.glob("*.tf.json"):
+            (src.dir / path.name).unlink(missing_ok=True)
+        for name, data in originals.items():
+            (src.dir / name).write_bytes(data)
+        src.configure(example.params, example.connections)
+
+
 INSTANCE_CREATING = "aws_rds_cluster_instance.writer: Creating..."
 
 
@@ -254,10 +281,18 @@ def _after_aws_minor_upgrade(src: Step, endpoint: str, region: str, identifier: 
     return src.changes(label="minor.replan")
 
 
+def maintenance_window(endpoint: str, region: str, identifier: str) -> None:
+    """The cluster's maintenance window happens: what AWS would apply in it, the emulator applies now.
+    ModifyDBCluster with ApplyImmediately applies "the modifications in this request and any pending
+    modifications" (AWS's API reference); the emulator applies a pending major upgrade with its
+    parameter groups (``emulator/patches/rds_availability.py``)."""
+    _client("rds", endpoint, region).modify_db_cluster(DBClusterIdentifier=identifier, ApplyImmediately=True)
+
+
 def _mutate_each_param(src: Step, example: Example, params_schema: dict[str, Any], result: PresetResult) -> None:
     """Plan every leaf param changed alone against the deployed cluster: dotted path -> address -> actions
     (``result.mutations``), or what the plan said when it refused the change (``result.mutation_refusals``:
-    a rule only the running cluster can check, e.g. a major upgrade that waits for the window)."""
+    a rule only the running cluster can check; none of a single change is expected to be refused)."""
     base = {k: v for k, v in example.params.items() if k != "md_metadata"}
     try:
         for path, changed in mutations(params_schema, base).items():
@@ -299,14 +334,16 @@ def _plan_without_first_subnet(src: Step, example: Example) -> dict[str, list[st
 def run_preset(example: Example, bundle_root: Path, definitions: Path, endpoint: str, state_url: str, build_dir: Path,
                what_if: dict[str, Any] | None = None, broken_src: Path | None = None,
                interrupt: bool = False, mutate_with: dict[str, Any] | None = None,
-               day2: tuple[str, Path] | None = None, network_of: tuple[str, list[str]] | None = None) -> PresetResult:
+               day2: tuple[str, Path] | None = None, network_of: tuple[str, list[str]] | None = None,
+               previous_src: Path | None = None) -> PresetResult:
     """One example's life cycle. ``what_if``: params to plan (not apply) against the deployed cluster;
     ``broken_src``: a generated src whose artifact template is broken, to deploy once (it must fail);
     ``interrupt``: cancel the first src apply while the writer is being created, then deploy again;
     ``mutate_with``: the params schema, to plan every leaf param changed alone (``mutations``);
     ``day2``: (part, the emulator's timeline): run that part of the day-2 scenario (``day2.PARTS``); after
     the part that ``RESTORES``, restore a snapshot of the cluster into a new package; ``network_of``: the VPC and subnets exist
-    already (that restore's case): neither create nor delete them."""
+    already (that restore's case): neither create nor delete them; ``previous_src``: an older bundle version's
+    generated src, deployed first (a package taking this version: ``bundle_upgrade``)."""
     result = PresetResult(slug=example.slug)
     work = build_dir / "e2e" / example.slug
     shutil.rmtree(work, ignore_errors=True)
@@ -331,7 +368,12 @@ def run_preset(example: Example, bundle_root: Path, definitions: Path, endpoint:
         for name, step in steps.items():
             with _INIT_LOCK:
                 step.init()
+            if name == "src" and previous_src is not None:
+                _deploy_previous_src(step, previous_src, bundle_root / "src", example)
             plan = step.plan()
+            if name == "src" and previous_src is not None:
+                result.bundle_upgrade = _actions(plan)
+                result.bundle_upgrade_attributes = changed_attributes(plan)
             shutil.copy2(step.dir / "tfplan.json", plans / f"{name}.json")
             if name == "src":
                 cluster = next(r for r in plan["planned_values"]["root_module"]["resources"]
@@ -370,8 +412,16 @@ def run_preset(example: Example, bundle_root: Path, definitions: Path, endpoint:
                 subnets.append(subnet_id)
                 return {**example.connections, "vpc": vpc}
 
+            def window() -> None:
+                maintenance_window(endpoint, region, result.identifier)
+
+            def running_version() -> str:
+                return str(_client("rds", endpoint, region).describe_db_clusters(
+                    DBClusterIdentifier=result.identifier)["DBClusters"][0]["EngineVersion"])
+
             part, timeline = day2
-            result.day2 = run_day2(steps["src"], example, part, timeline, result.identifier, add_subnet)
+            result.day2 = run_day2(steps["src"], example, part, timeline, result.identifier, add_subnet, window,
+                                   running_version)
             params = result.day2.params
         if day2 is not None and day2[0] == RESTORES and result.day2 is not None:
             snapshot = _client("rds", endpoint, region).create_db_cluster_snapshot(
@@ -459,12 +509,15 @@ def run_all(examples: list[Example], bundle_root: Path, definitions: Path, endpo
             build_dir: Path, what_if: dict[str, dict[str, Any]] | None = None,
             broken_src: dict[str, Path] | None = None, interrupt: frozenset[str] = frozenset(),
             mutate: frozenset[str] = frozenset(), params_schema: dict[str, Any] | None = None,
-            day2: dict[str, tuple[str, Path]] | None = None, parallel: int = 6) -> dict[str, PresetResult]:
-    """``day2``: slug -> (part, the emulator's timeline), for the examples that run the day-2 scenario."""
+            day2: dict[str, tuple[str, Path]] | None = None, previous_src: dict[str, Path] | None = None,
+            parallel: int = 6) -> dict[str, PresetResult]:
+    """``day2``: slug -> (part, the emulator's timeline), for the examples that run the day-2 scenario;
+    ``previous_src``: slug -> an older bundle version's src, to deploy before this one."""
     what_if, broken_src = what_if or {}, broken_src or {}
     with ThreadPoolExecutor(max_workers=parallel) as pool:
         futures = {ex.slug: pool.submit(run_preset, ex, bundle_root, definitions, endpoint, state_url, build_dir,
                                         what_if.get(ex.slug), broken_src.get(ex.slug), ex.slug in interrupt,
-                                        params_schema if ex.slug in mutate else None, (day2 or {}).get(ex.slug))
+                                        params_schema if ex.slug in mutate else None, (day2 or {}).get(ex.slug),
+                                        previous_src=(previous_src or {}).get(ex.slug))
                    for ex in examples}
         return {slug: future.result() for slug, future in futures.items()}

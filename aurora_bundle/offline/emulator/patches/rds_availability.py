@@ -9,7 +9,18 @@ not show two instances restarting together. Here, for the instances of a cluster
   the instance keeps its class and CA, and reports them in ``PendingModifiedValues``;
 - deleting the writer fails over to the available member with the lowest promotion tier (AWS's order);
 - ``ModifyDBCluster`` with ``DBInstanceParameterGroupName`` (a major upgrade) moves every member to
-  that group, and ``DeleteDBParameterGroup`` refuses a group an instance still uses.
+  that group, and ``DeleteDBParameterGroup`` refuses a group an instance still uses;
+- a major upgrade not applied immediately (``ModifyDBCluster`` with a new major's ``EngineVersion``
+  and ``ApplyImmediately`` false) is kept pending, as AWS keeps it for the maintenance window: the
+  cluster keeps running its version and reports the new one in ``PendingModifiedValues.EngineVersion``
+  (what the provider reads to keep ``engine_version`` as configured). The parameter groups wait with
+  it: the new cluster parameter group is reported at once (``DBClusterParameterGroup``, as AWS reports
+  a group change and applies its parameters later), but the old one stays in use by the engine, and the
+  members keep their instance parameter group, until the upgrade happens. ``DeleteDBClusterParameterGroup``
+  refuses a group a cluster uses, or still runs on while its upgrade is pending;
+- the maintenance window is made to happen by ``ModifyDBCluster`` with ``ApplyImmediately`` true (AWS:
+  the request's modifications "and any pending modifications" are applied as soon as possible): the
+  pending upgrade is applied, the engine version and every member's instance parameter group move.
 
 Each change of a cluster's members or of their availability is appended, as one JSON line, to the
 file named by ``AURORA_EMULATOR_TIMELINE`` (when set): the time, the cluster, what happened, and every
@@ -31,6 +42,11 @@ from aurora_bundle.offline.emulator.patches.rds import first_time
 RESTART_SECONDS = 3.0
 _RESTARTING = {"db_instance_class": "DBInstanceClass", "ca_certificate_identifier": "CACertificateIdentifier"}
 _lock = threading.Lock()
+_PENDING = "_emu_pending_upgrade"  # a cluster's major upgrade waiting for the maintenance window
+
+
+def _major(version: str | None) -> str:
+    return str(version or "").split(".")[0]
 
 
 def _members(backend: Any, cluster_id: str) -> list[Any]:
@@ -140,12 +156,45 @@ def _patch_rds_availability() -> bool:
     modify_cluster = backend_cls.modify_db_cluster
 
     def modify_db_cluster(self: Any, kwargs: dict[str, Any]) -> Any:
+        current = self.clusters.get(kwargs.get("db_cluster_identifier"))
         group = kwargs.pop("db_instance_parameter_group_name", None)
+        immediately = str(kwargs.get("apply_immediately", "")).lower() == "true"
+        wanted = kwargs.get("engine_version")
+        if current is not None and wanted and _major(wanted) != _major(current.engine_version) and not immediately:
+            pending = current.__dict__.setdefault(_PENDING, {"previous_cluster_group": current.parameter_group})
+            pending["EngineVersion"] = kwargs.pop("engine_version")
+            pending["instance_group"] = group or pending.get("instance_group")
+            group = None  # the members keep theirs until the upgrade
+        elif current is not None and immediately and _PENDING in current.__dict__:
+            pending = current.__dict__.pop(_PENDING)
+            kwargs.setdefault("engine_version", pending["EngineVersion"])
+            group = group or pending.get("instance_group")
         cluster = modify_cluster(self, kwargs)
         if group:
             for db in _members(self, cluster.db_cluster_identifier):
                 db.db_parameter_group_name = group
         return cluster
+
+    cluster_cls: Any = rds_models.DBCluster
+
+    def cluster_pending_modified_values(self: Any) -> Any:
+        pending = self.__dict__.get(_PENDING)
+        return {"EngineVersion": pending["EngineVersion"]} if pending else None
+
+    cluster_cls.pending_modified_values = property(cluster_pending_modified_values)
+
+    delete_cluster_group = backend_cls.delete_db_cluster_parameter_group
+
+    def delete_db_cluster_parameter_group(self: Any, db_cluster_parameter_group_name: str) -> Any:
+        users = sorted(c.db_cluster_identifier for c in self.clusters.values()
+                       if db_cluster_parameter_group_name in (
+                           c.parameter_group, (c.__dict__.get(_PENDING) or {}).get("previous_cluster_group")))
+        if users:
+            raise rds_models.RDSClientError(
+                "InvalidDBParameterGroupState",
+                f"One or more DB clusters are still using the DB cluster parameter group "
+                f"{db_cluster_parameter_group_name}, so it cannot be deleted ({', '.join(users)}).")
+        return delete_cluster_group(self, db_cluster_parameter_group_name)
 
     delete_group = backend_cls.delete_db_parameter_group
 
@@ -164,4 +213,5 @@ def _patch_rds_availability() -> bool:
     backend_cls.delete_db_instance = delete_db_instance
     backend_cls.modify_db_cluster = modify_db_cluster
     backend_cls.delete_db_parameter_group = delete_db_parameter_group
+    backend_cls.delete_db_cluster_parameter_group = delete_db_cluster_parameter_group
     return True
