@@ -194,7 +194,8 @@ def test_plan_builds_a_secure_cluster(results, examples, slug):
     assert len(instances) == 1 + params["scaling"]["reader_count"]
     # Named when created (the time is part of the name): unknown at plan; tests/test_generated_steps.py
     # evaluates the names for every kind of prefix.
-    assert all("identifier" not in i["values"] for i in instances)
+    if slug != UPGRADED:  # its first plan is against what the previous release created: names known
+        assert all("identifier" not in i["values"] for i in instances)
     assert all(i["values"]["publicly_accessible"] is False and i["values"]["performance_insights_enabled"]
                for i in instances)
     zones = {i["values"]["availability_zone"] for i in instances}
@@ -218,6 +219,8 @@ GROUPS = ("aws_rds_cluster_parameter_group", "aws_db_parameter_group")
 def _groups(actions, group):
     """What a plan does to the parameter groups of one type (main and the upgraded ones)."""
     return {a: act for a, act in actions.items() if a.startswith(f"{group}.")}
+
+
 ROLLING = ("database.instance_class", "database.ca_cert_identifier")  # what replaces instances, new ones first
 
 
@@ -233,9 +236,11 @@ def test_changing_every_mutable_param_replaces_no_data_bearing_resource(results)
     assert instances["aws_rds_cluster_instance.reader[0]"] == ["create", "delete"]
     assert instances["aws_rds_cluster_instance.reader[2]"] == ["create"]
     # Applied immediately, the major upgrade brings the new family's groups; main (the package's
-    # first pair, 17) is never replaced, so it stays.
+    # first pair, 17) is never replaced, so it stays (its parameters follow the params: slow_query_ms).
     for group in GROUPS:
-        assert _groups(actions, group) == {f'{group}.upgraded["18"]': ["create"]}, actions
+        changed = _groups(actions, group)
+        assert changed.pop(f'{group}.upgraded["18"]') == ["create"], actions
+        assert changed in ({}, {f"{group}.main": ["update"]}), actions
 
 
 def test_taking_this_version_changes_no_parameter_group_cluster_or_instance(results):

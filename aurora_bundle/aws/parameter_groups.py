@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cdktf import TerraformLocal, TerraformResourceLifecycle, TerraformStack
+from cdktf import TerraformResourceLifecycle, TerraformStack
 from cdktf_cdktf_provider_aws.db_parameter_group import DbParameterGroup, DbParameterGroupParameter
 from cdktf_cdktf_provider_aws.rds_cluster_parameter_group import (
     RdsClusterParameterGroup,
@@ -62,11 +62,6 @@ INSTANCE_PARAMETERS: list[tuple[str, str, str]] = [
 
 CLUSTER_DESCRIPTION = "Aurora PostgreSQL cluster parameters: TLS only, DDL and slow query logging"
 INSTANCE_DESCRIPTION = "Aurora PostgreSQL instance parameters"
-# The locals mapping each major that has groups to the group's name.
-CLUSTER_GROUPS = "local.cluster_parameter_groups"
-INSTANCE_GROUPS = "local.instance_parameter_groups"
-
-
 def main_major(group: RdsClusterParameterGroup | DbParameterGroup) -> str:
     """HCL: the major ``main`` was created with, as a string (``"16"``)."""
     return f'trimprefix({address(group)}.family, "{ENGINE}")'
@@ -82,17 +77,27 @@ class ParameterGroups:
     @property
     def cluster_name(self) -> str:
         """The cluster parameter group the cluster asks for: the configured major's."""
-        return f"${{{CLUSTER_GROUPS}[{CLUSTER_KEY}]}}"
+        return f"${{{by_major(self.cluster, self.upgraded_cluster)}[{CLUSTER_KEY}]}}"
 
     @property
     def instance_name(self) -> str:
         """The instance parameter group the cluster moves its instances to on a major upgrade."""
-        return f"${{{INSTANCE_GROUPS}[{CLUSTER_KEY}]}}"
+        return f"${{{by_major(self.instance, self.upgraded_instance)}[{CLUSTER_KEY}]}}"
 
     @property
     def new_instance_name(self) -> str:
         """The group an instance is created with (kept afterwards: ``instances.KEPT``)."""
-        return f"${{{INSTANCE_GROUPS}[{INSTANCE_KEY}]}}"
+        return f"${{{by_major(self.instance, self.upgraded_instance)}[{INSTANCE_KEY}]}}"
+
+
+def by_major(main: RdsClusterParameterGroup | DbParameterGroup,
+             upgraded: RdsClusterParameterGroup | DbParameterGroup) -> str:
+    """HCL: major -> group name, main's major then the upgraded ones (one map, so no lookup of a key that
+    may be missing is ever evaluated). Written inline where a group is attached, not as a local: the
+    attachment then references the groups themselves, as checkov's graph (CKV2_AWS_27, query logging
+    in the cluster's parameter group) and a reader follow it."""
+    return (f"merge({{({main_major(main)}) = {address(main)}.name}}, "
+            f"{{for major, group in {address(upgraded)} : major => group.name}})")
 
 
 def build_parameter_groups(stack: TerraformStack) -> ParameterGroups:
@@ -133,13 +138,7 @@ def build_parameter_groups(stack: TerraformStack) -> ParameterGroups:
                    for name, value, method in INSTANCE_PARAMETERS],
         lifecycle=replace_first,
     )
-    for main, upgraded, local in ((cluster, upgraded_cluster, CLUSTER_GROUPS),
-                                  (instance, upgraded_instance, INSTANCE_GROUPS)):
+    for main, upgraded in ((cluster, upgraded_cluster), (instance, upgraded_instance)):
         upgraded.add_override("for_each", f"${{setsubtract({MAJORS_NEEDED}, [{main_major(main)}])}}")
-        # major -> group name: main's major, then the upgraded ones (one map, so no lookup of a key
-        # that may be missing is ever evaluated).
-        TerraformLocal(stack, local.removeprefix("local."),
-                       f"${{merge({{({main_major(main)}) = {address(main)}.name}}, "
-                       f"{{for major, group in {address(upgraded)} : major => group.name}})}}")
     return ParameterGroups(cluster=cluster, instance=instance,
                            upgraded_cluster=upgraded_cluster, upgraded_instance=upgraded_instance)
