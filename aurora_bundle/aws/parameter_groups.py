@@ -100,44 +100,36 @@ def by_major(main: RdsClusterParameterGroup | DbParameterGroup,
             f"{{for major, group in {address(upgraded)} : major => group.name}})")
 
 
+def _pair(stack: TerraformStack, name: str, name_prefix: str, family: str,
+          lifecycle: TerraformResourceLifecycle) -> tuple[RdsClusterParameterGroup, DbParameterGroup]:
+    """A cluster and an instance parameter group of one family, with this bundle's parameters."""
+    cluster = make(RdsClusterParameterGroup, stack, name,
+        name_prefix=name_prefix,
+        family=f"${{{family}}}",
+        description=CLUSTER_DESCRIPTION,
+        parameter=[RdsClusterParameterGroupParameter(name=key, value=value, apply_method=method)
+                   for key, value, method in CLUSTER_PARAMETERS],
+        lifecycle=lifecycle,
+    )
+    instance = make(DbParameterGroup, stack, name,
+        name_prefix=name_prefix,
+        family=f"${{{family}}}",
+        description=INSTANCE_DESCRIPTION,
+        parameter=[DbParameterGroupParameter(name=key, value=value, apply_method=method)
+                   for key, value, method in INSTANCE_PARAMETERS],
+        lifecycle=lifecycle,
+    )
+    return cluster, instance
+
+
 def build_parameter_groups(stack: TerraformStack) -> ParameterGroups:
     # main: created with the package; its family is the major it was created with, forever.
-    kept_family = TerraformResourceLifecycle(create_before_destroy=True, ignore_changes=["family"])
-    cluster = make(RdsClusterParameterGroup, stack, "main",
-        name_prefix="${local.identifier}-",
-        family=f"${{{MAIN_FAMILY}}}",
-        description=CLUSTER_DESCRIPTION,
-        parameter=[RdsClusterParameterGroupParameter(name=name, value=value, apply_method=method)
-                   for name, value, method in CLUSTER_PARAMETERS],
-        lifecycle=kept_family,
-    )
-    instance = make(DbParameterGroup, stack, "main",
-        name_prefix="${local.identifier}-",
-        family=f"${{{MAIN_FAMILY}}}",
-        description=INSTANCE_DESCRIPTION,
-        parameter=[DbParameterGroupParameter(name=name, value=value, apply_method=method)
-                   for name, value, method in INSTANCE_PARAMETERS],
-        lifecycle=kept_family,
-    )
+    cluster, instance = _pair(stack, "main", "${local.identifier}-", MAIN_FAMILY,
+                              TerraformResourceLifecycle(create_before_destroy=True, ignore_changes=["family"]))
     # upgraded: the other majors needed. Create-before-destroy: a pair the cluster leaves is deleted
     # after the cluster moved off it.
-    replace_first = TerraformResourceLifecycle(create_before_destroy=True)
-    upgraded_cluster = make(RdsClusterParameterGroup, stack, "upgraded",
-        name_prefix="${local.identifier}-pg${each.key}-",
-        family=f"${{{UPGRADED_FAMILY}}}",
-        description=CLUSTER_DESCRIPTION,
-        parameter=[RdsClusterParameterGroupParameter(name=name, value=value, apply_method=method)
-                   for name, value, method in CLUSTER_PARAMETERS],
-        lifecycle=replace_first,
-    )
-    upgraded_instance = make(DbParameterGroup, stack, "upgraded",
-        name_prefix="${local.identifier}-pg${each.key}-",
-        family=f"${{{UPGRADED_FAMILY}}}",
-        description=INSTANCE_DESCRIPTION,
-        parameter=[DbParameterGroupParameter(name=name, value=value, apply_method=method)
-                   for name, value, method in INSTANCE_PARAMETERS],
-        lifecycle=replace_first,
-    )
+    upgraded_cluster, upgraded_instance = _pair(stack, "upgraded", "${local.identifier}-pg${each.key}-",
+                                                UPGRADED_FAMILY, TerraformResourceLifecycle(create_before_destroy=True))
     for main, upgraded in ((cluster, upgraded_cluster), (instance, upgraded_instance)):
         upgraded.add_override("for_each", f"${{setsubtract({MAJORS_NEEDED}, [{main_major(main)}])}}")
     return ParameterGroups(cluster=cluster, instance=instance,
