@@ -11,20 +11,28 @@ from aurora_bundle.inputs.conditional import closed, merged, resolved
 from aurora_bundle.massdriver.params import with_defaults
 from tests.test_bad_input import _rejected, _replace, bundle  # noqa: F401 (a fixture)
 
+# The idiom the params use: a dependency + oneOf on a key, branches that exclude each other, and a check
+# keyed on a branch field (its type where RJSF chooses, its bounds through allOf).
 SCHEMA: dict[str, Any] = {
     "type": "object",
-    "properties": {"kind": {"type": "string"}, "box": {"type": "object", "properties": {"a": {"type": "integer"}}}},
-    "if": {"properties": {"kind": {"const": "big"}}},
-    "then": {"properties": {"box": {"properties": {"b": {"type": "integer", "default": 2}}, "required": ["b"]}}},
-    "else": {"properties": {"box": {"properties": {"c": {"type": "integer", "default": 3}}}}},
+    "properties": {"kind": {"type": "string"}, "box": {
+        "type": "object", "propertyNames": {"enum": ["a", "b", "c"]}, "properties": {"a": {"type": "integer"}},
+        "dependencies": {"b": {"oneOf": [{"properties": {"b": {"type": "integer"}},
+                                          "allOf": [{"properties": {"b": {"maximum": 9}}}]}]}}}},
+    "dependencies": {"kind": {"oneOf": [
+        {"properties": {"kind": {"const": "big"},
+                        "box": {"properties": {"b": {"type": "integer", "default": 2}}, "required": ["b"]}}},
+        {"properties": {"kind": {"not": {"const": "big"}}, "box": {"properties": {"c": {"type": "integer", "default": 3}}}}},
+    ]}},
 }
 
 
 def test_merged_has_every_branch_field_none_required():
     box = merged(SCHEMA)["properties"]["box"]
     assert sorted(box["properties"]) == ["a", "b", "c"]
+    assert box["properties"]["b"]["maximum"] == 9  # the check's bounds
     assert "required" not in box
-    assert "if" not in merged(SCHEMA)
+    assert "dependencies" not in merged(SCHEMA) and "kind" not in box["properties"]
 
 
 def test_resolved_takes_the_branch_the_value_selects():
@@ -32,6 +40,15 @@ def test_resolved_takes_the_branch_the_value_selects():
     assert resolved(SCHEMA, {"kind": "big"})["properties"]["box"]["required"] == ["b"]
     assert sorted(resolved(SCHEMA, {"kind": "small"})["properties"]["box"]["properties"]) == ["a", "c"]
     assert with_defaults(SCHEMA, {"kind": "small", "box": {}}) == {"kind": "small", "box": {"c": 3}}
+
+
+def test_a_branch_field_kept_from_a_branch_that_does_not_apply_is_typed_not_drawn():
+    """RJSF skips a dependency whose key is not a property (the branch that added it does not apply)."""
+    assert sorted(resolved(SCHEMA, {"kind": "small", "box": {"b": 4}})["properties"]["box"]["properties"]) == ["a", "c"]
+    validator = Draft7Validator(SCHEMA)
+    assert list(validator.iter_errors({"kind": "small", "box": {"b": 4}})) == []
+    assert [e.validator for e in validator.iter_errors({"kind": "small", "box": {"b": "4"}})] == ["oneOf"]
+    assert [e.validator for e in validator.iter_errors({"kind": "small", "box": {"d": 1}})] == ["enum"]
 
 
 def test_closed_rejects_a_key_no_branch_declares():
@@ -55,6 +72,7 @@ def test_autoscaling_bounds_only_when_autoscaling_is_on(spec):
         value = {"scaling": {"autoscaling": {"mode": mode}}}
         return sorted(resolved(spec.params_schema, value)["properties"]["scaling"]["properties"]["autoscaling"]["properties"])
     assert fields("disabled") == ["mode"]
+    assert fields("connections") == ["max_readers", "min_readers", "mode", "target"]
     assert fields("cpu") == ["max_readers", "min_readers", "mode", "target"]
 
 

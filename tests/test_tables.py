@@ -95,16 +95,21 @@ def test_engine_choices_and_limits_are_the_catalogs(spec):
 def test_alarms_schema_and_ui_order_are_the_table(spec):
     alarms = merged(spec.params_schema)["properties"]["alarms"]
     assert sorted(alarms["properties"]) == sorted(ALARM_KEYS)
-    # An alarm for one kind of instance class is in that branch of the params' if/then/else only.
-    branches = {"then": "acu_utilization", "else": "db_load"}
-    for branch, key in branches.items():
-        assert list(spec.params_schema[branch]["properties"]["alarms"]["properties"]) == [key]
-    assert set(spec.params_schema["properties"]["alarms"]["properties"]) == set(ALARM_KEYS) - set(branches.values())
+    # An alarm for one kind of instance class is in that branch of the params' dependency on database only
+    # (the form draws it there); alarms itself knows every alarm (closed by name) and checks those two.
+    branches = dict(zip(("acu_utilization", "db_load"), spec.params_schema["dependencies"]["database"]["oneOf"], strict=True))
+    for key, branch in branches.items():
+        assert list(branch["properties"]["alarms"]["properties"]) == [key]
+    own = spec.params_schema["properties"]["alarms"]
+    assert set(own["properties"]) == set(ALARM_KEYS) - set(branches)
+    assert own["propertyNames"]["enum"] == ALARM_KEYS and set(own["dependencies"]) == set(branches)
     assert "required" not in alarms  # a params document without an alarm gets the row's defaults
     for row in ALARMS:
         schema = alarms["properties"][row.key]
-        assert schema["default"] == {"enabled": row.enabled, "threshold": row.param.default}
+        assert "default" not in schema  # RJSF 5 would then skip the branch that draws the threshold
+        assert with_defaults(alarms, {})[row.key] == {"enabled": row.enabled, "threshold": row.param.default}
         assert schema["properties"]["threshold"]["default"] == row.param.default
+        assert schema["properties"]["threshold"]["maximum"] == row.param.maximum
         assert schema["title"] == row.title
     assert spec.document["ui"]["alarms"]["ui:order"] == [*ALARM_KEYS, "*"]
 
@@ -114,7 +119,7 @@ def test_presets_list_only_what_differs_and_examples_are_complete(spec):
         assert preset.params["alarms"] == {}, preset.name  # every preset keeps the table's alarm defaults
     for example in spec.examples:
         serverless = example.params["database"]["instance_class"] == engine.SERVERLESS_CLASS
-        applies = set(ALARM_KEYS) - {"db_load" if serverless else "acu_utilization"}  # by the params' if/then/else
+        applies = set(ALARM_KEYS) - {"db_load" if serverless else "acu_utilization"}  # by the params' dependency on database
         assert list(example.params["alarms"]) == sorted(applies)  # filled in by make build
         assert with_defaults(spec.params_schema, example.params) == example.params
 
@@ -183,8 +188,8 @@ def test_an_alarm_added_as_one_table_row_reaches_the_schema_the_readme_and_src(t
         *(f"examples/{e.name}/params.json" for e in (bundle / "examples").iterdir())}
     assert {"src/alarms.tf.json", "src/variables.tf.json", "kms/variables.tf.json"} <= changed
     schema = json.loads((bundle / "schemas" / "alarms.json").read_text())["properties"]["buffer_cache_hit_ratio"]
-    assert schema["default"] == {"enabled": True, "threshold": 80.5}
-    assert schema["then"]["properties"]["threshold"]["title"] == "Buffer cache hit ratio threshold (%)"
+    threshold = schema["dependencies"]["enabled"]["oneOf"][0]["properties"]["threshold"]
+    assert threshold["title"] == "Buffer cache hit ratio threshold (%)" and threshold["default"] == 80.5
     readme = (bundle / "README.md").read_text()
     section = readme[readme.index(START):readme.index(END)]
     row = ("| `alarms.buffer_cache_hit_ratio.threshold` | Buffer cache hit ratio threshold (%): Writer reads served from the "

@@ -1,14 +1,23 @@
-"""The params schema's conditional parts (``if``/``then``/``else``, ``dependencies``) seen two ways.
+"""The params schema's conditional parts (``dependencies`` + ``oneOf``, ``if``/``then``) seen as the form sees them.
 
-The form shows a field only where it applies (massdriver.yaml's params ``if``/``then``/``else`` on the
-instance class adds the Serverless v2 capacity and the serverless or provisioned alarms; the reader
-autoscaling object's adds the bounds when autoscaling is on). The rest of the build needs:
+The form shows a field only where it applies: massdriver.yaml's params ``dependencies`` on ``database``
+(a ``oneOf`` of the serverless and the provisioned branch) adds the Serverless v2 capacity and the
+serverless or provisioned alarms; the reader autoscaling object's, on ``mode``, adds the bounds; each
+alarm's, on ``enabled``, its threshold. A field a branch adds also has a dependency keyed on itself
+(``params.field_check``): its type and bounds wherever it is present. RJSF resolves a dependency the
+way ``_option`` does (@rjsf/utils ``processDependencies``/``withExactlyOneSubschema``, 5.24 and 6.x):
+only when its key is present and is one of the object's properties, by the option whose
+``properties.<key>`` the value satisfies, merging that option without its key (``allOf`` folded in).
+The rest of the build needs:
 
-- ``merged``: every field any branch may add, at every depth, for what must know all of them (the
-  Terraform variables' types: a field a branch adds is ``optional(type, default)``, never required;
-  the reference check; the unknown-key check of presets and examples);
+- ``merged``: every field any branch may add, at every depth, with the bounds its checks give it, for
+  what must know all of them (the Terraform variables' types: a field a branch adds is
+  ``optional(type, default)``, never required; the reference check; the README's params table);
 - ``resolved``: the branches that apply to one params document, as RJSF resolves them, for what must
-  match the form (the defaults filled into the examples).
+  match the form (the defaults filled into the examples);
+- ``closed``: ``merged`` with every object closed, for the build's unknown-key check (the published
+  schema closes each object by itself too: ``additionalProperties: false``, or ``propertyNames`` where
+  a branch adds fields, since ``additionalProperties`` cannot see a branch's properties).
 """
 
 from __future__ import annotations
@@ -18,11 +27,12 @@ from typing import Any
 
 from jsonschema import Draft7Validator
 
-BRANCH_KEYS = ("then", "else")
+CONDITIONAL_KEYS = ("if", "then", "else", "dependencies")
 
 
 def _merge(base: dict[str, Any], extra: dict[str, Any], *, keep_required: bool) -> dict[str, Any]:
-    """``base`` with ``extra``'s properties added (deeply); ``required`` grows only with ``keep_required``."""
+    """``base`` with ``extra``'s properties added (deeply) and its other keys where ``base`` has none;
+    ``required`` grows only with ``keep_required``."""
     out = dict(base)
     props = dict(out.get("properties") or {})
     for name, schema in (extra.get("properties") or {}).items():
@@ -35,30 +45,44 @@ def _merge(base: dict[str, Any], extra: dict[str, Any], *, keep_required: bool) 
     if keep_required and extra.get("required"):
         out["required"] = [*out.get("required", []), *(r for r in extra["required"] if r not in out.get("required", []))]
     for key, value in extra.items():
-        if key not in ("properties", "required") and key not in out:
+        if key not in ("properties", "required", "allOf", "oneOf", "not", "message", *CONDITIONAL_KEYS) and key not in out:
             out[key] = value
     return out
 
 
-def _branches(node: dict[str, Any]) -> list[dict[str, Any]]:
-    found = [node[k] for k in BRANCH_KEYS if isinstance(node.get(k), dict)]
-    for dependency in (node.get("dependencies") or {}).values():
+def _option(option: dict[str, Any], key: str) -> dict[str, Any]:
+    """A dependency's option as RJSF merges it: without its key's property, its ``allOf`` folded in."""
+    out = {k: v for k, v in option.items() if k != "allOf"}
+    out["properties"] = {k: v for k, v in (option.get("properties") or {}).items() if k != key}
+    for part in option.get("allOf") or []:
+        if isinstance(part, dict):
+            out = _merge(out, part, keep_required=True)
+    return out
+
+
+def _options(node: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """Each dependency's options, with the key it depends on."""
+    found = []
+    for key, dependency in (node.get("dependencies") or {}).items():
         if isinstance(dependency, dict):
-            found += [b for b in dependency.get("oneOf", [dependency]) if isinstance(b, dict)]
+            found += [(key, b) for b in dependency.get("oneOf", [dependency]) if isinstance(b, dict)]
     return found
 
 
 def _plain(node: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in node.items() if k not in ("if", *BRANCH_KEYS, "dependencies")}
+    return {k: v for k, v in node.items() if k not in CONDITIONAL_KEYS}
 
 
 def merged(schema: Any) -> Any:
-    """The schema with every branch's properties added to its object, at every depth (none required)."""
+    """The schema with every branch's and check's properties added to its object, at every depth (none required).
+
+    An ``if``/``then`` adds no field here (it only constrains), so only dependencies are merged."""
     if not isinstance(schema, dict):
         return schema
     out = _plain(schema)
-    for branch in _branches(schema):
-        out = _merge(out, merged(branch), keep_required=False)
+    for key, option in _options(schema):
+        # A field's own check keeps the field's inner ``required`` (its shape wherever it is present)
+        out = _merge(out, merged(_option(option, key)), keep_required=_is_check(option, key))
     if isinstance(out.get("properties"), dict):
         out["properties"] = {k: merged(v) for k, v in out["properties"].items()}
     if isinstance(out.get("items"), dict):
@@ -66,8 +90,31 @@ def merged(schema: Any) -> Any:
     return out
 
 
+def _is_check(option: dict[str, Any], key: str) -> bool:
+    """A dependency keyed on the field it checks (``params.field_check``), not a branch another field selects."""
+    return set(option.get("properties") or {}) == {key} and "allOf" in option
+
+
+def _chosen(schema: dict[str, Any], value: Any) -> list[tuple[str, dict[str, Any]]]:
+    """The dependency options that apply to ``value``, one per dependency, as RJSF chooses them."""
+    chosen = []
+    if not isinstance(value, dict):
+        return chosen
+    properties = dict(schema.get("properties") or {})
+    for key, dependency in (schema.get("dependencies") or {}).items():
+        if key not in value or key not in properties or not isinstance(dependency, dict):
+            continue  # RJSF skips a dependency whose key is absent, or not a property (a branch that does not apply)
+        options = [o for o in dependency.get("oneOf", [dependency]) if isinstance(o, dict)]
+        valid = [o for o in options if "oneOf" not in dependency
+                 or Draft7Validator({"properties": {key: (o.get("properties") or {}).get(key, {})}}).is_valid(value)]
+        if len(valid) == 1:
+            chosen.append((key, valid[0]))
+            properties.update(_option(valid[0], key)["properties"])
+    return chosen
+
+
 def resolved(schema: Any, value: Any) -> Any:
-    """The schema with the branches that ``value`` selects merged in (``if`` decides), at every depth."""
+    """The schema with what ``value`` selects merged in (``if`` and dependencies decide), at every depth."""
     if not isinstance(schema, dict):
         return schema
     out = _plain(schema)
@@ -75,17 +122,15 @@ def resolved(schema: Any, value: Any) -> Any:
         branch = schema.get("then" if Draft7Validator(schema["if"]).is_valid(value) else "else")
         if isinstance(branch, dict):
             out = _merge(out, branch, keep_required=True)
+    for key, option in _chosen(schema, value):
+        out = _merge(out, _option(option, key), keep_required=True)
     if isinstance(out.get("properties"), dict) and isinstance(value, dict):
         out["properties"] = {k: resolved(v, value.get(k)) for k, v in out["properties"].items()}
     return copy.deepcopy(out)
 
 
 def closed(schema: Any) -> Any:
-    """``merged``'s schema with every object that lists properties closed (``additionalProperties: false``).
-
-    The objects a conditional branch adds to cannot close themselves (JSON Schema's
-    ``additionalProperties`` sees only its own object's ``properties``, never a branch's), so a typo
-    there would pass the params schema; the build checks presets and examples against this instead."""
+    """``merged``'s schema with every object that lists properties closed (``additionalProperties: false``)."""
     if not isinstance(schema, dict):
         return schema
     out = dict(schema)
@@ -93,6 +138,7 @@ def closed(schema: Any) -> Any:
         out["properties"] = {k: closed(v) for k, v in out["properties"].items()}
         if "additionalProperties" not in out and "patternProperties" not in out:
             out["additionalProperties"] = False
+        out.pop("propertyNames", None)
     if isinstance(out.get("items"), dict):
         out["items"] = closed(out["items"])
     return out

@@ -123,6 +123,15 @@ def _autoscaling_on(p: dict[str, Any]) -> bool:
 
 _SCALE_TO_ZERO_MAJORS = sorted(m for m, info in MAJORS.items() if info.scale_to_zero)
 _SERVERLESS_NULL = "var.scaling.serverless == null"
+# A serverless block kept from a class that no longer applies is ignored: every rule on it (and every
+# expression that reads it) first asks whether the class is db.serverless. HCL's || does not short-cut,
+# so the guards are conditionals.
+_NOT_SERVERLESS = f'var.database.instance_class != "{SERVERLESS_CLASS}"'
+
+
+def _serverless_applies(p: dict[str, Any]) -> dict[str, Any] | None:
+    """The serverless capacity when the class is db.serverless (a kept one is ignored otherwise)."""
+    return _serverless(p) if get_path(p, "database.instance_class") == SERVERLESS_CLASS else None
 
 ENDPOINTS = "database.custom_endpoints"
 _HCL_ENDPOINTS = f"var.{ENDPOINTS}"
@@ -183,9 +192,10 @@ RULES: list[Rule] = [
         id="serverless-min-at-most-max",
         field="scaling.serverless.min_capacity",
         expected="must be at most scaling.serverless.max_capacity",
-        broken=lambda p: (s := _serverless(p)) is not None
+        broken=lambda p: (s := _serverless_applies(p)) is not None
         and s.get("min_capacity", 0) > s.get("max_capacity", float("inf")),
-        condition=f"{_SERVERLESS_NULL} ? true : var.scaling.serverless.min_capacity <= var.scaling.serverless.max_capacity",
+        condition=f"{_NOT_SERVERLESS} || {_SERVERLESS_NULL} ? true : "
+        "var.scaling.serverless.min_capacity <= var.scaling.serverless.max_capacity",
         related="scaling.serverless.max_capacity",
     ),
     Rule(
@@ -193,11 +203,10 @@ RULES: list[Rule] = [
         field="scaling.serverless.min_capacity",
         expected="can be 0 (scale to zero) only on engine versions that support auto-pause: "
         + ", ".join(_SCALE_TO_ZERO_MAJORS),
-        broken=lambda p: (s := _serverless(p)) is not None
-        and get_path(p, "database.instance_class") == SERVERLESS_CLASS
+        broken=lambda p: (s := _serverless_applies(p)) is not None
         and s.get("min_capacity") == 0
         and get_path(p, "database.engine_version") not in _SCALE_TO_ZERO_MAJORS,
-        condition=f"{_SERVERLESS_NULL} ? true : (var.scaling.serverless.min_capacity > 0 || "
+        condition=f"{_NOT_SERVERLESS} || {_SERVERLESS_NULL} ? true : (var.scaling.serverless.min_capacity > 0 || "
         f"contains({_SCALE_TO_ZERO_MAJORS!r}, var.database.engine_version))".replace("'", '"'),
     ),
     Rule(

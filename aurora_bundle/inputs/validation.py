@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from jsonschema import Draft7Validator
-from jsonschema.exceptions import SchemaError, ValidationError
+from jsonschema.exceptions import SchemaError, ValidationError, best_match
 
 from aurora_bundle.inputs import shapes
 from aurora_bundle.inputs.conditional import closed, merged
@@ -45,10 +45,35 @@ def _choices(values: Iterable[Any]) -> str:
     return ", ".join(json.dumps(v) for v in values)
 
 
+def _leaves(error: ValidationError) -> list[ValidationError]:
+    if error.validator in ("oneOf", "anyOf", "allOf") and error.context:
+        return [leaf for inner in error.context for leaf in _leaves(inner)]
+    return [error]
+
+
+def _leaf(error: ValidationError) -> ValidationError:
+    """The error a person should see from a failed check or branch: the deepest field, and not a branch's
+    condition (a ``const`` that picks the branch) when the field itself is wrong."""
+    leaves = _leaves(error)
+    return max(leaves, key=lambda e: (len(e.absolute_path), e.validator != "const")) if leaves else best_match([error])
+
+
 def _describe(error: ValidationError, source: str, prefix: str) -> list[Problem]:
     """Turn one jsonschema error into problems a user can act on."""
     field = _join(prefix, _dotted(error.absolute_path))
     schema = error.schema if isinstance(error.schema, dict) else {}
+    if "propertyNames" in error.relative_schema_path and isinstance(error.instance, str):
+        # An object closed by propertyNames (its branches add fields): the unknown key is the instance.
+        known = schema.get("enum", []) if isinstance(schema.get("enum"), list) else []
+        hint = difflib.get_close_matches(error.instance, known, n=1)
+        maybe = f" (did you mean {hint[0]!r}?)" if hint else ""
+        return [Problem(source, _join(field, error.instance), None, f"unknown field{maybe}; expected one of: "
+                        f"{', '.join(known)}", has_value=False)]
+    options = error.validator_value if isinstance(error.validator_value, list) else []
+    consts = bool(options) and all(isinstance(o, dict) and "const" in o for o in options)
+    if error.validator in ("oneOf", "anyOf", "allOf") and error.context and not consts:
+        # A field's check or a branch: the error inside it, on the field it names.
+        return _describe(_leaf(error), source, prefix)
     match error.validator:
         case "additionalProperties":
             known = sorted(schema.get("properties", {}))
@@ -85,6 +110,8 @@ def _describe(error: ValidationError, source: str, prefix: str) -> list[Problem]
             return [Problem(source, field, error.instance, f"expected a multiple of {error.validator_value}")]
         case "const":
             return [Problem(source, field, error.instance, f"expected {json.dumps(error.validator_value)}")]
+        case "not" if isinstance(schema.get("message"), dict) and schema["message"].get("not"):
+            return [Problem(source, field, error.instance, " ".join(schema["message"]["not"].split()))]
         case "pattern":
             message = schema.get("message") if isinstance(schema.get("message"), dict) else {}
             expected = message.get("pattern") or f"expected to match {error.validator_value}"

@@ -46,41 +46,76 @@ _ALARM_TABLE = "aurora_bundle/aws/alarm_table.py"
 # --------------------------------------------------------------------------------------------- alarms
 
 
-def alarm_schema(spec: AlarmSpec) -> dict[str, Any]:
+def alarm_schema(spec: AlarmSpec, *, display: bool = False) -> dict[str, Any]:
     """``alarms.<key>``: whether the alarm exists and its threshold, both defaulting to the row's values.
 
     The fields' titles name the alarm, so an error list reads on its own ("CPU utilization threshold
     (%)"); the row's description is the alarm's, printed once. The threshold is on screen only while
-    the alarm is on (``if``/``then``; with ``enabled`` left out it is on, its default)."""
+    the alarm is on: ``dependencies`` + ``oneOf`` on ``enabled`` (Massdriver's idiom, which RJSF 5 and 6
+    both resolve for rendering, defaults and omitExtraData: @rjsf/utils ``resolveDependencies``,
+    ``withExactlyOneSubschema``). The object refuses unknown keys by itself (``propertyNames``: a
+    threshold kept while the alarm is off is known, never rendered, and ignored). The threshold's
+    bounds are checked by a dependency keyed on the threshold itself: RJSF chooses that option by the
+    type alone and merges the bounds in (so the box gets min/max), and a value out of bounds is one
+    error on the threshold, never a failed ``enabled`` branch. No default on the object: RJSF 5
+    computes an object's defaults from its resolved dependencies only when it has none of its own.
+
+    ``display``: the copy a branch of the params' instance-class conditional adds (the form draws it);
+    the full one (closed, with the bounds) lives in ``alarms``' own dependency on the alarm's key, so
+    a mistake inside it never fails the instance-class branch."""
     param = spec.param
-    threshold = {
-        "title": f"{spec.title} threshold ({param.unit})" if param.unit else f"{spec.title} threshold",
-        "type": "integer" if param.integer else "number",
-        "minimum": param.minimum,
-        "maximum": param.maximum,
-        "default": param.default,
+    kind = "integer" if param.integer else "number"
+    title = f"{spec.title} threshold ({param.unit})" if param.unit else f"{spec.title} threshold"
+    threshold = {"title": title, "type": kind, "default": param.default}
+    schema: dict[str, Any] = {"title": spec.title, "description": spec.description, "type": "object"}
+    if not display:
+        schema["propertyNames"] = {"enum": ["enabled", "threshold"]}
+        schema["message"] = {"propertyNames": f"{spec.key} has only enabled and threshold"}
+    schema["properties"] = {
+        "enabled": {"title": f"{spec.title} alarm on", "type": "boolean", "default": spec.enabled},
     }
-    return {
-        "title": spec.title,
-        "description": spec.description,
-        "type": "object",
-        "properties": {
-            "enabled": {"title": f"{spec.title} alarm on", "type": "boolean", "default": spec.enabled},
-        },
-        "if": {"properties": {"enabled": {"const": True}}},
-        "then": {"properties": {"threshold": threshold}},
-        "default": {"enabled": spec.enabled, "threshold": param.default},
-    }
+    dependencies: dict[str, Any] = {"enabled": {"oneOf": [
+        {"properties": {"enabled": {"const": True}, "threshold": threshold}},
+        {"properties": {"enabled": {"const": False}}},
+    ]}}
+    if not display:
+        dependencies["threshold"] = field_check("threshold", kind, {"minimum": param.minimum, "maximum": param.maximum})
+    schema["dependencies"] = dependencies
+    return schema
+
+
+def field_check(name: str, kind: str, bounds: dict[str, Any]) -> dict[str, Any]:
+    """A dependency keyed on a field a branch adds: wherever the field is present (its branch applies, or it
+    was kept from one that no longer does) it has this type and these bounds, reported on the field.
+
+    RJSF picks the option by ``properties.<name>`` (the type alone, so it never warns about a value out
+    of bounds), drops that key and merges the rest: the bounds reach the rendered field through
+    ``allOf``; for a field whose branch does not apply, RJSF skips the dependency (its key is not one
+    of the object's properties then: @rjsf/utils ``processDependencies``)."""
+    return {"oneOf": [{"properties": {name: {"type": kind}}, "allOf": [{"properties": {name: bounds}}]}]}
 
 
 # Where an alarm's params live: alarms.json for every instance class, or the branch of massdriver.yaml's
-# params if/then/else on the instance class (when-serverless.json, when-provisioned.json), so the form
+# params dependency on the instance class (when-serverless.json, when-provisioned.json), so the form
 # shows an alarm only for the clusters that get it (the row's ``applies``).
 ALARM_FILES = {SERVERLESS: "when-serverless.json", f"!({SERVERLESS})": "when-provisioned.json"}
 
 
 def alarms_properties(file: str = "alarms.json") -> dict[str, Any]:
-    return {spec.key: alarm_schema(spec) for spec in ALARMS if ALARM_FILES.get(spec.applies, "alarms.json") == file}
+    """The alarms drawn in ``file``: in alarms.json the full schemas, in a branch file the display copies."""
+    return {spec.key: alarm_schema(spec, display=file != "alarms.json")
+            for spec in ALARMS if ALARM_FILES.get(spec.applies, "alarms.json") == file}
+
+
+def alarms_dependencies() -> dict[str, Any]:
+    """``alarms.dependencies``: the full schema of each alarm a branch adds, checked wherever it is present."""
+    return {spec.key: {"oneOf": [{"properties": {spec.key: {"type": "object"}},
+                                  "allOf": [{"properties": {spec.key: alarm_schema(spec)}}]}]}
+            for spec in ALARMS if spec.applies in ALARM_FILES}
+
+
+def alarms_names() -> dict[str, Any]:
+    return {"enum": [spec.key for spec in ALARMS]}
 
 
 # ---------------------------------------------------------------------------------------- the stamps
@@ -91,7 +126,7 @@ class Stamp:
     """Keys of one schema node that a table writes (``None`` removes the key)."""
 
     file: str  # under schemas/
-    node: tuple[str, ...]  # keys from the file's root to the node
+    node: tuple[str | int, ...]  # keys (and list indexes) from the file's root to the node
     source: str  # the table, as the node's $comment names it
     values: Callable[[], dict[str, Any]]
 
@@ -106,9 +141,15 @@ def _props(*names: str) -> tuple[str, ...]:
     return tuple(part for name in names for part in ("properties", name))
 
 
+def _checked(name: str) -> tuple[str | int, ...]:
+    """From an object to the bounds of its field ``name`` (``field_check``'s place for them)."""
+    return ("dependencies", name, "oneOf", 0, "allOf", 0, "properties", name)
+
+
 STAMPS: list[Stamp] = [
     Stamp("alarms.json", (), f"ALARMS in {_ALARM_TABLE} (one row per alarm)",
-          lambda: {"properties": alarms_properties(), "required": None}),
+          lambda: {"propertyNames": alarms_names(), "properties": alarms_properties(),
+                   "dependencies": alarms_dependencies(), "required": None}),
     Stamp("when-serverless.json", _props("alarms"), f"ALARMS in {_ALARM_TABLE} (the rows that apply to db.serverless)",
           lambda: {"properties": alarms_properties("when-serverless.json")}),
     Stamp("when-provisioned.json", _props("alarms"), f"ALARMS in {_ALARM_TABLE} (the rows that apply to provisioned classes)",
@@ -124,16 +165,16 @@ STAMPS: list[Stamp] = [
             f"instance_members() (MAX_READERS) in {_ENGINE}", lambda: {"enum": engine.instance_members()})
       for members in ("static_members", "excluded_members")),
     Stamp("scaling.json", _props("reader_count"), f"MAX_READERS in {_ENGINE}", lambda: {"maximum": engine.MAX_READERS}),
-    Stamp("when-serverless.json", _props("scaling", "serverless", "min_capacity"), f"ACU_MIN, ACU_MAX and ACU_STEP in {_ENGINE}",
+    Stamp("scaling.json", (*_checked("serverless"), *_props("min_capacity")), f"ACU_MIN, ACU_MAX and ACU_STEP in {_ENGINE}",
           lambda: {"minimum": engine.ACU_MIN, "maximum": engine.ACU_MAX, "multipleOf": engine.ACU_STEP}),
-    Stamp("when-serverless.json", _props("scaling", "serverless", "max_capacity"),
+    Stamp("scaling.json", (*_checked("serverless"), *_props("max_capacity")),
           f"ACU_MAX_AT_LEAST, ACU_MAX and ACU_STEP in {_ENGINE}",
           lambda: {"minimum": engine.ACU_MAX_AT_LEAST, "maximum": engine.ACU_MAX, "multipleOf": engine.ACU_STEP}),
-    Stamp("when-serverless.json", _props("scaling", "serverless", "seconds_until_auto_pause"), f"AUTO_PAUSE_SECONDS in {_ENGINE}",
+    Stamp("scaling.json", (*_checked("serverless"), *_props("seconds_until_auto_pause")), f"AUTO_PAUSE_SECONDS in {_ENGINE}",
           lambda: dict(zip(("minimum", "maximum"), engine.AUTO_PAUSE_SECONDS, strict=True))),
-    Stamp("scaling.json", (*_props("autoscaling"), "else", *_props("min_readers")), f"MAX_READERS in {_ENGINE}",
+    Stamp("scaling.json", (*_props("autoscaling"), *_checked("min_readers")), f"MAX_READERS in {_ENGINE}",
           lambda: {"maximum": engine.MAX_READERS}),
-    Stamp("scaling.json", (*_props("autoscaling"), "else", *_props("max_readers")), f"MAX_READERS in {_ENGINE}",
+    Stamp("scaling.json", (*_props("autoscaling"), *_checked("max_readers")), f"MAX_READERS in {_ENGINE}",
           lambda: {"maximum": engine.MAX_READERS}),
     Stamp("observability.json", (*_props("log_exports"), "items"), f"LOG_EXPORTS in {_ENGINE}",
           lambda: {"enum": list(engine.LOG_EXPORTS)}),
@@ -162,21 +203,27 @@ def stamp_schema(file: str, document: dict[str, Any]) -> tuple[dict[str, Any], l
     """The schema file's document with every stamp of that file applied, and the nodes that are missing."""
     problems = []
     for stamp in (s for s in STAMPS if s.file == file):
-        parents, node = [], document
+        parents: list[tuple[Any, str | int]] = []
+        node: Any = document
         for key in stamp.node:
-            child = node.get(key) if isinstance(node, dict) else None
-            if not isinstance(child, dict):
+            if isinstance(node, dict) and isinstance(key, str):
+                child = node.get(key)
+            elif isinstance(node, list) and isinstance(key, int) and key < len(node):
+                child = node[key]
+            else:
+                child = None
+            if not isinstance(child, dict | list):
                 node = None
                 break
             parents.append((node, key))
             node = child
-        if node is None:
-            problems.append(Problem(f"{SCHEMAS_DIR}/{file}", ".".join(stamp.node), None,
+        if not isinstance(node, dict):
+            problems.append(Problem(f"{SCHEMAS_DIR}/{file}", ".".join(map(str, stamp.node)), None,
                                     f"is missing: make build writes its {stamp.keys()} from {stamp.source}", has_value=False))
             continue
         new = _stamped(node, stamp)
         for parent, key in reversed(parents):  # copies of the nodes above it, keys kept in their order
-            new = {**parent, key: new}
+            new = [*parent[:key], new, *parent[key + 1:]] if isinstance(parent, list) else {**parent, key: new}
         document = new
     return document, problems
 
@@ -243,18 +290,28 @@ def stamp_massdriver_yaml(text: str, document: Any) -> tuple[str, list[Problem]]
 def with_defaults(schema: dict[str, Any], value: Any) -> Any:
     """``value`` with the schema's default for every property left out, at every depth (as Terraform's
     ``optional(type, default)`` and Massdriver's form fill them in), of the conditional branches that
-    apply to it (``conditional.resolved``, as RJSF resolves them). Present values are never changed."""
-    schema = conditional.resolved(schema, value)
-    if not isinstance(value, dict) or not isinstance(schema.get("properties"), dict):
+    apply to it (``conditional.resolved``, as RJSF resolves them: with the defaults already filled in,
+    so an alarm left out gets ``enabled`` and then the threshold its branch adds). An object left out
+    that has no default of its own gets its fields' defaults, as RJSF computes them. Present values are
+    never changed."""
+    if not isinstance(value, dict):
         return value
     filled = dict(value)
-    for name, prop in schema["properties"].items():
-        if not isinstance(prop, dict):
-            continue
-        if name not in filled and "default" in prop:
-            filled[name] = copy.deepcopy(prop["default"])
-        if name in filled:
-            filled[name] = with_defaults(prop, filled[name])
+    for _ in range(3):  # a default may select a branch whose fields have defaults too
+        before = copy.deepcopy(filled)
+        current = conditional.resolved(schema, filled)
+        for name, prop in (current.get("properties") or {}).items():
+            if not isinstance(prop, dict):
+                continue
+            if name not in filled:
+                if "default" in prop:
+                    filled[name] = copy.deepcopy(prop["default"])
+                elif prop.get("type") == "object" and (inner := with_defaults(prop, {})):
+                    filled[name] = inner
+            if name in filled:
+                filled[name] = with_defaults(prop, filled[name])
+        if filled == before:
+            break
     return filled
 
 

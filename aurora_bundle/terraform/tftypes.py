@@ -21,6 +21,13 @@ def _scalar_type(schema: dict[str, Any]) -> str | None:
     return {"string": "string", "boolean": "bool", "integer": "number", "number": "number"}.get(str(kind))
 
 
+def _all_defaulted(schema: dict[str, Any]) -> bool:
+    """An optional object with nothing required whose every field has a default (an alarm)."""
+    props = schema.get("properties")
+    return (schema.get("type") == "object" and isinstance(props, dict) and bool(props) and not schema.get("required")
+            and all(isinstance(p, dict) and "default" in p for p in props.values()))
+
+
 def tf_type(schema: dict[str, Any]) -> str:
     scalar = _scalar_type(schema)
     if scalar:
@@ -40,6 +47,9 @@ def tf_type(schema: dict[str, Any]) -> str:
                     fields.append(f"{name} = {inner}")
                 elif "default" in props[name]:
                     fields.append(f"{name} = optional({inner}, {render(props[name]['default'])})")
+                elif _all_defaulted(props[name]):
+                    # As RJSF fills it in: an object of defaults (Terraform applies the nested defaults to {})
+                    fields.append(f"{name} = optional({inner}, {{}})")
                 else:
                     fields.append(f"{name} = optional({inner})")
             return "object({" + ", ".join(fields) + "})"
