@@ -35,11 +35,11 @@ unit: $(VENV)/.installed ## The fast tests of the generator: `make test` minus t
 	$(PY) -m pytest -m "not e2e and not scan and not offline and not browser"
 
 .PHONY: preview
-preview: $(VENV)/.installed ## The params form of every preset in headless Chromium (stock RJSF 6): build/preview/index.html and <preset>.png
+preview: $(VENV)/.installed ## The params form of every preset in headless Chromium (RJSF 5.24 and 6, three settings each): build/preview/index.html and <preset>.png
 	$(PY) -m aurora_bundle.offline.form_preview
 
 .PHONY: browser
-browser: $(VENV)/.installed ## The browser test alone: every preset's form renders, validates and submits; conditional sections; bad values
+browser: $(VENV)/.installed ## The browser test alone: RJSF 5.24 and 6 x three settings x every preset renders, submits what it shows; switches; bad values
 	$(PY) -m pytest -m browser
 
 .PHONY: e2e

@@ -1,22 +1,70 @@
-// Drives headless Chromium (Debian's chromium, through playwright-core) over the preview page.
-// Usage: node drive.mjs <preview dir> <chromium> [--screenshots]
-// Writes <preview dir>/report.json: per preset (console errors, validation errors, submitted, which
-// conditional sections are visible) and the interaction checks (class to and from db.serverless,
-// autoscaling off, bad values typed in). With --screenshots also <preview dir>/<preset>.png.
+// Drives headless Chromium (Debian's chromium, through playwright-core) over the preview page: the params form
+// under every renderer Massdriver's UI might run, for every preset, with the switches a user makes.
+// Usage: node drive.mjs <preview dir> <chromium> [--screenshots] [--only=<rjsf>:<omit>[,...]]
+//
+// The matrix: RJSF 5.24 and 6 (form5.js, form6.js) x {default, omit (omitExtraData), live (omitExtraData +
+// liveOmit)} x every preset (the params schema's `examples`, from data.js). In every cell:
+//   render: console errors, the conditional sections on screen, every alarm's threshold box and its value;
+//   initial: submit the preset as it is;
+//   class_switch: the class to db.serverless and back (a serverless preset: to a provisioned class and back),
+//     a submit at every step;
+//   autoscaling_off: autoscaling mode to disabled (a preset where it is off is switched on first), submit;
+//   alarm_threshold: an alarm off, on again, a custom threshold typed, submit.
+// Every submit records the console errors, the html5-invalid fields, RJSF's error list, whether it submitted
+// and the formData it submitted (or, when it did not, the formData the form holds). Once per major, under
+// the default settings: five bad values typed (each into a fresh Production form) and values outside a choice.
+// Writes <preview dir>/report.json; with --screenshots also <preset>.png (RJSF 6, default settings).
 import { chromium } from "playwright-core";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 
 const [dir, executablePath, ...flags] = process.argv.slice(2);
-if (!dir || !executablePath) throw new Error("usage: node drive.mjs <preview dir> <chromium> [--screenshots]");
+if (!dir || !executablePath) throw new Error("usage: node drive.mjs <preview dir> <chromium> [--screenshots] [--only=6:default,...]");
 const screenshots = flags.includes("--screenshots");
+const only = flags.find((f) => f.startsWith("--only="))?.slice("--only=".length).split(",");
 const page0 = pathToFileURL(resolve(dir, "index.html")).href;
-const { presets, schema } = JSON.parse(
-  (await import("node:fs")).readFileSync(resolve(dir, "data.js"), "utf8").replace(/^window\.PREVIEW = /, "").replace(/;\s*$/, ""),
+const { presets, schema, uiSchema, renderers: RENDERERS, settings: SETTINGS } = JSON.parse(
+  readFileSync(resolve(dir, "data.js"), "utf8").replace(/^window\.PREVIEW = /, "").replace(/;\s*$/, ""),
 );
 const slug = (name) => name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
+
+// RENDERERS (form5.js: @rjsf/core 5.24, form6.js: @rjsf/core 6; build.mjs) and SETTINGS (app.jsx's) come
+// from data.js (form_preview.py).
+const MAIN = { rjsf: "6", omit: "default" }; // the renderer of the screenshots
+const SERVERLESS = "db.serverless";
+
+// The schema of a dotted field path with every conditional branch's properties merged in (if/then/else,
+// allOf/anyOf/oneOf, dependencies and their oneOf): the form shows a field from whichever branch applies.
+function branches(node) {
+  const found = [node];
+  for (const key of ["then", "else"]) if (node?.[key] && typeof node[key] === "object") found.push(...branches(node[key]));
+  for (const key of ["allOf", "anyOf", "oneOf"]) for (const sub of node?.[key] ?? []) found.push(...branches(sub));
+  for (const dep of Object.values(node?.dependencies ?? {})) if (dep && !Array.isArray(dep)) found.push(...branches(dep));
+  return found;
+}
+function fieldNodes(path) {
+  let nodes = [schema];
+  for (const name of path ? path.split(".") : []) {
+    nodes = nodes.flatMap(branches).map((n) => (/^\d+$/.test(name) ? n.items : n.properties?.[name])).filter(Boolean);
+  }
+  return nodes.flatMap(branches);
+}
+const fieldSchema = (path) => Object.assign({}, ...fieldNodes(path));
+const propertiesOf = (path) => [...new Set(fieldNodes(path).flatMap((n) => Object.keys(n.properties ?? {})))];
+const uiAt = (path) => path.split(".").reduce((node, name) => node?.[/^\d+$/.test(name) ? "items" : name], uiSchema) ?? {};
+// What a select shows for a value: ui:enumNames, a oneOf/anyOf option's title, or the value itself.
+function labelsOf(path, value) {
+  const field = fieldSchema(path) ?? {};
+  const labels = [];
+  const i = (field.enum ?? []).indexOf(value);
+  if (i >= 0 && uiAt(path)["ui:enumNames"]) labels.push(uiAt(path)["ui:enumNames"][i]);
+  for (const option of [...(field.oneOf ?? []), ...(field.anyOf ?? [])]) if (option.const === value && option.title) labels.push(option.title);
+  labels.push(String(value));
+  return labels;
+}
+const idOf = (path) => "root_" + path.replaceAll(".", "_");
 
 // Conditional sections: the id of one field that is on screen only when the section is.
 const SECTIONS = {
@@ -25,6 +73,11 @@ const SECTIONS = {
   acu_alarm: "root_alarms_acu_utilization_threshold",
   db_load_alarm: "root_alarms_db_load_threshold",
 };
+const ALARMS = propertiesOf("alarms"); // every alarm any branch adds
+const SWITCHED_ALARM = { name: ALARMS.includes("cpu_utilization") ? "cpu_utilization" : ALARMS[0], threshold: 95 };
+// A provisioned class for the serverless presets' switch: the first provisioned preset's.
+const PROVISIONED = presets.map((p) => p.database?.instance_class).find((c) => c && c !== SERVERLESS)
+  ?? (fieldSchema("database.instance_class").enum ?? []).find((c) => c !== SERVERLESS);
 // Five bad values a person might type, each into a fresh Production form. (Out-of-range numbers are
 // refused by the browser itself, from the min/max/step RJSF puts on number inputs: these get past it.)
 const BAD_VALUES = [
@@ -34,7 +87,7 @@ const BAD_VALUES = [
   { field: "scaling.autoscaling.target", value: "0" },
   { field: "database.custom_endpoints.0.name", value: "Reports!", add: "database.custom_endpoints" },
 ];
-const idOf = (path) => "root_" + path.replaceAll(".", "_");
+const BAD_VALUES_PRESET = "production";
 
 const userDataDir = mkdtempSync(join(tmpdir(), "aurora-preview-chromium-"));
 const context = await chromium.launchPersistentContext(userDataDir, {
@@ -45,100 +98,205 @@ const context = await chromium.launchPersistentContext(userDataDir, {
   viewport: { width: 900, height: 1000 },
 });
 
-async function open(presetSlug) {
-  const page = await context.newPage();
-  const consoleErrors = [];
-  page.on("console", (m) => { if (m.type() === "error" || m.type() === "warning") consoleErrors.push(`${m.type()}: ${m.text()}`); });
-  page.on("pageerror", (e) => consoleErrors.push(`pageerror: ${e.message}`));
-  await page.goto(`${page0}?preset=${presetSlug}`);
-  await page.waitForFunction(() => window.previewReady === true && document.querySelector("form"));
-  return { page, consoleErrors };
+// Runs in the page (installed as window.__drive): a person's input as the DOM events it fires (a click on a
+// checkbox or the submit button, a change of a select, an input into a text box; React listens to exactly
+// these), each followed by two animation frames so React and RJSF finish the change (a render and its
+// effects; no fixed sleep), and what the page then shows. One round trip per action: Playwright's own
+// actions wait for actionability (visible, stable, scrolled into view), about 100 ms each, and the matrix
+// makes some 700 of them.
+function pageDriver() {
+  const frames = () => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+  const shown = (el) => Boolean(el && el.getClientRects().length && getComputedStyle(el).visibility !== "hidden");
+  const byId = (id) => {
+    const el = document.getElementById(id);
+    if (!el) throw new Error(`#${id} is not on the page`);
+    return el;
+  };
+  const state = () => window.previewState;
+  return {
+    frames,
+    visible: (sections) => Object.fromEntries(Object.entries(sections).map(([name, id]) => [name, shown(document.getElementById(id))])),
+    // Every alarm's enabled box and threshold box: on screen or not, and what it shows.
+    alarms: (names) => Object.fromEntries(names.map((name) => {
+      const enabled = document.getElementById(`root_alarms_${name}_enabled`);
+      const threshold = document.getElementById(`root_alarms_${name}_threshold`);
+      return [name, {
+        enabled_shown: shown(enabled),
+        enabled: enabled ? (enabled.type === "checkbox" ? enabled.checked : enabled.value) : null,
+        threshold_shown: shown(threshold),
+        threshold: threshold ? threshold.value : null,
+      }];
+    })),
+    async fresh(presetSlug) {
+      window.previewChoose(presetSlug);
+      await frames();
+      while (state().preset !== presetSlug || !document.querySelector("form")) await frames();
+    },
+    async select(id, labels) {
+      const el = byId(id);
+      const option = [...el.options].find((o) => labels.includes(o.textContent.trim()));
+      if (!option) throw new Error(`#${id}: no option ${JSON.stringify(labels)} among ${JSON.stringify([...el.options].map((o) => o.textContent))}`);
+      el.value = option.value;
+      el.dispatchEvent(new Event("change", { bubbles: true }));
+      await frames();
+    },
+    async check(id, value) {
+      const el = byId(id);
+      if (el.checked !== value) el.click();
+      await frames();
+    },
+    async type(id, value) {
+      const el = byId(id);
+      el.focus();
+      // React tracks an input's value through the prototype's setter: set it there, then fire input and blur.
+      Object.getOwnPropertyDescriptor(Object.getPrototypeOf(el), "value").set.call(el, String(value));
+      el.dispatchEvent(new Event("input", { bubbles: true }));
+      el.blur();
+      await frames();
+    },
+    async click(selector) {
+      document.querySelector(selector).click();
+      await frames();
+    },
+    // Submit as a person does (the submit button: the browser's constraint validation first, then RJSF's).
+    async submit(timeoutMs) {
+      const before = { s: state().submits, e: state().errorRuns };
+      const invalid = [...document.querySelectorAll("form input:invalid, form select:invalid, form textarea:invalid")]
+        .map((el) => el.id || el.name);
+      document.querySelector("form button[type=submit]").click();
+      const started = performance.now();
+      // The browser refuses a form with html5-invalid fields before RJSF sees it: nothing to wait for then.
+      while (!invalid.length && state().submits === before.s && state().errorRuns === before.e
+        && performance.now() - started < timeoutMs) await frames();
+      await frames();
+      const submitted = state().submits > before.s;
+      return {
+        submitted,
+        validated: submitted || state().errorRuns > before.e,
+        html5_invalid: invalid,
+        validation_errors: submitted ? [] : state().errors,
+        errors_on_screen: [...document.querySelectorAll(".error-detail li, .panel-danger li")].map((li) => li.textContent.trim()),
+        // What it submitted, or (refused) the formData the form holds.
+        form_data: JSON.parse(JSON.stringify((submitted ? state().submitted : state().formData) ?? null)),
+      };
+    },
+  };
 }
+await context.addInitScript({ content: `window.__drive = (${pageDriver.toString()})();` });
 
-async function visible(page) {
-  const out = {};
-  for (const [name, id] of Object.entries(SECTIONS)) out[name] = await page.locator(`#${id}`).isVisible().catch(() => false);
+// One page per renderer and settings; console messages go to whichever step is running.
+async function openRenderer(rjsf, omit, presetSlug) {
+  const page = await context.newPage();
+  const sink = { messages: [] };
+  page.on("console", (m) => { if (m.type() === "error" || m.type() === "warning") sink.messages.push(`${m.type()}: ${m.text()}`); });
+  page.on("pageerror", (e) => sink.messages.push(`pageerror: ${e.message}`));
+  await page.goto(`${page0}?rjsf=${rjsf}&omit=${omit}&preset=${presetSlug}`);
+  await page.waitForFunction(() => window.previewReady === true && document.querySelector("form"));
+  return { page, sink };
+}
+// Messages logged since the last call.
+const drain = (sink) => sink.messages.splice(0);
+
+// A fresh form on the preset, as a new page would show it (app.jsx remounts RJSF's Form).
+const fresh = (page, presetSlug) => page.evaluate((s) => window.__drive.fresh(s), presetSlug);
+const visible = (page) => page.evaluate((sections) => window.__drive.visible(sections), SECTIONS);
+const alarms = (page) => page.evaluate((names) => window.__drive.alarms(names), ALARMS);
+const select = (page, path, value) => page.evaluate(([id, labels]) => window.__drive.select(id, labels),
+  [idOf(path), labelsOf(path, value)]);
+async function setBoolean(page, path, value) {
+  const isBox = await page.evaluate((id) => document.getElementById(id)?.type === "checkbox", idOf(path));
+  if (isBox) await page.evaluate(([id, v]) => window.__drive.check(id, v), [idOf(path), value]);
+  else await select(page, path, value);
+}
+const type = (page, path, value) => page.evaluate(([id, v]) => window.__drive.type(id, v), [idOf(path), value]);
+const submit = async (page, sink) => ({ ...(await page.evaluate(() => window.__drive.submit(10000))), console_errors: drain(sink) });
+
+async function cell(page, sink, preset) {
+  const s = slug(preset.__name);
+  const out = { preset: preset.__name, slug: s, ms: {} };
+  let t = Date.now();
+  const lap = (name) => { out.ms[name] = Date.now() - t; t = Date.now(); };
+  await fresh(page, s);
+  out.render = {
+    visible: await visible(page),
+    alarms: await alarms(page),
+    section_px: await page.evaluate(() => Object.fromEntries(["root_database", "root_scaling", "root_alarms"].map(
+      (id) => [id.replace("root_", ""), Math.round(document.getElementById(id)?.getBoundingClientRect().height ?? 0)]))),
+    cost: await page.evaluate(() => document.getElementById("cost")?.innerText ?? null),
+    console_errors: drain(sink),
+  };
+  lap("render");
+  out.initial = await submit(page, sink);
+  lap("initial");
+
+  { // the instance class to db.serverless and back (a serverless preset: to a provisioned class and back)
+    await fresh(page, s);
+    const start = preset.database.instance_class;
+    const other = start === SERVERLESS ? PROVISIONED : SERVERLESS;
+    const steps = [];
+    for (const klass of [other, start]) {
+      await select(page, "database.instance_class", klass);
+      steps.push({ class: klass, visible: await visible(page), alarms: await alarms(page), ...(await submit(page, sink)) });
+    }
+    out.class_switch = { from: start, steps };
+    lap("class_switch");
+  }
+  { // autoscaling off (a preset where it is off: on, on connections, first)
+    await fresh(page, s);
+    const start = preset.scaling.autoscaling.mode;
+    const steps = [{ mode: start, visible: await visible(page) }];
+    if (start === "disabled") {
+      await select(page, "scaling.autoscaling.mode", "connections");
+      steps.push({ mode: "connections", visible: await visible(page) });
+    }
+    await select(page, "scaling.autoscaling.mode", "disabled");
+    steps.push({ mode: "disabled", visible: await visible(page), ...(await submit(page, sink)) });
+    out.autoscaling_off = { steps };
+    lap("autoscaling_off");
+  }
+  { // an alarm off, on again, a custom threshold typed
+    await fresh(page, s);
+    const { name, threshold } = SWITCHED_ALARM;
+    const steps = [{ step: "initial", ...(await alarms(page))[name] }];
+    await setBoolean(page, `alarms.${name}.enabled`, false);
+    steps.push({ step: "off", ...(await alarms(page))[name] });
+    await setBoolean(page, `alarms.${name}.enabled`, true);
+    steps.push({ step: "on", ...(await alarms(page))[name] });
+    const typed = (await alarms(page))[name].threshold_shown;
+    if (typed) await type(page, `alarms.${name}.threshold`, threshold);
+    steps.push({ step: `typed ${threshold}`, typed, ...(await alarms(page))[name], ...(await submit(page, sink)) });
+    out.alarm_threshold = { alarm: name, typed: threshold, steps };
+    lap("alarm_threshold");
+  }
   return out;
 }
 
-async function submit(page) {
-  const before = await page.evaluate(() => ({ s: window.previewState.submits, e: window.previewState.errorRuns }));
-  const html5Invalid = await page.evaluate(() => [...document.querySelectorAll("form :invalid")].map((el) => el.id || el.name));
-  await page.click("button[type=submit]");
-  await page.waitForTimeout(150);
-  const after = await page.evaluate(() => ({
-    s: window.previewState.submits, e: window.previewState.errorRuns, errors: window.previewState.errors,
-    shown: [...document.querySelectorAll(".error-detail li, .panel-danger li")].map((li) => li.textContent.trim()),
-  }));
-  return {
-    submitted: after.s > before.s,
-    validated: after.s > before.s || after.e > before.e,
-    html5_invalid: html5Invalid,
-    validation_errors: after.s > before.s ? [] : after.errors,
-    errors_on_screen: after.shown,
-  };
-}
-
-const report = { presets: [], interactions: {}, bad_values: [] };
-const started = Date.now();
-for (const preset of presets) {
-  const s = slug(preset.__name);
-  const { page, consoleErrors } = await open(s);
-  const shown = await visible(page);
-  const heights = await page.evaluate(() => Object.fromEntries(["root_database", "root_scaling", "root_alarms"].map(
-    (id) => [id.replace("root_", ""), Math.round(document.getElementById(id)?.getBoundingClientRect().height ?? 0)])));
-  if (screenshots) await page.screenshot({ path: resolve(dir, `${s}.png`), fullPage: true });
-  if (screenshots && s === "production-serverless") { // the README's picture: the scaling section of a serverless preset
-    await page.locator("fieldset#root_scaling").screenshot({ path: resolve(dir, "readme-scaling.png") });
+async function badValues(page, sink) {
+  const found = [];
+  for (const bad of BAD_VALUES) {
+    await fresh(page, BAD_VALUES_PRESET);
+    drain(sink);
+    if (bad.add) {
+      await page.evaluate((sel) => window.__drive.click(sel), `fieldset#${idOf(bad.add)} .btn-add`);
+    }
+    const placeholder = await page.getAttribute(`#${idOf(bad.field)}`, "placeholder");
+    const help = await page.evaluate((id) => document.getElementById(id)?.closest(".form-group")?.querySelector(".help-block")?.textContent ?? null, idOf(bad.field));
+    await type(page, bad.field, bad.value);
+    const result = await submit(page, sink);
+    const fieldErrors = await page.evaluate((id) => {
+      const group = document.getElementById(id)?.closest(".form-group");
+      return group ? [...group.querySelectorAll(".error-detail li")].map((li) => li.textContent.trim()) : [];
+    }, idOf(bad.field));
+    found.push({ ...bad, placeholder, help, field_errors: fieldErrors, ...result });
   }
-  const cost = await page.evaluate(() => document.getElementById("cost")?.innerText ?? null);
-  const result = await submit(page);
-  report.presets.push({ name: preset.__name, slug: s, visible: shown, section_px: heights, cost, console_errors: consoleErrors, ...result });
-  await page.close();
+  return found;
 }
 
-{ // instance class to and from db.serverless (on Production)
-  const { page, consoleErrors } = await open("production");
-  const steps = [["initial", await visible(page)]];
-  await page.selectOption(`#${idOf("database.instance_class")}`, { label: "db.serverless" });
-  await page.waitForTimeout(100);
-  steps.push(["db.serverless", await visible(page)]);
-  await page.selectOption(`#${idOf("database.instance_class")}`, { label: "db.r7g.large" });
-  await page.waitForTimeout(100);
-  steps.push(["db.r7g.large", await visible(page)]);
-  const result = await submit(page);
-  report.interactions.serverless_toggle = { steps: Object.fromEntries(steps), console_errors: consoleErrors, ...result };
-  await page.close();
-}
-{ // autoscaling off (on Production, where it is on CPU)
-  const { page, consoleErrors } = await open("production");
-  const before = await visible(page);
-  await page.selectOption(`#${idOf("scaling.autoscaling.mode")}`, { label: "Off" });
-  await page.waitForTimeout(100);
-  const after = await visible(page);
-  const result = await submit(page);
-  report.interactions.autoscaling_off = { before, after, console_errors: consoleErrors, ...result };
-  await page.close();
-}
-for (const bad of BAD_VALUES) {
-  const { page, consoleErrors } = await open("production");
-  if (bad.add) await page.locator(`fieldset#${idOf(bad.add)} .btn-add`).first().click();
-  const placeholder = await page.getAttribute(`#${idOf(bad.field)}`, "placeholder");
-  const help = await page.evaluate((id) => document.getElementById(id)?.closest(".form-group")?.querySelector(".help-block")?.textContent ?? null, idOf(bad.field));
-  await page.fill(`#${idOf(bad.field)}`, bad.value);
-  await page.waitForTimeout(50);
-  const result = await submit(page);
-  const fieldErrors = await page.evaluate((id) => {
-    const group = document.getElementById(id)?.closest(".form-group");
-    return group ? [...group.querySelectorAll(".error-detail li")].map((li) => li.textContent.trim()) : [];
-  }, idOf(bad.field));
-  report.bad_values.push({ ...bad, placeholder, help, console_errors: consoleErrors, field_errors: fieldErrors, ...result });
-  await page.close();
-}
-{ // values a form may hold but not offer: a preset (or a package's params) outside a choice
-  const { page, consoleErrors } = await open("production");
-  report.outside_choices = await page.evaluate((presets) => {
-    const params = structuredClone(presets.find((p) => p.__name === "Production"));
+// Values a form may hold but not offer: a preset (or a package's params) outside a choice.
+async function outsideChoices(page, sink) {
+  drain(sink);
+  const found = await page.evaluate((presets) => {
+    const params = structuredClone(presets.find((p) => p.__name === "Production") ?? presets[0]);
     delete params.__name;
     const out = {};
     for (const [group, field, value] of [["database", "storage_type", "aurora-x"], ["networking", "subnet_type", "public"],
@@ -149,8 +307,55 @@ for (const bad of BAD_VALUES) {
     }
     return out;
   }, presets);
-  report.outside_choices_console_errors = consoleErrors;
+  return { found, console_errors: drain(sink) };
+}
+
+// The renderers' pages run side by side (PARALLEL at a time), each going through the presets in sequence.
+async function runRenderer(rjsf, omit) {
+  const { page, sink } = await openRenderer(rjsf, omit, slug(presets[0].__name));
+  const renderer = await page.evaluate(() => window.previewState.renderer);
+  const out = { renderer: { ...renderer, load_console_errors: drain(sink) }, cells: [] };
+  for (const preset of presets) {
+    const found = await cell(page, sink, preset);
+    out.cells.push({ rjsf, omit, ...found });
+    if (screenshots && rjsf === MAIN.rjsf && omit === MAIN.omit) {
+      await fresh(page, found.slug);
+      await page.screenshot({ path: resolve(dir, `${found.slug}.png`), fullPage: true });
+      if (found.slug === "production-serverless") { // the README's picture: the scaling section of a serverless preset
+        await page.locator("fieldset#root_scaling").screenshot({ path: resolve(dir, "readme-scaling.png") });
+      }
+      drain(sink);
+    }
+  }
+  if (omit === "default") {
+    out.bad_values = await badValues(page, sink);
+    out.outside_choices = await outsideChoices(page, sink);
+  }
   await page.close();
+  return out;
+}
+
+const PARALLEL = Number(process.env.FORM_PAGES ?? 1);
+const report = { renderers: {}, cells: [], bad_values: {}, outside_choices: {} };
+const started = Date.now();
+const jobs = RENDERERS.flatMap((rjsf) => SETTINGS.map((omit) => [rjsf, omit]))
+  .filter(([rjsf, omit]) => !only || only.includes(`${rjsf}:${omit}`));
+const results = new Array(jobs.length);
+let next = 0;
+await Promise.all(Array.from({ length: Math.min(PARALLEL, jobs.length) }, async () => {
+  while (next < jobs.length) {
+    const i = next++;
+    results[i] = await runRenderer(...jobs[i]);
+  }
+}));
+for (const [i, [rjsf, omit]] of jobs.entries()) {
+  const found = results[i];
+  report.renderers[`${rjsf}:${omit}`] = found.renderer;
+  report.cells.push(...found.cells);
+  if (found.bad_values) {
+    report.bad_values[rjsf] = found.bad_values;
+    report.outside_choices[rjsf] = found.outside_choices;
+  }
 }
 report.seconds = (Date.now() - started) / 1000;
 report.title = schema.title;

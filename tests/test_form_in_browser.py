@@ -1,8 +1,16 @@
-"""The params form as Massdriver's UI renders it: stock RJSF 6 and @rjsf/validator-ajv8 in headless Chromium.
+"""The params form under every renderer Massdriver's UI might run, in headless Chromium.
 
-One browser run (``aurora_bundle.offline.form_preview``, the machinery of ``make preview``) renders the
-form ``mass bundle build``'s schema files describe for every preset, switches the instance class to and
-from db.serverless and autoscaling off, and types five bad values; the tests read its report. Nothing
+Massdriver's UI is closed: which RJSF major it runs and whether it sets ``omitExtraData`` / ``liveOmit``
+is not documented. One browser run (``aurora_bundle.offline.form_preview``, the machinery of ``make
+preview``) renders the form ``mass bundle build``'s schema files describe under RJSF 5.24 and 6, each with
+default settings, with ``omitExtraData``, and with ``omitExtraData`` + ``liveOmit``, for every preset
+(massdriver.yaml's ``examples``), and in every cell makes the switches a user makes: the class to and from
+db.serverless, autoscaling off, an alarm off and on again with a custom threshold typed. The tests read its
+report, one test per cell and check.
+
+Whatever the form submits must pass the build's own check of a params document
+(``validation.params_problems``: the params schema, unknown fields in any branch, and the cross-field
+rules the plan's preconditions repeat): a value the form keeps out of sight must not fail the plan. Nothing
 is skipped: without node, npm or chromium the run fails and says what is missing (CI installs them).
 """
 
@@ -14,26 +22,40 @@ from typing import Any
 
 import pytest
 
-from aurora_bundle.inputs.conditional import merged
+from aurora_bundle.inputs import spec as spec_module
+from aurora_bundle.inputs.conditional import merged, resolved
+from aurora_bundle.inputs.engine import SERVERLESS_CLASS
+from aurora_bundle.inputs.rules import get_path
+from aurora_bundle.inputs.validation import params_problems
 from aurora_bundle.offline import form_preview
-from tests.conftest import BUILD
+from tests.conftest import BUILD, ROOT
 
 pytestmark = pytest.mark.browser
-PRESETS = ["development", "development-serverless", "production", "production-serverless"]
-SERVERLESS = {"development-serverless", "production-serverless"}
+
+SPEC = spec_module.load(ROOT)
+PRESETS = {form_preview.preset_slug(preset.name): preset for preset in SPEC.presets}
+CELLS = [(rjsf, omit, slug) for rjsf in form_preview.RENDERERS for omit in form_preview.SETTINGS for slug in PRESETS]
+CELL_IDS = [f"rjsf{rjsf}-{omit}-{slug}" for rjsf, omit, slug in CELLS]
+MAIN = ("6", "default")  # the renderer the cost section is checked under
+OUT = BUILD / "browser-test"
 
 
 @pytest.fixture(scope="module")
 def report() -> dict[str, Any]:
     started = time.monotonic()
-    found = form_preview.run(BUILD / "browser-test", screenshots=False)
+    found = form_preview.run(OUT, screenshots=False)
     found["wall_seconds"] = time.monotonic() - started
     return found
 
 
 @pytest.fixture(scope="module")
 def schema(report: dict[str, Any]) -> dict[str, Any]:
-    return json.loads((BUILD / "browser-test" / "schema-params.json").read_text())
+    """The params schema as mass bundle build writes it: what the form renders."""
+    return json.loads((OUT / "schema-params.json").read_text())
+
+
+def _cell(report: dict[str, Any], rjsf: str, omit: str, slug: str) -> dict[str, Any]:
+    return next(c for c in report["cells"] if (c["rjsf"], c["omit"], c["slug"]) == (rjsf, omit, slug))
 
 
 def _field(schema: dict[str, Any], dotted: str) -> dict[str, Any]:
@@ -47,68 +69,164 @@ def _title(schema: dict[str, Any], dotted: str) -> str:
     return _field(schema, dotted)["title"]
 
 
-def _preset(report: dict[str, Any], slug: str) -> dict[str, Any]:
-    return next(p for p in report["presets"] if p["slug"] == slug)
+def _build_refuses(data: Any, where: str) -> list[str]:
+    """What the build (and so the plan) refuses in a params document the form submitted."""
+    if not isinstance(data, dict):
+        return [f"{where}: the form submitted {data!r}, not a params document"]
+    return [str(problem) for problem in params_problems(SPEC.params_schema, data, where)]
 
 
-def test_every_preset_is_rendered(report):
-    assert [p["slug"] for p in report["presets"]] == PRESETS
+def _shown_leaves(schema: Any, value: Any, path: str = "") -> dict[str, Any]:
+    """Every leaf of ``value`` in a field the form shows (``schema``: the branches that apply merged in), by path."""
+    if isinstance(value, dict) and isinstance(schema, dict) and isinstance(schema.get("properties"), dict):
+        found: dict[str, Any] = {}
+        for name, child in value.items():
+            if name in schema["properties"]:
+                found.update(_shown_leaves(schema["properties"][name], child, f"{path}.{name}" if path else name))
+        return found
+    return {path: value}
 
 
-@pytest.mark.parametrize("slug", PRESETS)
-def test_preset_renders_validates_and_submits(report, slug):
-    preset = _preset(report, slug)
-    assert preset["console_errors"] == []
-    assert preset["html5_invalid"] == [], "the browser blocks the submit on these fields"
-    assert preset["validation_errors"] == []
-    assert preset["submitted"]
+def _expected_threshold(slug: str, alarm: str) -> Any:
+    """What an alarm's threshold box must show on a fresh preset: the preset's own value, else the schema's default."""
+    own = get_path(PRESETS[slug].params, f"alarms.{alarm}.threshold")
+    if own is not None:
+        return own
+    node = merged(SPEC.params_schema)["properties"]["alarms"]["properties"][alarm]
+    return node["properties"]["threshold"].get("default", (node.get("default") or {}).get("threshold"))
 
 
-@pytest.mark.parametrize("slug", PRESETS)
+def _shows(box: str | None, expected: Any) -> bool:
+    try:
+        return box is not None and float(box) == float(expected)
+    except ValueError:
+        return False
+
+
+def _submitted_cleanly(step: dict[str, Any], where: str) -> None:
+    """The step submitted, with nothing refused on the way, and the build accepts what it submitted."""
+    assert step["console_errors"] == [], step["console_errors"]
+    assert step["html5_invalid"] == [], f"the browser refuses the submit on these fields: {step['html5_invalid']}"
+    assert step["validation_errors"] == [], [e["stack"] for e in step["validation_errors"]]
+    assert step["submitted"], "the form did not submit"
+    assert _build_refuses(step["form_data"], where) == [], "the form submitted what the build and the plan refuse"
+
+
+def test_the_matrix_covers_both_majors_every_setting_and_every_preset(report):
+    assert sorted((c["rjsf"], c["omit"], c["slug"]) for c in report["cells"]) == sorted(CELLS)
+    lock = json.loads((form_preview.NODE_DIR / "package-lock.json").read_text())["packages"]
+    pinned = {"5": (lock["node_modules/rjsf5-core"]["version"], lock["node_modules/react18"]["version"]),
+              "6": (lock["node_modules/@rjsf/core"]["version"], lock["node_modules/react"]["version"])}
+    assert pinned["5"][0].startswith("5.24.") and pinned["6"][0].startswith("6."), pinned
+    for key, renderer in report["renderers"].items():
+        assert (renderer["version"], renderer["react"]) == pinned[renderer["rjsf"]], key
+        assert renderer["load_console_errors"] == [], (key, renderer["load_console_errors"])
+
+
+@pytest.mark.parametrize(("rjsf", "omit", "slug"), CELLS, ids=CELL_IDS)
+def test_preset_renders_validates_and_submits_what_it_shows(report, rjsf, omit, slug):
+    cell = _cell(report, rjsf, omit, slug)
+    assert cell["render"]["console_errors"] == []
+    _submitted_cleanly(cell["initial"], f"the form's submit of {slug}")
+    preset = PRESETS[slug].params
+    submitted = cell["initial"]["form_data"]
+    changed = {path: (value, get_path(submitted, path))
+               for path, value in _shown_leaves(resolved(SPEC.params_schema, preset), preset).items()
+               if get_path(submitted, path) != value}
+    assert changed == {}, "fields on screen submitted with another value than the preset's (preset, submitted)"
+
+
+@pytest.mark.parametrize(("rjsf", "omit", "slug"), CELLS, ids=CELL_IDS)
+def test_every_alarm_threshold_box_shows_its_default(report, rjsf, omit, slug):
+    alarms = _cell(report, rjsf, omit, slug)["render"]["alarms"]
+    applies = resolved(SPEC.params_schema, PRESETS[slug].params)["properties"]["alarms"]["properties"]
+    assert [name for name in applies if not alarms[name]["enabled_shown"]] == [], "alarms not on screen"
+    wrong = {name: {"shown": a["threshold_shown"], "box": a["threshold"], "expected": _expected_threshold(slug, name)}
+             for name, a in alarms.items()
+             if a["enabled"] is True and not (a["threshold_shown"] and _shows(a["threshold"], _expected_threshold(slug, name)))}
+    assert wrong == {}, "an enabled alarm's threshold box must show the threshold Terraform gets"
+
+
+@pytest.mark.parametrize(("rjsf", "omit", "slug"), CELLS, ids=CELL_IDS)
+def test_serverless_sections_follow_the_instance_class(report, rjsf, omit, slug):
+    visible = _cell(report, rjsf, omit, slug)["render"]["visible"]
+    serverless = PRESETS[slug].params["database"]["instance_class"] == SERVERLESS_CLASS
+    assert visible["serverless_capacity"] is serverless
+    assert visible["acu_alarm"] is serverless
+    assert visible["db_load_alarm"] is not serverless
+
+
+@pytest.mark.parametrize(("rjsf", "omit", "slug"), CELLS, ids=CELL_IDS)
+def test_switching_the_class_to_and_from_db_serverless(report, rjsf, omit, slug):
+    """The serverless section follows each switch; the form refuses exactly what the build refuses on the way
+    (serverless with CPU autoscaling is caught in the form, not at plan); back on the preset's class it
+    submits, and nothing it keeps out of sight fails the build or the plan."""
+    switch = _cell(report, rjsf, omit, slug)["class_switch"]
+    steps = switch["steps"]
+    assert [s["class"] for s in steps][-1] == switch["from"] and len(steps) == 2
+    for step in steps:
+        serverless = step["class"] == SERVERLESS_CLASS
+        assert (step["visible"]["serverless_capacity"], step["visible"]["acu_alarm"], step["visible"]["db_load_alarm"]) \
+            == (serverless, serverless, not serverless), step["class"]
+        assert step["console_errors"] == [], (step["class"], step["console_errors"])
+    away = steps[0]
+    refused = _build_refuses(away["form_data"], f"{slug} switched to {away['class']}")
+    if away["submitted"]:
+        assert refused == [], "the form submitted what the build and the plan refuse"
+    else:
+        assert refused, ("the form refused what the build accepts", away["html5_invalid"],
+                         [e["stack"] for e in away["validation_errors"]])
+        assert away["validation_errors"] or away["html5_invalid"], "refused without a message"
+    _submitted_cleanly(steps[-1], f"{slug} switched to {away['class']} and back")
+    assert steps[-1]["form_data"]["database"]["instance_class"] == switch["from"]
+
+
+@pytest.mark.parametrize(("rjsf", "omit", "slug"), CELLS, ids=CELL_IDS)
+def test_switching_autoscaling_off_hides_its_bounds_and_submits(report, rjsf, omit, slug):
+    steps = _cell(report, rjsf, omit, slug)["autoscaling_off"]["steps"]
+    assert [s["mode"] == "disabled" for s in steps][-2:] == [False, True], [s["mode"] for s in steps]
+    for step in steps:
+        assert step["visible"]["autoscaling_bounds"] is (step["mode"] != "disabled"), step["mode"]
+    _submitted_cleanly(steps[-1], f"{slug} with autoscaling off")
+    assert steps[-1]["form_data"]["scaling"]["autoscaling"]["mode"] == "disabled"
+
+
+@pytest.mark.parametrize(("rjsf", "omit", "slug"), CELLS, ids=CELL_IDS)
+def test_a_threshold_typed_on_a_re_enabled_alarm_is_what_terraform_gets(report, rjsf, omit, slug):
+    switch = _cell(report, rjsf, omit, slug)["alarm_threshold"]
+    alarm, typed = switch["alarm"], switch["typed"]
+    steps = {s["step"].split()[0]: s for s in switch["steps"]}
+    assert steps["off"]["enabled"] is False and not steps["off"]["threshold_shown"], steps["off"]
+    assert steps["on"]["enabled"] is True and steps["on"]["threshold_shown"], steps["on"]
+    assert _shows(steps["on"]["threshold"], _expected_threshold(slug, alarm)), \
+        f"turned on again, the threshold box shows {steps['on']['threshold']!r}"
+    done = steps["typed"]
+    assert done["typed"], "no threshold box to type into"
+    _submitted_cleanly(done, f"{slug} with alarms.{alarm}.threshold typed")
+    assert done["form_data"]["alarms"].get(alarm) == {"enabled": True, "threshold": typed}, \
+        f"typed {typed}, submitted alarms.{alarm} = {done['form_data']['alarms'].get(alarm)}"
+
+
+@pytest.mark.parametrize("slug", list(PRESETS))
 def test_each_preset_shows_its_monthly_cost_as_the_readme_does(report, spec, slug):
     """The page prices the preset on screen: the README's total, every line item, the prices' date, what it leaves out."""
     from aurora_bundle.cost import prices
     from aurora_bundle.cost.estimate import LEAVES_OUT
     from aurora_bundle.readme import preset_estimates
 
-    preset = _preset(report, slug)
-    shown = preset["cost"]
+    cell = _cell(report, *MAIN, slug)
+    shown = cell["render"]["cost"]
     assert shown is not None, "no cost section on the page"
-    assert f"Estimated monthly cost: {preset_estimates(spec)[preset['name']]}" in shown, shown
+    assert f"Estimated monthly cost: {preset_estimates(spec)[cell['preset']]}" in shown, shown
     for item in ("storage", "alarms"):
         assert item in shown, shown
     assert prices.AS_OF in shown and LEAVES_OUT in shown, shown
 
 
-@pytest.mark.parametrize("slug", PRESETS)
-def test_serverless_sections_follow_the_instance_class(report, slug):
-    visible = _preset(report, slug)["visible"]
-    serverless = slug in SERVERLESS
-    assert visible["serverless_capacity"] is serverless
-    assert visible["acu_alarm"] is serverless
-    assert visible["db_load_alarm"] is not serverless
-
-
-def test_switching_to_and_from_db_serverless_shows_and_hides_the_serverless_section(report):
-    toggle = report["interactions"]["serverless_toggle"]
-    steps = toggle["steps"]
-    assert [steps[k]["serverless_capacity"] for k in ("initial", "db.serverless", "db.r7g.large")] == [False, True, False]
-    assert [steps[k]["acu_alarm"] for k in ("initial", "db.serverless", "db.r7g.large")] == [False, True, False]
-    assert toggle["console_errors"] == []
-    assert toggle["submitted"], toggle["validation_errors"]
-
-
-def test_switching_autoscaling_off_hides_its_bounds(report):
-    off = report["interactions"]["autoscaling_off"]
-    assert off["before"]["autoscaling_bounds"] is True
-    assert off["after"]["autoscaling_bounds"] is False
-    assert off["console_errors"] == []
-    assert off["submitted"], off["validation_errors"]
-
-
-def test_five_bad_values_each_show_a_message_naming_the_field(report, schema):
-    assert len(report["bad_values"]) == 5
-    for bad in report["bad_values"]:
+@pytest.mark.parametrize("rjsf", form_preview.RENDERERS)
+def test_five_bad_values_each_show_a_message_naming_the_field(report, schema, rjsf):
+    assert len(report["bad_values"][rjsf]) == 5
+    for bad in report["bad_values"][rjsf]:
         title = _title(schema, bad["field"])
         assert not bad["submitted"], bad
         assert bad["html5_invalid"] == [] or bad["validated"], bad
@@ -120,8 +238,10 @@ def test_five_bad_values_each_show_a_message_naming_the_field(report, schema):
             assert bad["placeholder"] and bad["help"], f"{bad['field']} shows no example of what it takes"
 
 
-def test_a_value_outside_a_choice_gets_one_error_naming_the_field(report, schema):
-    for field, stacks in report["outside_choices"].items():
+@pytest.mark.parametrize("rjsf", form_preview.RENDERERS)
+def test_a_value_outside_a_choice_gets_one_error_naming_the_field(report, schema, rjsf):
+    outside = report["outside_choices"][rjsf]
+    for field, stacks in outside["found"].items():
         title = _title(schema, field)
         assert len(stacks) == 1 and stacks[0].startswith(f"'{title}' must be"), (field, stacks)
-    assert report["outside_choices_console_errors"] == []
+    assert outside["console_errors"] == []

@@ -198,6 +198,13 @@ def _rules(params: dict[str, Any], source: str) -> list[Problem]:
     return [Problem(source, *rule.where(params), rule.explain(params)) for rule in broken_rules(params)]
 
 
+def params_problems(params_schema: dict[str, Any], params: Any, source: str) -> list[Problem]:
+    """What the build refuses in one params document (a preset; what the form submits): the params schema,
+    unknown fields in any conditional branch, then the cross-field rules the plan's preconditions repeat."""
+    found = validate_document(Validator(params_schema), params, source, structure=Validator(closed(merged(params_schema))))
+    return found or _rules(params, source)
+
+
 def validate(spec: BundleSpec) -> None:
     """Raise ``BundleError`` listing every problem in the bundle's inputs; return when there are none."""
     problems = _shapes(spec)
@@ -215,9 +222,7 @@ def validate(spec: BundleSpec) -> None:
     if not presets:
         problems.append(Problem(MASSDRIVER_YAML, "params.examples", None, "expected at least one preset", False))
     for preset in presets:
-        source = f'massdriver.yaml preset "{preset.name}"'
-        found = validate_document(params_validator, preset.params, source, structure=structure)
-        problems.extend(found or _rules(preset.params, source))
+        problems.extend(params_problems(spec.params_schema, preset.params, f'massdriver.yaml preset "{preset.name}"'))
     md_validator = Validator(MD_METADATA)
     connection_validators = {name: Validator(schema) for name, schema in CONNECTIONS.items()}
     for example in spec.examples:

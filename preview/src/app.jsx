@@ -1,6 +1,9 @@
-// The bundle's params form as Massdriver's UI renders it: stock RJSF 6 (@rjsf/core) and the stock
+// The bundle's params form as Massdriver's UI may render it: stock RJSF (@rjsf/core) and the stock
 // @rjsf/validator-ajv8 `validator` (RJSF's AJV_CONFIG: allErrors, multipleOfPrecision 8,
 // strict: false, verbose, every ajv-formats format), the validator Massdriver's own form uses.
+// Massdriver's UI is closed: which RJSF major it runs and whether it sets omitExtraData / liveOmit is not
+// documented, so build.mjs bundles this file once per major (form5.js: RJSF 5.24 + React 18, form6.js:
+// RJSF 6 + React 19) and the URL picks the settings: ?rjsf=5|6&omit=default|omit|live&preset=<slug>.
 // Inputs (window.PREVIEW, from data.js): schema-params.json and schema-ui.json as mass bundle build
 // writes them; the presets are the params schema's `examples` (each with its __name).
 import { createRoot } from "react-dom/client";
@@ -8,7 +11,7 @@ import { useState } from "react";
 import Form from "@rjsf/core";
 import validator from "@rjsf/validator-ajv8";
 
-const { schema, uiSchema, presets, costs } = window.PREVIEW;
+const { schema, uiSchema, presets, costs, renderers } = window.PREVIEW;
 
 // Massdriver's UI registers a `versioningDropdown` field (the engine version dropdown that blocks
 // downgrades once deployed). Stock RJSF has none: this stand-in renders the stock string field
@@ -57,34 +60,55 @@ function Cost({ cost, name }) {
   );
 }
 
+// The Form settings the URL's `omit` names. RJSF 5: omitExtraData drops formData no field shows when the
+// form is submitted, liveOmit on every change as well (liveOmit is a boolean in 5, "onChange"/"onBlur"
+// or the deprecated boolean in 6, where true means "onChange").
+const SETTINGS = {
+  default: {},
+  omit: { omitExtraData: true },
+  live: { omitExtraData: true, liveOmit: true },
+};
+const query = new URLSearchParams(window.location.search);
+const setting = SETTINGS[query.get("omit") ?? "default"] ? (query.get("omit") ?? "default") : "default";
+const renderer = { rjsf: RJSF_MAJOR, version: RJSF_VERSION, react: REACT_VERSION, omit: setting };
+
 const slug = (name) => name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
 const formDataOf = (preset) => {
   const { __name, ...params } = preset;
   return params;
 };
 
-const state = (window.previewState = { errors: [], submitted: null, submits: 0, errorRuns: 0 });
+const state = (window.previewState = { errors: [], submitted: null, submits: 0, errorRuns: 0, renderer });
+// Links to the same preset under the other renderers and settings.
+const rendererHref = (rjsf, omit, presetSlug) => `?rjsf=${rjsf}&omit=${omit}&preset=${presetSlug}`;
 
 function App() {
-  const wanted = new URLSearchParams(window.location.search).get("preset");
+  const wanted = query.get("preset");
   const initial = Math.max(0, presets.findIndex((p) => slug(p.__name) === wanted));
   const [index, setIndex] = useState(initial);
   const [formData, setFormData] = useState(formDataOf(presets[initial]));
   const [errors, setErrors] = useState([]);
+  const [generation, setGeneration] = useState(0); // a new Form (fresh RJSF state) each time a preset is chosen
   const preset = presets[index];
   state.preset = slug(preset.__name);
   state.formData = formData;
 
   const choose = (i) => {
     setIndex(i);
+    setGeneration((g) => g + 1);
     setFormData(formDataOf(presets[i]));
     setErrors([]);
     state.submitted = null;
     state.errors = [];
+    state.submits = 0;
+    state.errorRuns = 0;
     const url = new URL(window.location.href);
     url.searchParams.set("preset", slug(presets[i].__name));
     window.history.replaceState(null, "", url);
   };
+
+  // For the browser test: start over on a preset (by slug), as a fresh page would.
+  window.previewChoose = (wantedSlug) => choose(presets.findIndex((p) => slug(p.__name) === wantedSlug));
 
   return (
     <main>
@@ -92,9 +116,17 @@ function App() {
         <h1>{schema.title}: params form</h1>
         <p className="lede">
           Rendered from <code>schema-params.json</code> and <code>schema-ui.json</code> (what <code>mass bundle
-          build</code> writes) with stock RJSF 6 and <code>@rjsf/validator-ajv8</code>, as Massdriver's form
-          renders and validates them.
+          build</code> writes) with stock RJSF {renderer.version} (React {renderer.react}) and
+          <code> @rjsf/validator-ajv8</code>, settings: <code>{JSON.stringify(SETTINGS[setting])}</code>.
         </p>
+        <nav className="renderers">
+          {renderers.flatMap((rjsf) => Object.keys(SETTINGS).map((omit) => (
+            <a key={`${rjsf}-${omit}`} href={rendererHref(rjsf, omit, slug(preset.__name))}
+              className={rjsf === renderer.rjsf && omit === setting ? "active" : ""}>
+              RJSF {rjsf}, {omit}
+            </a>
+          )))}
+        </nav>
         <nav className="presets">
           {presets.map((p, i) => (
             <button key={p.__name} type="button" className={i === index ? "active" : ""} data-preset={slug(p.__name)}
@@ -106,7 +138,8 @@ function App() {
       </header>
       <Cost cost={costs[preset.__name]} name={preset.__name} />
       <Form
-        key={index}
+        key={generation}
+        {...SETTINGS[setting]}
         schema={schema}
         uiSchema={uiSchema}
         validator={validator}
@@ -114,7 +147,7 @@ function App() {
         formData={formData}
         onChange={({ formData: next }) => setFormData(next)}
         onSubmit={({ formData: submitted }) => {
-          state.submitted = submitted;
+          state.submitted = JSON.parse(JSON.stringify(submitted ?? null));
           state.submits += 1;
           state.errors = [];
           setErrors([]);
