@@ -79,7 +79,10 @@ def alarm_schema(spec: AlarmSpec, *, display: bool = False) -> dict[str, Any]:
         {"properties": {"enabled": {"const": False}}},
     ]}}
     if not display:
-        dependencies["threshold"] = field_check("threshold", kind, {"minimum": param.minimum, "maximum": param.maximum})
+        # The title again beside the bounds: RJSF names a field in an error by the title of the schema
+        # node that failed (its validator's parentSchema).
+        dependencies["threshold"] = field_check("threshold", kind, {"title": title, "minimum": param.minimum,
+                                                                    "maximum": param.maximum})
     schema["dependencies"] = dependencies
     return schema
 
