@@ -98,6 +98,19 @@ def test_valid_custom_endpoints_plan(spec, rules_config):
     assert result.returncode == 0, result.stderr
 
 
+def test_values_kept_from_branches_that_do_not_apply_are_ignored_by_the_plan(spec, rules_config):
+    """A provisioned preset with what a form keeps after switching (RJSF keeps a hidden field's value): a
+    serverless block whose minimum is above its maximum, the ACU alarm, a threshold on an alarm that is off
+    and autoscaling bounds with autoscaling off. The schema accepts them and the plan ignores them."""
+    from tests.test_published_schema import stale
+
+    example = next(e for e in spec.examples if e.slug == "production")
+    params = stale(copy.deepcopy(example.params))
+    assert broken_rules(params) == []
+    result = _plan(rules_config, params, example.connections)
+    assert result.returncode == 0, result.stderr
+
+
 @pytest.mark.parametrize("rule_id", sorted(BREAKERS))
 def test_broken_rule_fails_the_plan_with_its_message(spec, rules_config, rule_id):
     example = next(e for e in spec.examples if e.slug == "development-serverless")
