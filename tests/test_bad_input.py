@@ -344,7 +344,8 @@ def test_trailing_newline_fails_a_pattern_as_in_javascript(bundle):
     params["md_metadata"]["name_prefix"] += "\n"
     path.write_text(json.dumps(params))
     _rejected(bundle,
-              f'massdriver.yaml preset "Production": backup.window = "03:00-04:00\\n": expected to match {_WINDOW}',
+              'massdriver.yaml preset "Production": backup.window = "03:00-04:00\\n": expected hh:mm-hh:mm in UTC '
+              "(24-hour clock), e.g. 03:00-04:00",
               f"examples/development/params.json: md_metadata.name_prefix = {json.dumps(params['md_metadata']['name_prefix'])}: "
               "expected to match ^[a-z][a-z0-9-]*[a-z0-9]$")
 

@@ -138,3 +138,23 @@ def test_a_threshold_out_of_bounds_is_one_error_on_the_field_even_with_the_switc
     params["alarms"]["cpu_utilization"] = {"threshold": 500}
     problems = validate_document(Draft7Validator(spec.params_schema), params, "params.json")
     assert [str(p) for p in problems] == ["params.json: alarms.cpu_utilization.threshold = 500: expected at most 100"]
+
+
+@pytest.mark.parametrize("edit,field,message", [
+    (lambda p: p["database"].update(iam_authentication=False)
+     or p["observability"].update(log_exports=["postgresql", "iam-db-auth-error"]), "observability.log_exports",
+     "can include iam-db-auth-error only when database.iam_authentication is on [iam-auth-log-needs-iam-auth]"),
+    (lambda p: p["scaling"]["autoscaling"].update(mode="cpu", target=150), "scaling.autoscaling.target",
+     "must be a CPU percentage of at most 100 when scaling on cpu [cpu-target-is-a-percentage]"),
+])
+def test_rules_json_schema_can_say_are_caught_by_the_schema_with_the_rules_words(spec, published, validator, edit,
+                                                                               field, message):
+    """The form refuses them before any plan; the rule (rules.py) stays as the plan's backstop."""
+    params = _preset(published, "Production")
+    edit(params)
+    assert field in _errors(validator, params)
+    problems = validate_document(Draft7Validator(spec.params_schema), params, "params.json")
+    assert [(p.field, p.expected) for p in problems] == [(field, message)]
+    connections = copy.deepcopy(params)
+    connections["scaling"]["autoscaling"].update(mode="connections")
+    assert field not in _errors(validator, connections) or field == "observability.log_exports"

@@ -74,6 +74,11 @@ def _describe(error: ValidationError, source: str, prefix: str) -> list[Problem]
     if error.validator in ("oneOf", "anyOf", "allOf") and error.context and not consts:
         # A field's check or a branch: the error inside it, on the field it names.
         return _describe(_leaf(error), source, prefix)
+    custom = schema.get("message") if isinstance(schema.get("message"), dict) else {}
+    if isinstance(custom.get(error.validator), str) and error.validator != "propertyNames":
+        # Massdriver's own key for a field's messages, by keyword (docs.massdriver.cloud, JSON Schema cheat
+        # sheet, "Custom Validation Messages"): the build says what the form says.
+        return [Problem(source, field, error.instance, " ".join(custom[error.validator].split()))]
     match error.validator:
         case "additionalProperties":
             known = sorted(schema.get("properties", {}))
@@ -110,8 +115,6 @@ def _describe(error: ValidationError, source: str, prefix: str) -> list[Problem]
             return [Problem(source, field, error.instance, f"expected a multiple of {error.validator_value}")]
         case "const":
             return [Problem(source, field, error.instance, f"expected {json.dumps(error.validator_value)}")]
-        case "not" if isinstance(schema.get("message"), dict) and schema["message"].get("not"):
-            return [Problem(source, field, error.instance, " ".join(schema["message"]["not"].split()))]
         case "pattern":
             message = schema.get("message") if isinstance(schema.get("message"), dict) else {}
             expected = message.get("pattern") or f"expected to match {error.validator_value}"
