@@ -103,12 +103,22 @@ def _shows(box: str | None, expected: Any) -> bool:
         return False
 
 
-def _submitted_cleanly(step: dict[str, Any], where: str) -> None:
-    """The step submitted, with nothing refused on the way, and the build accepts what it submitted."""
-    assert step["html5_invalid"] == [], f"the browser refuses the submit on these fields: {step['html5_invalid']}"
-    assert step["validation_errors"] == [], [e["stack"] for e in step["validation_errors"]]
-    assert step["submitted"], "the form did not submit"
-    assert _build_refuses(step["form_data"], where) == [], "the form submitted what the build and the plan refuse"
+def _submit_problems(step: dict[str, Any], where: str) -> list[str]:
+    """Why the step did not submit cleanly, or why the build refuses what it submitted (none: all is well)."""
+    found = []
+    if step["html5_invalid"]:
+        found.append(f"{where}: the browser refuses the submit on these fields: {', '.join(step['html5_invalid'])}")
+    if step["validation_errors"]:
+        found.append(f"{where}: RJSF refuses the submit: {'; '.join(e['stack'] for e in step['validation_errors'])}")
+    if not step["submitted"]:
+        found.append(f"{where}: the form did not submit")
+    else:
+        found += [f"the build refuses what the form submitted: {line}" for line in _build_refuses(step["form_data"], where)]
+    return found
+
+
+def _fail_on(problems: list[str]) -> None:
+    assert not problems, "\n".join(problems)
 
 
 def test_the_matrix_covers_both_majors_every_setting_and_every_preset(report):
@@ -125,26 +135,30 @@ def test_the_matrix_covers_both_majors_every_setting_and_every_preset(report):
 @pytest.mark.parametrize(("rjsf", "omit", "slug"), CELLS, ids=CELL_IDS)
 def test_preset_renders_validates_and_submits_what_it_shows(report, rjsf, omit, slug):
     cell = _cell(report, rjsf, omit, slug)
-    assert cell["render"]["console_errors"] == []
-    assert cell["initial"]["console_errors"] == []
-    _submitted_cleanly(cell["initial"], f"the form's submit of {slug}")
-    preset = PRESETS[slug].params
-    submitted = cell["initial"]["form_data"]
-    changed = {path: (value, get_path(submitted, path))
-               for path, value in _shown_leaves(resolved(SPEC.params_schema, preset), preset).items()
-               if get_path(submitted, path) != value}
-    assert changed == {}, "fields on screen submitted with another value than the preset's (preset, submitted)"
+    problems = [f"console: {line}" for line in cell["render"]["console_errors"] + cell["initial"]["console_errors"]]
+    problems += _submit_problems(cell["initial"], slug)
+    if cell["initial"]["submitted"]:
+        preset = PRESETS[slug].params
+        submitted = cell["initial"]["form_data"]
+        problems += [f"{path}: the preset has {value!r} on screen, the form submitted {get_path(submitted, path)!r}"
+                     for path, value in _shown_leaves(resolved(SPEC.params_schema, preset), preset).items()
+                     if get_path(submitted, path) != value]
+    _fail_on(problems)
 
 
 @pytest.mark.parametrize(("rjsf", "omit", "slug"), CELLS, ids=CELL_IDS)
 def test_every_alarm_threshold_box_shows_its_default(report, rjsf, omit, slug):
+    """An enabled alarm's threshold box shows the threshold Terraform gets when the user leaves it alone."""
     alarms = _cell(report, rjsf, omit, slug)["render"]["alarms"]
     applies = resolved(SPEC.params_schema, PRESETS[slug].params)["properties"]["alarms"]["properties"]
-    assert [name for name in applies if not alarms[name]["enabled_shown"]] == [], "alarms not on screen"
-    wrong = {name: {"shown": a["threshold_shown"], "box": a["threshold"], "expected": _expected_threshold(slug, name)}
-             for name, a in alarms.items()
-             if a["enabled"] is True and not (a["threshold_shown"] and _shows(a["threshold"], _expected_threshold(slug, name)))}
-    assert wrong == {}, "an enabled alarm's threshold box must show the threshold Terraform gets"
+    problems = [f"alarms.{name}: not on screen" for name in applies if not alarms[name]["enabled_shown"]]
+    for name, alarm in alarms.items():
+        expected = _expected_threshold(slug, name)
+        if alarm["enabled"] is True and not alarm["threshold_shown"]:
+            problems.append(f"alarms.{name}: on, but no threshold box (Terraform gets {expected})")
+        elif alarm["enabled"] is True and not _shows(alarm["threshold"], expected):
+            problems.append(f"alarms.{name}.threshold: the box shows {alarm['threshold']!r}, Terraform gets {expected}")
+    _fail_on(problems)
 
 
 @pytest.mark.parametrize(("rjsf", "omit", "slug"), CELLS, ids=CELL_IDS)
@@ -158,39 +172,47 @@ def test_serverless_sections_follow_the_instance_class(report, rjsf, omit, slug)
 
 @pytest.mark.parametrize(("rjsf", "omit", "slug"), CELLS, ids=CELL_IDS)
 def test_switching_the_class_to_and_from_db_serverless(report, rjsf, omit, slug):
-    """The serverless section follows each switch; the form refuses exactly what the build refuses on the way
+    """The serverless section follows each switch; on the way the form refuses exactly what the build refuses
     (serverless with CPU autoscaling is caught in the form, not at plan); back on the preset's class it
     submits, and nothing it keeps out of sight fails the build or the plan."""
     switch = _cell(report, rjsf, omit, slug)["class_switch"]
     steps = switch["steps"]
-    assert [s["class"] for s in steps][-1] == switch["from"] and len(steps) == 2
+    assert [s["class"] for s in steps] == [steps[0]["class"], switch["from"]] and steps[0]["class"] != switch["from"]
+    problems = [f"console: {line}" for line in switch["console_errors"]]
     for step in steps:
         serverless = step["class"] == SERVERLESS_CLASS
-        assert (step["visible"]["serverless_capacity"], step["visible"]["acu_alarm"], step["visible"]["db_load_alarm"]) \
-            == (serverless, serverless, not serverless), step["class"]
-    assert switch["console_errors"] == []
+        shown = (step["visible"]["serverless_capacity"], step["visible"]["acu_alarm"], step["visible"]["db_load_alarm"])
+        if shown != (serverless, serverless, not serverless):
+            problems.append(f"{step['class']}: serverless capacity, ACU alarm, database load alarm on screen: {shown}")
     away = steps[0]
-    refused = _build_refuses(away["form_data"], f"{slug} switched to {away['class']}")
-    if away["submitted"]:
-        assert refused == [], "the form submitted what the build and the plan refuse"
-    else:
-        assert refused, ("the form refused what the build accepts", away["html5_invalid"],
-                         [e["stack"] for e in away["validation_errors"]])
-        assert away["validation_errors"] or away["html5_invalid"], "refused without a message"
-    _submitted_cleanly(steps[-1], f"{slug} switched to {away['class']} and back")
-    assert steps[-1]["form_data"]["database"]["instance_class"] == switch["from"]
+    where = f"{slug} switched to {away['class']}"
+    refused = _build_refuses(away["form_data"], where)
+    if away["submitted"] and refused:
+        problems += [f"the form submitted what the build and the plan refuse: {line}" for line in refused]
+    elif not away["submitted"] and not refused:
+        problems.append(f"{where}: the form refused what the build accepts: "
+                        + "; ".join(away["html5_invalid"] + [e["stack"] for e in away["validation_errors"]]))
+    elif not away["submitted"] and not (away["validation_errors"] or away["html5_invalid"]):
+        problems.append(f"{where}: the form refused without a message")
+    back = steps[-1]
+    problems += _submit_problems(back, f"{where} and back to {back['class']}")
+    if back["submitted"] and back["form_data"]["database"]["instance_class"] != switch["from"]:
+        problems.append(f"submitted database.instance_class {back['form_data']['database']['instance_class']!r}")
+    _fail_on(problems)
 
 
 @pytest.mark.parametrize(("rjsf", "omit", "slug"), CELLS, ids=CELL_IDS)
 def test_switching_autoscaling_off_hides_its_bounds_and_submits(report, rjsf, omit, slug):
     switch = _cell(report, rjsf, omit, slug)["autoscaling_off"]
     steps = switch["steps"]
-    assert switch["console_errors"] == []
     assert [s["mode"] == "disabled" for s in steps][-2:] == [False, True], [s["mode"] for s in steps]
-    for step in steps:
-        assert step["visible"]["autoscaling_bounds"] is (step["mode"] != "disabled"), step["mode"]
-    _submitted_cleanly(steps[-1], f"{slug} with autoscaling off")
-    assert steps[-1]["form_data"]["scaling"]["autoscaling"]["mode"] == "disabled"
+    problems = [f"console: {line}" for line in switch["console_errors"]]
+    problems += [f"mode {s['mode']}: bounds on screen: {s['visible']['autoscaling_bounds']}" for s in steps
+                 if s["visible"]["autoscaling_bounds"] is not (s["mode"] != "disabled")]
+    problems += _submit_problems(steps[-1], f"{slug} with autoscaling off")
+    if steps[-1]["submitted"] and steps[-1]["form_data"]["scaling"]["autoscaling"]["mode"] != "disabled":
+        problems.append(f"submitted scaling.autoscaling.mode {steps[-1]['form_data']['scaling']['autoscaling']['mode']!r}")
+    _fail_on(problems)
 
 
 @pytest.mark.parametrize(("rjsf", "omit", "slug"), CELLS, ids=CELL_IDS)
@@ -198,16 +220,22 @@ def test_a_threshold_typed_on_a_re_enabled_alarm_is_what_terraform_gets(report, 
     switch = _cell(report, rjsf, omit, slug)["alarm_threshold"]
     alarm, typed = switch["alarm"], switch["typed"]
     steps = {s["step"]: s for s in switch["steps"]}
-    assert switch["console_errors"] == []
-    assert steps["off"]["enabled"] is False and not steps["off"]["threshold_shown"], steps["off"]
-    assert steps["on"]["enabled"] is True and steps["on"]["threshold_shown"], steps["on"]
-    assert _shows(steps["on"]["threshold"], _expected_threshold(slug, alarm)), \
-        f"turned on again, the threshold box shows {steps['on']['threshold']!r}"
+    problems = [f"console: {line}" for line in switch["console_errors"]]
+    off, on = steps["off"], steps["on"]
+    if off["enabled"] is not False or off["threshold_shown"]:
+        problems.append(f"turned off: enabled {off['enabled']!r}, threshold box on screen {off['threshold_shown']}")
+    if on["enabled"] is not True or not on["threshold_shown"]:
+        problems.append(f"turned on again: enabled {on['enabled']!r}, threshold box on screen {on['threshold_shown']}")
+    elif not _shows(steps["on"]["threshold"], _expected_threshold(slug, alarm)):
+        problems.append(f"turned on again: the threshold box shows {steps['on']['threshold']!r}, "
+                        f"Terraform gets {_expected_threshold(slug, alarm)}")
     done = steps["typed"]
-    assert done["typed"], "no threshold box to type into"
-    _submitted_cleanly(done, f"{slug} with alarms.{alarm}.threshold typed")
-    assert done["form_data"]["alarms"].get(alarm) == {"enabled": True, "threshold": typed}, \
-        f"typed {typed}, submitted alarms.{alarm} = {done['form_data']['alarms'].get(alarm)}"
+    if not done["typed"]:
+        problems.append("no threshold box to type into")
+    problems += _submit_problems(done, f"{slug} with alarms.{alarm}.threshold typed")
+    if done["submitted"] and done["form_data"]["alarms"].get(alarm) != {"enabled": True, "threshold": typed}:
+        problems.append(f"typed {typed}, the form submitted alarms.{alarm} = {done['form_data']['alarms'].get(alarm)}")
+    _fail_on(problems)
 
 
 @pytest.mark.parametrize("slug", list(PRESETS))
