@@ -10,8 +10,10 @@ report, one test per cell and check.
 
 Whatever the form submits must pass the build's own check of a params document
 (``validation.params_problems``: the params schema, unknown fields in any branch, and the cross-field
-rules the plan's preconditions repeat): a value the form keeps out of sight must not fail the plan. Nothing
-is skipped: without node, npm or chromium the run fails and says what is missing (CI installs them).
+rules the plan's preconditions repeat) and the plan itself (``params_plan``: src/'s variable types and
+the rules' preconditions, one ``terraform plan`` for every document the form submitted): a value the form
+keeps out of sight must not fail the plan. Nothing is skipped: without node, npm, chromium or terraform
+the run fails and says what is missing (CI installs them).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from aurora_bundle.inputs.engine import SERVERLESS_CLASS
 from aurora_bundle.inputs.rules import get_path
 from aurora_bundle.inputs.validation import params_problems
 from aurora_bundle.offline import form_preview
+from aurora_bundle.offline.params_plan import plan_refusals
 from tests.conftest import BUILD, ROOT
 
 pytestmark = pytest.mark.browser
@@ -69,11 +72,32 @@ def _title(schema: dict[str, Any], dotted: str) -> str:
     return _field(schema, dotted)["title"]
 
 
-def _build_refuses(data: Any, where: str) -> list[str]:
-    """What the build (and so the plan) refuses in a params document the form submitted."""
+def _key(data: Any) -> str:
+    return json.dumps(data, sort_keys=True)
+
+
+def _documents(cell: dict[str, Any]) -> list[dict[str, Any]]:
+    """The steps of a cell that submitted (or, switching the class, tried to): each has its form_data."""
+    return [cell["initial"], *cell["class_switch"]["steps"], cell["autoscaling_off"]["steps"][-1],
+            cell["alarm_threshold"]["steps"][-1]]
+
+
+@pytest.fixture(scope="module")
+def refusals(report: dict[str, Any]) -> dict[str, list[str]]:
+    """What the build, then the plan, refuse in every params document of the report, by its JSON."""
+    documents = {_key(s["form_data"]): s["form_data"] for c in report["cells"] for s in _documents(c)
+                 if isinstance(s["form_data"], dict)}
+    planned = plan_refusals(list(documents.values()), ROOT / "src", SPEC.param_names, BUILD / "browser-test-plan")
+    return {key: [f"the build refuses it: {problem}" for problem in params_problems(SPEC.params_schema, data, "params")]
+            + [f"the plan refuses it: {error}" for error in errors]
+            for (key, data), errors in zip(documents.items(), planned, strict=True)}
+
+
+def _refused(refusals: dict[str, list[str]], data: Any, where: str) -> list[str]:
+    """What the build and the plan refuse in a params document the form submitted (or holds)."""
     if not isinstance(data, dict):
-        return [f"{where}: the form submitted {data!r}, not a params document"]
-    return [str(problem) for problem in params_problems(SPEC.params_schema, data, where)]
+        return [f"{where}: the form holds {data!r}, not a params document"]
+    return [f"{where}: {line}" for line in refusals[_key(data)]]
 
 
 def _shown_leaves(schema: Any, value: Any, path: str = "") -> dict[str, Any]:
@@ -103,8 +127,8 @@ def _shows(box: str | None, expected: Any) -> bool:
         return False
 
 
-def _submit_problems(step: dict[str, Any], where: str) -> list[str]:
-    """Why the step did not submit cleanly, or why the build refuses what it submitted (none: all is well)."""
+def _submit_problems(step: dict[str, Any], where: str, refusals: dict[str, list[str]]) -> list[str]:
+    """Why the step did not submit cleanly, or why the build or the plan refuse what it submitted (none: all is well)."""
     found = []
     if step["html5_invalid"]:
         found.append(f"{where}: the browser refuses the submit on these fields: {', '.join(step['html5_invalid'])}")
@@ -113,7 +137,7 @@ def _submit_problems(step: dict[str, Any], where: str) -> list[str]:
     if not step["submitted"]:
         found.append(f"{where}: the form did not submit")
     else:
-        found += [f"the build refuses what the form submitted: {line}" for line in _build_refuses(step["form_data"], where)]
+        found += _refused(refusals, step["form_data"], f"{where}: submitted, and")
     return found
 
 
@@ -133,10 +157,10 @@ def test_the_matrix_covers_both_majors_every_setting_and_every_preset(report):
 
 
 @pytest.mark.parametrize(("rjsf", "omit", "slug"), CELLS, ids=CELL_IDS)
-def test_preset_renders_validates_and_submits_what_it_shows(report, rjsf, omit, slug):
+def test_preset_renders_validates_and_submits_what_it_shows(report, refusals, rjsf, omit, slug):
     cell = _cell(report, rjsf, omit, slug)
     problems = [f"console: {line}" for line in cell["render"]["console_errors"] + cell["initial"]["console_errors"]]
-    problems += _submit_problems(cell["initial"], slug)
+    problems += _submit_problems(cell["initial"], slug, refusals)
     if cell["initial"]["submitted"]:
         preset = PRESETS[slug].params
         submitted = cell["initial"]["form_data"]
@@ -171,7 +195,7 @@ def test_serverless_sections_follow_the_instance_class(report, rjsf, omit, slug)
 
 
 @pytest.mark.parametrize(("rjsf", "omit", "slug"), CELLS, ids=CELL_IDS)
-def test_switching_the_class_to_and_from_db_serverless(report, rjsf, omit, slug):
+def test_switching_the_class_to_and_from_db_serverless(report, refusals, rjsf, omit, slug):
     """The serverless section follows each switch; on the way the form refuses exactly what the build refuses
     (serverless with CPU autoscaling is caught in the form, not at plan); back on the preset's class it
     submits, and nothing it keeps out of sight fails the build or the plan."""
@@ -186,37 +210,37 @@ def test_switching_the_class_to_and_from_db_serverless(report, rjsf, omit, slug)
             problems.append(f"{step['class']}: serverless capacity, ACU alarm, database load alarm on screen: {shown}")
     away = steps[0]
     where = f"{slug} switched to {away['class']}"
-    refused = _build_refuses(away["form_data"], where)
-    if away["submitted"] and refused:
-        problems += [f"the form submitted what the build and the plan refuse: {line}" for line in refused]
-    elif not away["submitted"] and not refused:
-        problems.append(f"{where}: the form refused what the build accepts: "
+    refused = _refused(refusals, away["form_data"], f"{where}: submitted, and")
+    if away["submitted"]:
+        problems += refused
+    elif not refused:
+        problems.append(f"{where}: the form refused what the build and the plan accept: "
                         + "; ".join(away["html5_invalid"] + [e["stack"] for e in away["validation_errors"]]))
     elif not away["submitted"] and not (away["validation_errors"] or away["html5_invalid"]):
         problems.append(f"{where}: the form refused without a message")
     back = steps[-1]
-    problems += _submit_problems(back, f"{where} and back to {back['class']}")
+    problems += _submit_problems(back, f"{where} and back to {back['class']}", refusals)
     if back["submitted"] and back["form_data"]["database"]["instance_class"] != switch["from"]:
         problems.append(f"submitted database.instance_class {back['form_data']['database']['instance_class']!r}")
     _fail_on(problems)
 
 
 @pytest.mark.parametrize(("rjsf", "omit", "slug"), CELLS, ids=CELL_IDS)
-def test_switching_autoscaling_off_hides_its_bounds_and_submits(report, rjsf, omit, slug):
+def test_switching_autoscaling_off_hides_its_bounds_and_submits(report, refusals, rjsf, omit, slug):
     switch = _cell(report, rjsf, omit, slug)["autoscaling_off"]
     steps = switch["steps"]
     assert [s["mode"] == "disabled" for s in steps][-2:] == [False, True], [s["mode"] for s in steps]
     problems = [f"console: {line}" for line in switch["console_errors"]]
     problems += [f"mode {s['mode']}: bounds on screen: {s['visible']['autoscaling_bounds']}" for s in steps
                  if s["visible"]["autoscaling_bounds"] is not (s["mode"] != "disabled")]
-    problems += _submit_problems(steps[-1], f"{slug} with autoscaling off")
+    problems += _submit_problems(steps[-1], f"{slug} with autoscaling off", refusals)
     if steps[-1]["submitted"] and steps[-1]["form_data"]["scaling"]["autoscaling"]["mode"] != "disabled":
         problems.append(f"submitted scaling.autoscaling.mode {steps[-1]['form_data']['scaling']['autoscaling']['mode']!r}")
     _fail_on(problems)
 
 
 @pytest.mark.parametrize(("rjsf", "omit", "slug"), CELLS, ids=CELL_IDS)
-def test_a_threshold_typed_on_a_re_enabled_alarm_is_what_terraform_gets(report, rjsf, omit, slug):
+def test_a_threshold_typed_on_a_re_enabled_alarm_is_what_terraform_gets(report, refusals, rjsf, omit, slug):
     switch = _cell(report, rjsf, omit, slug)["alarm_threshold"]
     alarm, typed = switch["alarm"], switch["typed"]
     steps = {s["step"]: s for s in switch["steps"]}
@@ -232,7 +256,7 @@ def test_a_threshold_typed_on_a_re_enabled_alarm_is_what_terraform_gets(report, 
     done = steps["typed"]
     if not done["typed"]:
         problems.append("no threshold box to type into")
-    problems += _submit_problems(done, f"{slug} with alarms.{alarm}.threshold typed")
+    problems += _submit_problems(done, f"{slug} with alarms.{alarm}.threshold typed", refusals)
     if done["submitted"] and done["form_data"]["alarms"].get(alarm) != {"enabled": True, "threshold": typed}:
         problems.append(f"typed {typed}, the form submitted alarms.{alarm} = {done['form_data']['alarms'].get(alarm)}")
     _fail_on(problems)
