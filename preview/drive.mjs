@@ -12,7 +12,10 @@
 //   alarm_threshold: an alarm off, on again, a custom threshold typed, submit.
 // Every submit records the console errors, the html5-invalid fields, RJSF's error list, whether it submitted
 // and the formData it submitted (or, when it did not, the formData the form holds). Once per major, under
-// the default settings: five bad values typed (each into a fresh Production form) and values outside a choice.
+// the default settings: five bad values typed (each into a fresh form of the first preset with reader
+// autoscaling on, so its target is on screen) and values outside a choice.
+// A step that cannot be played (a field missing, the page crashed) is recorded as the block's `error`, the page
+// is loaded again and the run goes on: the test fails that block with the message.
 // Writes <preview dir>/report.json; with --screenshots also <preset>.png (RJSF 6, default settings).
 import { chromium } from "playwright-core";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -78,7 +81,7 @@ const SWITCHED_ALARM = { name: ALARMS.includes("cpu_utilization") ? "cpu_utiliza
 // A provisioned class for the serverless presets' switch: the first provisioned preset's.
 const PROVISIONED = presets.map((p) => p.database?.instance_class).find((c) => c && c !== SERVERLESS)
   ?? (fieldSchema("database.instance_class").enum ?? []).find((c) => c !== SERVERLESS);
-// Five bad values a person might type, each into a fresh Production form. (Out-of-range numbers are
+// Five bad values a person might type, each into a fresh form. (Out-of-range numbers are
 // refused by the browser itself, from the min/max/step RJSF puts on number inputs: these get past it.)
 const BAD_VALUES = [
   { field: "database.maintenance_window", value: "sunday 5am" },
@@ -87,7 +90,7 @@ const BAD_VALUES = [
   { field: "scaling.autoscaling.target", value: "0" },
   { field: "database.custom_endpoints.0.name", value: "Reports!", add: "database.custom_endpoints" },
 ];
-const BAD_VALUES_PRESET = "production";
+const BAD_VALUES_PRESET = slug((presets.find((p) => p.scaling?.autoscaling?.mode !== "disabled") ?? presets[0]).__name);
 
 const userDataDir = mkdtempSync(join(tmpdir(), "aurora-preview-chromium-"));
 const context = await chromium.launchPersistentContext(userDataDir, {
@@ -137,7 +140,11 @@ function pageDriver() {
     async fresh(presetSlug) {
       window.previewChoose(presetSlug);
       await frames();
-      while (state().preset !== presetSlug || !document.querySelector("form")) await frames();
+      const started = performance.now();
+      while (state().preset !== presetSlug || !document.querySelector("form")) {
+        if (performance.now() - started > 10000) throw new Error(`no form for the preset ${presetSlug} after 10 s`);
+        await frames();
+      }
     },
     async select(id, labels) {
       const el = byId(id);
@@ -240,46 +247,58 @@ const type = (path, value, as) => ({ op: "type", id: idOf(path), value, as });
 const observe = (as) => ({ op: "observe", as });
 const submit = (as) => ({ op: "submit", as });
 
+// Runs one block of a cell; when it cannot be played, records why and loads the page again.
+async function guarded(out, name, page, sink, block) {
+  const started = Date.now();
+  try {
+    await block();
+  } catch (error) {
+    out[name] = { error: `${error.message ?? error}`.split("\n")[0], console_errors: drain(sink) };
+    await page.reload();
+    await page.waitForFunction(() => window.previewReady === true && document.querySelector("form"));
+  }
+  out.ms[name] = Date.now() - started;
+}
+
 async function cell(page, sink, preset) {
   const s = slug(preset.__name);
   const out = { preset: preset.__name, slug: s, ms: {} };
-  let t = Date.now();
-  const lap = (name) => { out.ms[name] = Date.now() - t; t = Date.now(); };
 
-  const render = await play(page, sink, [fresh(s), observe("render")]);
-  out.render = {
-    ...render.render,
-    ...(await page.evaluate(() => ({
-      section_px: Object.fromEntries(["root_database", "root_scaling", "root_alarms"].map(
-        (id) => [id.replace("root_", ""), Math.round(document.getElementById(id)?.getBoundingClientRect().height ?? 0)])),
-      cost: document.getElementById("cost")?.innerText ?? null,
-    }))),
-    console_errors: render.console_errors,
-  };
-  lap("render");
-  const initial = await play(page, sink, [submit("initial")]);
-  out.initial = { ...initial.initial, console_errors: initial.console_errors };
-  lap("initial");
+  await guarded(out, "render", page, sink, async () => {
+    const render = await play(page, sink, [fresh(s), observe("render")]);
+    out.render = {
+      ...render.render,
+      ...(await page.evaluate(() => ({
+        section_px: Object.fromEntries(["root_database", "root_scaling", "root_alarms"].map(
+          (id) => [id.replace("root_", ""), Math.round(document.getElementById(id)?.getBoundingClientRect().height ?? 0)])),
+        cost: document.getElementById("cost")?.innerText ?? null,
+      }))),
+      console_errors: render.console_errors,
+    };
+  });
+  await guarded(out, "initial", page, sink, async () => {
+    if (out.render.error) throw new Error("not rendered");
+    const initial = await play(page, sink, [submit("initial")]);
+    out.initial = { ...initial.initial, console_errors: initial.console_errors };
+  });
 
-  { // the instance class to db.serverless and back (a serverless preset: to a provisioned class and back)
+  await guarded(out, "class_switch", page, sink, async () => { // the instance class to db.serverless and back (a serverless preset: to a provisioned class and back)
     const start = preset.database.instance_class;
     const other = start === SERVERLESS ? PROVISIONED : SERVERLESS;
     const r = await play(page, sink, [fresh(s),
       select("database.instance_class", other), observe("away"), submit("away"),
       select("database.instance_class", start), observe("back"), submit("back")]);
     out.class_switch = { from: start, steps: [{ class: other, ...r.away }, { class: start, ...r.back }], console_errors: r.console_errors };
-    lap("class_switch");
-  }
-  { // autoscaling off (a preset where it is off: on, on connections, first)
+  });
+  await guarded(out, "autoscaling_off", page, sink, async () => { // autoscaling off (a preset where it is off: on, on connections, first)
     const start = preset.scaling.autoscaling.mode;
     const modes = start === "disabled" ? ["connections", "disabled"] : ["disabled"];
     const r = await play(page, sink, [fresh(s), observe("0"),
       ...modes.flatMap((mode, i) => [select("scaling.autoscaling.mode", mode), observe(String(i + 1))]), submit(String(modes.length))]);
     const steps = [start, ...modes].map((mode, i) => ({ mode, ...r[String(i)] }));
     out.autoscaling_off = { steps, console_errors: r.console_errors };
-    lap("autoscaling_off");
-  }
-  { // an alarm off, on again, a custom threshold typed
+  });
+  await guarded(out, "alarm_threshold", page, sink, async () => { // an alarm off, on again, a custom threshold typed
     const { name, threshold } = SWITCHED_ALARM;
     const r = await play(page, sink, [fresh(s), observe("initial"),
       boolean(`alarms.${name}.enabled`, false), observe("off"),
@@ -290,8 +309,7 @@ async function cell(page, sink, preset) {
       return { step, ...seen[name], ...rest };
     });
     out.alarm_threshold = { alarm: name, typed: threshold, steps, console_errors: r.console_errors };
-    lap("alarm_threshold");
-  }
+  });
   return out;
 }
 
@@ -318,8 +336,8 @@ async function badValues(page, sink) {
 // Values a form may hold but not offer: a preset (or a package's params) outside a choice.
 async function outsideChoices(page, sink) {
   drain(sink);
-  const found = await page.evaluate((presets) => {
-    const params = structuredClone(presets.find((p) => p.__name === "Production") ?? presets[0]);
+  const found = await page.evaluate((preset) => {
+    const params = structuredClone(preset);
     delete params.__name;
     const out = {};
     for (const [group, field, value] of [["database", "storage_type", "aurora-x"], ["networking", "subnet_type", "public"],
@@ -329,8 +347,8 @@ async function outsideChoices(page, sink) {
       out[`${group}.${field}`] = window.previewValidate(changed);
     }
     return out;
-  }, presets);
-  return { found, console_errors: drain(sink) };
+  }, presets.find((p) => slug(p.__name) === BAD_VALUES_PRESET));
+  return { preset: BAD_VALUES_PRESET, found, console_errors: drain(sink) };
 }
 
 // The renderers' pages run side by side (PARALLEL at a time), each going through the presets in sequence.
@@ -351,8 +369,10 @@ async function runRenderer(rjsf, omit) {
     }
   }
   if (omit === "default") {
-    out.bad_values = await badValues(page, sink);
-    out.outside_choices = await outsideChoices(page, sink);
+    const once = { ms: {} };
+    await guarded(once, "bad_values", page, sink, async () => { once.bad_values = await badValues(page, sink); });
+    await guarded(once, "outside_choices", page, sink, async () => { once.outside_choices = await outsideChoices(page, sink); });
+    Object.assign(out, { bad_values: once.bad_values, outside_choices: once.outside_choices });
   }
   await page.close();
   return out;

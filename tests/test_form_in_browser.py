@@ -57,8 +57,13 @@ def schema(report: dict[str, Any]) -> dict[str, Any]:
     return json.loads((OUT / "schema-params.json").read_text())
 
 
-def _cell(report: dict[str, Any], rjsf: str, omit: str, slug: str) -> dict[str, Any]:
-    return next(c for c in report["cells"] if (c["rjsf"], c["omit"], c["slug"]) == (rjsf, omit, slug))
+def _cell(report: dict[str, Any], rjsf: str, omit: str, slug: str, *blocks: str) -> dict[str, Any]:
+    """The cell's report; one of ``blocks`` the browser could not play (drive.mjs's ``error``) fails the test."""
+    cell = next(c for c in report["cells"] if (c["rjsf"], c["omit"], c["slug"]) == (rjsf, omit, slug))
+    for block in blocks:
+        if "error" in cell[block]:
+            pytest.fail(f"{block}: the browser could not play it: {cell[block]['error']} {cell[block]['console_errors']}")
+    return cell
 
 
 def _field(schema: dict[str, Any], dotted: str) -> dict[str, Any]:
@@ -78,8 +83,11 @@ def _key(data: Any) -> str:
 
 def _documents(cell: dict[str, Any]) -> list[dict[str, Any]]:
     """The steps of a cell that submitted (or, switching the class, tried to): each has its form_data."""
-    return [cell["initial"], *cell["class_switch"]["steps"], cell["autoscaling_off"]["steps"][-1],
-            cell["alarm_threshold"]["steps"][-1]]
+    blocks = {name: cell[name] for name in ("initial", "class_switch", "autoscaling_off", "alarm_threshold")
+              if "error" not in cell[name]}
+    return [*([blocks["initial"]] if "initial" in blocks else []),
+            *blocks.get("class_switch", {}).get("steps", []),
+            *(blocks[name]["steps"][-1] for name in ("autoscaling_off", "alarm_threshold") if name in blocks)]
 
 
 @pytest.fixture(scope="module")
@@ -158,7 +166,7 @@ def test_the_matrix_covers_both_majors_every_setting_and_every_preset(report):
 
 @pytest.mark.parametrize(("rjsf", "omit", "slug"), CELLS, ids=CELL_IDS)
 def test_preset_renders_validates_and_submits_what_it_shows(report, refusals, rjsf, omit, slug):
-    cell = _cell(report, rjsf, omit, slug)
+    cell = _cell(report, rjsf, omit, slug, "render", "initial")
     problems = [f"console: {line}" for line in cell["render"]["console_errors"] + cell["initial"]["console_errors"]]
     problems += _submit_problems(cell["initial"], slug, refusals)
     if cell["initial"]["submitted"]:
@@ -173,7 +181,7 @@ def test_preset_renders_validates_and_submits_what_it_shows(report, refusals, rj
 @pytest.mark.parametrize(("rjsf", "omit", "slug"), CELLS, ids=CELL_IDS)
 def test_every_alarm_threshold_box_shows_its_default(report, rjsf, omit, slug):
     """An enabled alarm's threshold box shows the threshold Terraform gets when the user leaves it alone."""
-    alarms = _cell(report, rjsf, omit, slug)["render"]["alarms"]
+    alarms = _cell(report, rjsf, omit, slug, "render")["render"]["alarms"]
     applies = resolved(SPEC.params_schema, PRESETS[slug].params)["properties"]["alarms"]["properties"]
     problems = [f"alarms.{name}: not on screen" for name in applies if not alarms[name]["enabled_shown"]]
     for name, alarm in alarms.items():
@@ -187,7 +195,7 @@ def test_every_alarm_threshold_box_shows_its_default(report, rjsf, omit, slug):
 
 @pytest.mark.parametrize(("rjsf", "omit", "slug"), CELLS, ids=CELL_IDS)
 def test_serverless_sections_follow_the_instance_class(report, rjsf, omit, slug):
-    visible = _cell(report, rjsf, omit, slug)["render"]["visible"]
+    visible = _cell(report, rjsf, omit, slug, "render")["render"]["visible"]
     serverless = PRESETS[slug].params["database"]["instance_class"] == SERVERLESS_CLASS
     assert visible["serverless_capacity"] is serverless
     assert visible["acu_alarm"] is serverless
@@ -199,7 +207,7 @@ def test_switching_the_class_to_and_from_db_serverless(report, refusals, rjsf, o
     """The serverless section follows each switch; on the way the form refuses exactly what the build refuses
     (serverless with CPU autoscaling is caught in the form, not at plan); back on the preset's class it
     submits, and nothing it keeps out of sight fails the build or the plan."""
-    switch = _cell(report, rjsf, omit, slug)["class_switch"]
+    switch = _cell(report, rjsf, omit, slug, "class_switch")["class_switch"]
     steps = switch["steps"]
     assert [s["class"] for s in steps] == [steps[0]["class"], switch["from"]] and steps[0]["class"] != switch["from"]
     problems = [f"console: {line}" for line in switch["console_errors"]]
@@ -227,7 +235,7 @@ def test_switching_the_class_to_and_from_db_serverless(report, refusals, rjsf, o
 
 @pytest.mark.parametrize(("rjsf", "omit", "slug"), CELLS, ids=CELL_IDS)
 def test_switching_autoscaling_off_hides_its_bounds_and_submits(report, refusals, rjsf, omit, slug):
-    switch = _cell(report, rjsf, omit, slug)["autoscaling_off"]
+    switch = _cell(report, rjsf, omit, slug, "autoscaling_off")["autoscaling_off"]
     steps = switch["steps"]
     assert [s["mode"] == "disabled" for s in steps][-2:] == [False, True], [s["mode"] for s in steps]
     problems = [f"console: {line}" for line in switch["console_errors"]]
@@ -241,7 +249,7 @@ def test_switching_autoscaling_off_hides_its_bounds_and_submits(report, refusals
 
 @pytest.mark.parametrize(("rjsf", "omit", "slug"), CELLS, ids=CELL_IDS)
 def test_a_threshold_typed_on_a_re_enabled_alarm_is_what_terraform_gets(report, refusals, rjsf, omit, slug):
-    switch = _cell(report, rjsf, omit, slug)["alarm_threshold"]
+    switch = _cell(report, rjsf, omit, slug, "alarm_threshold")["alarm_threshold"]
     alarm, typed = switch["alarm"], switch["typed"]
     steps = {s["step"]: s for s in switch["steps"]}
     problems = [f"console: {line}" for line in switch["console_errors"]]
@@ -269,7 +277,7 @@ def test_each_preset_shows_its_monthly_cost_as_the_readme_does(report, spec, slu
     from aurora_bundle.cost.estimate import LEAVES_OUT
     from aurora_bundle.readme import preset_estimates
 
-    cell = _cell(report, *MAIN, slug)
+    cell = _cell(report, *MAIN, slug, "render")
     shown = cell["render"]["cost"]
     assert shown is not None, "no cost section on the page"
     assert f"Estimated monthly cost: {preset_estimates(spec)[cell['preset']]}" in shown, shown
@@ -280,6 +288,7 @@ def test_each_preset_shows_its_monthly_cost_as_the_readme_does(report, spec, slu
 
 @pytest.mark.parametrize("rjsf", form_preview.RENDERERS)
 def test_five_bad_values_each_show_a_message_naming_the_field(report, schema, rjsf):
+    assert isinstance(report["bad_values"][rjsf], list), report["bad_values"][rjsf]
     assert len(report["bad_values"][rjsf]) == 5
     for bad in report["bad_values"][rjsf]:
         title = _title(schema, bad["field"])
@@ -296,6 +305,7 @@ def test_five_bad_values_each_show_a_message_naming_the_field(report, schema, rj
 @pytest.mark.parametrize("rjsf", form_preview.RENDERERS)
 def test_a_value_outside_a_choice_gets_one_error_naming_the_field(report, schema, rjsf):
     outside = report["outside_choices"][rjsf]
+    assert "error" not in outside, outside
     for field, stacks in outside["found"].items():
         title = _title(schema, field)
         assert len(stacks) == 1 and stacks[0].startswith(f"'{title}' must be"), (field, stacks)
