@@ -3,8 +3,9 @@
 The generated ``src/`` declares a Terraform variable per param (a field a conditional branch adds is
 ``optional(type, default)``) and checks the cross-field rules as preconditions of the cluster
 (``inputs/rules.py``). This runs exactly that, with no provider and no AWS: a local module holding the
-param variables and those preconditions (on a ``terraform_data``), instantiated once per document. What
-the plan says about a document is what a deployment would say before touching anything: a value
+param variables, instantiated once per document (``for_each``), and those preconditions on a
+``terraform_data`` per document. What the plan says about a document is what a deployment would say
+before touching anything: a value
 Terraform cannot convert to the variable's type (a hidden field the build lets through), or a rule broken
 (where the Terraform condition and the build's Python disagree). Used by the browser test on every
 params document the form submitted.
@@ -43,15 +44,20 @@ def _terraform(binary: str, work: Path, *args: str) -> subprocess.CompletedProce
 
 
 def _config(documents: dict[int, dict[str, Any]], params: list[str], preconditions: list[dict[str, str]]) -> dict[str, Any]:
-    """Per document (by index): the module (the variables' types and defaults applied) and a terraform_data
-    holding the rules' preconditions on what the module hands back, so a failed precondition names its
-    resource (terraform_data.d<i>) and a type error its module (module.d<i>)."""
-    modules = {f"d{i}": {"source": f"./{PARAMS_MODULE}", **{k: v for k, v in doc.items() if k in params}}
-               for i, doc in documents.items()}
-    resources = {f"d{i}": {"input": i, "lifecycle": {"precondition": [
-        {**p, "condition": re.sub(r"\bvar\.", f"module.d{i}.", p["condition"])} for p in preconditions]}}
-        for i in documents}
-    return {"module": modules, "resource": {"terraform_data": resources}} if modules else {}
+    """The documents (key d<i>) through the module (the variables' types and defaults applied), then a
+    terraform_data per document holding the rules' preconditions on what the module hands back: a type error
+    names its module instance (module.doc["d3"]), a failed precondition its document (its message ends so)."""
+    return {
+        "locals": {"documents": {f"d{i}": {k: v for k, v in doc.items() if k in params} for i, doc in documents.items()}},
+        "module": {"doc": {"for_each": "${local.documents}", "source": f"./{PARAMS_MODULE}",
+                           **{name: f"${{each.value.{name}}}" for name in params}}},
+        "resource": {"terraform_data": {"doc": {"for_each": "${module.doc}", "input": "${each.key}", "lifecycle": {
+            "precondition": [{"condition": re.sub(r"\bvar\.", "each.value.", p["condition"]),
+                              "error_message": p["error_message"] + " [document ${each.key}]"} for p in preconditions]}}}},
+    }
+
+
+_WHERE = re.compile(r'module\.doc\["d(\d+)"\]| ?\[document d(\d+)\]')
 
 
 def _plan(binary: str, work: Path, documents: dict[int, dict[str, Any]], params: list[str],
@@ -66,12 +72,10 @@ def _plan(binary: str, work: Path, documents: dict[int, dict[str, Any]], params:
         if message.get("type") != "diagnostic" or diagnostic.get("severity") != "error":
             continue
         text = " ".join(f"{diagnostic.get('summary', '')}: {diagnostic.get('detail', '')}".split())
-        # A precondition names its resource (terraform_data.d3), a type error its module's variable (module.d3.var.x).
-        context = (diagnostic.get("snippet") or {}).get("context") or ""
-        where = re.search(r"(?:module|terraform_data)\.d(\d+)\b", f"{context} {text}")
-        if where is None or int(where.group(1)) not in found:
+        where = _WHERE.search(text)
+        if where is None or int(where.group(1) or where.group(2)) not in found:
             raise RuntimeError(f"terraform plan in {work}: an error of no document: {text}")
-        found[int(where.group(1))].append(text)
+        found[int(where.group(1) or where.group(2))].append(text.replace(where.group(0), "") if where.group(2) else text)
     if proc.returncode != 0 and not any(found.values()):
         raise RuntimeError(f"terraform plan in {work} exited {proc.returncode}:\n{proc.stdout[-2000:]}{proc.stderr[-2000:]}")
     return found
@@ -90,7 +94,7 @@ def plan_refusals(documents: list[dict[str, Any]], src: Path, params: list[str],
     (work / PARAMS_MODULE).mkdir(parents=True)
     (work / PARAMS_MODULE / "main.tf.json").write_text(json.dumps(_params_module(src, params), indent=1))
     preconditions = _preconditions(src)
-    # The module is local and terraform_data built in: init only records the module calls, nothing is downloaded.
+    # The module is local and terraform_data built in: init only records the module call, nothing is downloaded.
     pending = dict(enumerate(documents))
     (work / "main.tf.json").write_text(json.dumps(_config(pending, params, preconditions), indent=1))
     init = _terraform(binary, work, "init", "-input=false", "-no-color", "-backend=false")
