@@ -12,7 +12,10 @@
 //   alarm_threshold: an alarm off, on again, a custom threshold typed, submit.
 // Every submit records the console errors, the html5-invalid fields, RJSF's error list, whether it submitted
 // and the formData it submitted (or, when it did not, the formData the form holds). Once per major, under
-// the default settings: five bad values typed (each into a fresh Production form) and values outside a choice.
+// the default settings: five bad values typed (each into a fresh form of the first preset with reader
+// autoscaling on, so its target is on screen) and values outside a choice.
+// A step that cannot be played (a field missing, the page crashed) is recorded as the block's `error`, the page
+// is loaded again and the run goes on: the test fails that block with the message.
 // Writes <preview dir>/report.json; with --screenshots also <preset>.png (RJSF 6, default settings).
 import { chromium } from "playwright-core";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -78,7 +81,7 @@ const SWITCHED_ALARM = { name: ALARMS.includes("cpu_utilization") ? "cpu_utiliza
 // A provisioned class for the serverless presets' switch: the first provisioned preset's.
 const PROVISIONED = presets.map((p) => p.database?.instance_class).find((c) => c && c !== SERVERLESS)
   ?? (fieldSchema("database.instance_class").enum ?? []).find((c) => c !== SERVERLESS);
-// Five bad values a person might type, each into a fresh Production form. (Out-of-range numbers are
+// Five bad values a person might type, each into a fresh form. (Out-of-range numbers are
 // refused by the browser itself, from the min/max/step RJSF puts on number inputs: these get past it.)
 const BAD_VALUES = [
   { field: "database.maintenance_window", value: "sunday 5am" },
@@ -87,7 +90,7 @@ const BAD_VALUES = [
   { field: "scaling.autoscaling.target", value: "0" },
   { field: "database.custom_endpoints.0.name", value: "Reports!", add: "database.custom_endpoints" },
 ];
-const BAD_VALUES_PRESET = "production";
+const BAD_VALUES_PRESET = slug((presets.find((p) => p.scaling?.autoscaling?.mode !== "disabled") ?? presets[0]).__name);
 
 const userDataDir = mkdtempSync(join(tmpdir(), "aurora-preview-chromium-"));
 const context = await chromium.launchPersistentContext(userDataDir, {
@@ -100,12 +103,19 @@ const context = await chromium.launchPersistentContext(userDataDir, {
 
 // Runs in the page (installed as window.__drive): a person's input as the DOM events it fires (a click on a
 // checkbox or the submit button, a change of a select, an input into a text box; React listens to exactly
-// these), each followed by two animation frames so React and RJSF finish the change (a render and its
-// effects; no fixed sleep), and what the page then shows. One round trip per action: Playwright's own
-// actions wait for actionability (visible, stable, scrolled into view), about 100 ms each, and the matrix
-// makes some 700 of them.
+// these), each followed by a settle (`frames`: no fixed sleep), and what the page then shows. `run` plays a
+// list of such steps in one round trip: Playwright's own actions wait for actionability (visible, stable,
+// scrolled into view), about 100 ms each, and the matrix makes some 700 actions.
 function pageDriver() {
-  const frames = () => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
+  // React renders a discrete event's update (click, change, input) before the event's dispatch returns
+  // (SyncLane, flushed with its effects), and RJSF's onChange queue runs inside that update; two macrotask turns
+  // (a MessageChannel message, the channel React's scheduler posts its own work on) let anything queued run.
+  const turn = () => new Promise((done) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => done();
+    channel.port2.postMessage(0);
+  });
+  const frames = async () => { await turn(); await turn(); };
   const shown = (el) => Boolean(el && el.getClientRects().length && getComputedStyle(el).visibility !== "hidden");
   const byId = (id) => {
     const el = document.getElementById(id);
@@ -130,7 +140,11 @@ function pageDriver() {
     async fresh(presetSlug) {
       window.previewChoose(presetSlug);
       await frames();
-      while (state().preset !== presetSlug || !document.querySelector("form")) await frames();
+      const started = performance.now();
+      while (state().preset !== presetSlug || !document.querySelector("form")) {
+        if (performance.now() - started > 10000) throw new Error(`no form for the preset ${presetSlug} after 10 s`);
+        await frames();
+      }
     },
     async select(id, labels) {
       const el = byId(id);
@@ -157,6 +171,27 @@ function pageDriver() {
     async click(selector) {
       document.querySelector(selector).click();
       await frames();
+    },
+    // Plays `ops` in order; what the observe and submit steps saw, by their `as` key.
+    async run(ops, sections, names) {
+      const out = {};
+      const record = (key, found) => { out[key] = { ...out[key], ...found }; };
+      for (const op of ops) {
+        if (op.op === "fresh") await this.fresh(op.slug);
+        else if (op.op === "select") await this.select(op.id, op.labels);
+        else if (op.op === "boolean") {
+          if (document.getElementById(op.id)?.type === "checkbox") await this.check(op.id, op.value);
+          else await this.select(op.id, op.labels);
+        } else if (op.op === "type") {
+          const there = shown(document.getElementById(op.id));
+          if (there) await this.type(op.id, op.value);
+          record(op.as, { typed: there });
+        } else if (op.op === "observe") {
+          record(op.as, { visible: this.visible(sections), alarms: this.alarms(names) });
+        } else if (op.op === "submit") record(op.as, await this.submit(op.timeoutMs ?? 10000));
+        else throw new Error(`unknown step ${JSON.stringify(op)}`);
+      }
+      return out;
     },
     // Submit as a person does (the submit button: the browser's constraint validation first, then RJSF's).
     async submit(timeoutMs) {
@@ -197,97 +232,103 @@ async function openRenderer(rjsf, omit, presetSlug) {
 // Messages logged since the last call.
 const drain = (sink) => sink.messages.splice(0);
 
-// A fresh form on the preset, as a new page would show it (app.jsx remounts RJSF's Form).
-const fresh = (page, presetSlug) => page.evaluate((s) => window.__drive.fresh(s), presetSlug);
-const visible = (page) => page.evaluate((sections) => window.__drive.visible(sections), SECTIONS);
-const alarms = (page) => page.evaluate((names) => window.__drive.alarms(names), ALARMS);
-const select = (page, path, value) => page.evaluate(([id, labels]) => window.__drive.select(id, labels),
-  [idOf(path), labelsOf(path, value)]);
-async function setBoolean(page, path, value) {
-  const isBox = await page.evaluate((id) => document.getElementById(id)?.type === "checkbox", idOf(path));
-  if (isBox) await page.evaluate(([id, v]) => window.__drive.check(id, v), [idOf(path), value]);
-  else await select(page, path, value);
+// Steps played in the page in one round trip (pageDriver's run), with the console messages they caused.
+async function play(page, sink, ops) {
+  return { ...(await page.evaluate(([o, sections, names]) => window.__drive.run(o, sections, names), [ops, SECTIONS, ALARMS])),
+    console_errors: drain(sink) };
 }
-const type = (page, path, value) => page.evaluate(([id, v]) => window.__drive.type(id, v), [idOf(path), value]);
-const submit = async (page, sink) => ({ ...(await page.evaluate(() => window.__drive.submit(10000))), console_errors: drain(sink) });
+// The steps: a fresh form on the preset, as a new page would show it (app.jsx remounts RJSF's Form); a choice in
+// a select (by the label it shows for the value); a boolean; a value typed (when its box is on screen); what the
+// page shows (conditional sections, alarms); a submit.
+const fresh = (slug) => ({ op: "fresh", slug });
+const select = (path, value) => ({ op: "select", id: idOf(path), labels: labelsOf(path, value) });
+const boolean = (path, value) => ({ op: "boolean", id: idOf(path), value, labels: labelsOf(path, value) });
+const type = (path, value, as) => ({ op: "type", id: idOf(path), value, as });
+const observe = (as) => ({ op: "observe", as });
+const submit = (as) => ({ op: "submit", as });
+
+// Runs one block of a cell; when it cannot be played, records why and loads the page again.
+async function guarded(out, name, page, sink, block) {
+  const started = Date.now();
+  try {
+    await block();
+  } catch (error) {
+    out[name] = { error: `${error.message ?? error}`.split("\n")[0], console_errors: drain(sink) };
+    await page.reload();
+    await page.waitForFunction(() => window.previewReady === true && document.querySelector("form"));
+  }
+  out.ms[name] = Date.now() - started;
+}
 
 async function cell(page, sink, preset) {
   const s = slug(preset.__name);
   const out = { preset: preset.__name, slug: s, ms: {} };
-  let t = Date.now();
-  const lap = (name) => { out.ms[name] = Date.now() - t; t = Date.now(); };
-  await fresh(page, s);
-  out.render = {
-    visible: await visible(page),
-    alarms: await alarms(page),
-    section_px: await page.evaluate(() => Object.fromEntries(["root_database", "root_scaling", "root_alarms"].map(
-      (id) => [id.replace("root_", ""), Math.round(document.getElementById(id)?.getBoundingClientRect().height ?? 0)]))),
-    cost: await page.evaluate(() => document.getElementById("cost")?.innerText ?? null),
-    console_errors: drain(sink),
-  };
-  lap("render");
-  out.initial = await submit(page, sink);
-  lap("initial");
 
-  { // the instance class to db.serverless and back (a serverless preset: to a provisioned class and back)
-    await fresh(page, s);
+  await guarded(out, "render", page, sink, async () => {
+    const render = await play(page, sink, [fresh(s), observe("render")]);
+    out.render = {
+      ...render.render,
+      ...(await page.evaluate(() => ({
+        section_px: Object.fromEntries(["root_database", "root_scaling", "root_alarms"].map(
+          (id) => [id.replace("root_", ""), Math.round(document.getElementById(id)?.getBoundingClientRect().height ?? 0)])),
+        cost: document.getElementById("cost")?.innerText ?? null,
+      }))),
+      console_errors: render.console_errors,
+    };
+  });
+  await guarded(out, "initial", page, sink, async () => {
+    if (out.render.error) throw new Error("not rendered");
+    const initial = await play(page, sink, [submit("initial")]);
+    out.initial = { ...initial.initial, console_errors: initial.console_errors };
+  });
+
+  await guarded(out, "class_switch", page, sink, async () => { // the instance class to db.serverless and back (a serverless preset: to a provisioned class and back)
     const start = preset.database.instance_class;
     const other = start === SERVERLESS ? PROVISIONED : SERVERLESS;
-    const steps = [];
-    for (const klass of [other, start]) {
-      await select(page, "database.instance_class", klass);
-      steps.push({ class: klass, visible: await visible(page), alarms: await alarms(page), ...(await submit(page, sink)) });
-    }
-    out.class_switch = { from: start, steps };
-    lap("class_switch");
-  }
-  { // autoscaling off (a preset where it is off: on, on connections, first)
-    await fresh(page, s);
+    const r = await play(page, sink, [fresh(s),
+      select("database.instance_class", other), observe("away"), submit("away"),
+      select("database.instance_class", start), observe("back"), submit("back")]);
+    out.class_switch = { from: start, steps: [{ class: other, ...r.away }, { class: start, ...r.back }], console_errors: r.console_errors };
+  });
+  await guarded(out, "autoscaling_off", page, sink, async () => { // autoscaling off (a preset where it is off: on, on connections, first)
     const start = preset.scaling.autoscaling.mode;
-    const steps = [{ mode: start, visible: await visible(page) }];
-    if (start === "disabled") {
-      await select(page, "scaling.autoscaling.mode", "connections");
-      steps.push({ mode: "connections", visible: await visible(page) });
-    }
-    await select(page, "scaling.autoscaling.mode", "disabled");
-    steps.push({ mode: "disabled", visible: await visible(page), ...(await submit(page, sink)) });
-    out.autoscaling_off = { steps };
-    lap("autoscaling_off");
-  }
-  { // an alarm off, on again, a custom threshold typed
-    await fresh(page, s);
+    const modes = start === "disabled" ? ["connections", "disabled"] : ["disabled"];
+    const r = await play(page, sink, [fresh(s), observe("0"),
+      ...modes.flatMap((mode, i) => [select("scaling.autoscaling.mode", mode), observe(String(i + 1))]), submit(String(modes.length))]);
+    const steps = [start, ...modes].map((mode, i) => ({ mode, ...r[String(i)] }));
+    out.autoscaling_off = { steps, console_errors: r.console_errors };
+  });
+  await guarded(out, "alarm_threshold", page, sink, async () => { // an alarm off, on again, a custom threshold typed
     const { name, threshold } = SWITCHED_ALARM;
-    const steps = [{ step: "initial", ...(await alarms(page))[name] }];
-    await setBoolean(page, `alarms.${name}.enabled`, false);
-    steps.push({ step: "off", ...(await alarms(page))[name] });
-    await setBoolean(page, `alarms.${name}.enabled`, true);
-    steps.push({ step: "on", ...(await alarms(page))[name] });
-    const typed = (await alarms(page))[name].threshold_shown;
-    if (typed) await type(page, `alarms.${name}.threshold`, threshold);
-    steps.push({ step: `typed ${threshold}`, typed, ...(await alarms(page))[name], ...(await submit(page, sink)) });
-    out.alarm_threshold = { alarm: name, typed: threshold, steps };
-    lap("alarm_threshold");
-  }
+    const r = await play(page, sink, [fresh(s), observe("initial"),
+      boolean(`alarms.${name}.enabled`, false), observe("off"),
+      boolean(`alarms.${name}.enabled`, true), observe("on"),
+      type(`alarms.${name}.threshold`, threshold, "typed"), observe("typed"), submit("typed")]);
+    const steps = ["initial", "off", "on", "typed"].map((step) => {
+      const { alarms: seen, visible: _, ...rest } = r[step];
+      return { step, ...seen[name], ...rest };
+    });
+    out.alarm_threshold = { alarm: name, typed: threshold, steps, console_errors: r.console_errors };
+  });
   return out;
 }
 
 async function badValues(page, sink) {
   const found = [];
   for (const bad of BAD_VALUES) {
-    await fresh(page, BAD_VALUES_PRESET);
-    drain(sink);
-    if (bad.add) {
-      await page.evaluate((sel) => window.__drive.click(sel), `fieldset#${idOf(bad.add)} .btn-add`);
-    }
-    const placeholder = await page.getAttribute(`#${idOf(bad.field)}`, "placeholder");
-    const help = await page.evaluate((id) => document.getElementById(id)?.closest(".form-group")?.querySelector(".help-block")?.textContent ?? null, idOf(bad.field));
-    await type(page, bad.field, bad.value);
-    const result = await submit(page, sink);
-    const fieldErrors = await page.evaluate((id) => {
-      const group = document.getElementById(id)?.closest(".form-group");
+    const id = idOf(bad.field);
+    await play(page, sink, [fresh(BAD_VALUES_PRESET)]);
+    if (bad.add) await page.evaluate((sel) => window.__drive.click(sel), `fieldset#${idOf(bad.add)} .btn-add`);
+    const seen = await page.evaluate((i) => ({
+      placeholder: document.getElementById(i)?.getAttribute("placeholder") ?? null,
+      help: document.getElementById(i)?.closest(".form-group")?.querySelector(".help-block")?.textContent ?? null,
+    }), id);
+    const r = await play(page, sink, [type(bad.field, bad.value, "typed"), submit("typed")]);
+    const fieldErrors = await page.evaluate((i) => {
+      const group = document.getElementById(i)?.closest(".form-group");
       return group ? [...group.querySelectorAll(".error-detail li")].map((li) => li.textContent.trim()) : [];
-    }, idOf(bad.field));
-    found.push({ ...bad, placeholder, help, field_errors: fieldErrors, ...result });
+    }, id);
+    found.push({ ...bad, ...seen, field_errors: fieldErrors, ...r.typed, console_errors: r.console_errors });
   }
   return found;
 }
@@ -295,8 +336,8 @@ async function badValues(page, sink) {
 // Values a form may hold but not offer: a preset (or a package's params) outside a choice.
 async function outsideChoices(page, sink) {
   drain(sink);
-  const found = await page.evaluate((presets) => {
-    const params = structuredClone(presets.find((p) => p.__name === "Production") ?? presets[0]);
+  const found = await page.evaluate((preset) => {
+    const params = structuredClone(preset);
     delete params.__name;
     const out = {};
     for (const [group, field, value] of [["database", "storage_type", "aurora-x"], ["networking", "subnet_type", "public"],
@@ -306,8 +347,8 @@ async function outsideChoices(page, sink) {
       out[`${group}.${field}`] = window.previewValidate(changed);
     }
     return out;
-  }, presets);
-  return { found, console_errors: drain(sink) };
+  }, presets.find((p) => slug(p.__name) === BAD_VALUES_PRESET));
+  return { preset: BAD_VALUES_PRESET, found, console_errors: drain(sink) };
 }
 
 // The renderers' pages run side by side (PARALLEL at a time), each going through the presets in sequence.
@@ -319,7 +360,7 @@ async function runRenderer(rjsf, omit) {
     const found = await cell(page, sink, preset);
     out.cells.push({ rjsf, omit, ...found });
     if (screenshots && rjsf === MAIN.rjsf && omit === MAIN.omit) {
-      await fresh(page, found.slug);
+      await play(page, sink, [fresh(found.slug)]);
       await page.screenshot({ path: resolve(dir, `${found.slug}.png`), fullPage: true });
       if (found.slug === "production-serverless") { // the README's picture: the scaling section of a serverless preset
         await page.locator("fieldset#root_scaling").screenshot({ path: resolve(dir, "readme-scaling.png") });
@@ -328,14 +369,16 @@ async function runRenderer(rjsf, omit) {
     }
   }
   if (omit === "default") {
-    out.bad_values = await badValues(page, sink);
-    out.outside_choices = await outsideChoices(page, sink);
+    const once = { ms: {} };
+    await guarded(once, "bad_values", page, sink, async () => { once.bad_values = await badValues(page, sink); });
+    await guarded(once, "outside_choices", page, sink, async () => { once.outside_choices = await outsideChoices(page, sink); });
+    Object.assign(out, { bad_values: once.bad_values, outside_choices: once.outside_choices });
   }
   await page.close();
   return out;
 }
 
-const PARALLEL = Number(process.env.FORM_PAGES ?? 1);
+const PARALLEL = Number(process.env.FORM_PAGES ?? 3);
 const report = { renderers: {}, cells: [], bad_values: {}, outside_choices: {} };
 const started = Date.now();
 const jobs = RENDERERS.flatMap((rjsf) => SETTINGS.map((omit) => [rjsf, omit]))
