@@ -131,8 +131,20 @@ def _expected_threshold(slug: str, alarm: str) -> Any:
 def _shows(box: str | None, expected: Any) -> bool:
     try:
         return box is not None and float(box) == float(expected)
-    except ValueError:
+    except (TypeError, ValueError):
         return False
+
+
+def _threshold_problems(alarms: dict[str, Any], slug: str, where: str = "") -> list[str]:
+    """Every enabled alarm on screen shows the threshold Terraform gets (the preset's, else the default)."""
+    found = []
+    for name, alarm in alarms.items():
+        expected = _expected_threshold(slug, name)
+        if alarm["enabled"] is True and not alarm["threshold_shown"]:
+            found.append(f"{where}alarms.{name}: on, but no threshold box (Terraform gets {expected})")
+        elif alarm["enabled"] is True and not _shows(alarm["threshold"], expected):
+            found.append(f"{where}alarms.{name}.threshold: the box shows {alarm['threshold']!r}, Terraform gets {expected}")
+    return found
 
 
 def _submit_problems(step: dict[str, Any], where: str, refusals: dict[str, list[str]]) -> list[str]:
@@ -182,15 +194,9 @@ def test_preset_renders_validates_and_submits_what_it_shows(report, refusals, rj
 def test_every_alarm_threshold_box_shows_its_default(report, rjsf, omit, slug):
     """An enabled alarm's threshold box shows the threshold Terraform gets when the user leaves it alone."""
     alarms = _cell(report, rjsf, omit, slug, "render")["render"]["alarms"]
-    applies = resolved(SPEC.params_schema, PRESETS[slug].params)["properties"]["alarms"]["properties"]
+    applies = resolved(SPEC.params_schema, PRESETS[slug].params).get("properties", {}).get("alarms", {}).get("properties", {})
     problems = [f"alarms.{name}: not on screen" for name in applies if not alarms[name]["enabled_shown"]]
-    for name, alarm in alarms.items():
-        expected = _expected_threshold(slug, name)
-        if alarm["enabled"] is True and not alarm["threshold_shown"]:
-            problems.append(f"alarms.{name}: on, but no threshold box (Terraform gets {expected})")
-        elif alarm["enabled"] is True and not _shows(alarm["threshold"], expected):
-            problems.append(f"alarms.{name}.threshold: the box shows {alarm['threshold']!r}, Terraform gets {expected}")
-    _fail_on(problems)
+    _fail_on(problems + _threshold_problems(alarms, slug))
 
 
 @pytest.mark.parametrize(("rjsf", "omit", "slug"), CELLS, ids=CELL_IDS)
@@ -216,6 +222,7 @@ def test_switching_the_class_to_and_from_db_serverless(report, refusals, rjsf, o
         shown = (step["visible"]["serverless_capacity"], step["visible"]["acu_alarm"], step["visible"]["db_load_alarm"])
         if shown != (serverless, serverless, not serverless):
             problems.append(f"{step['class']}: serverless capacity, ACU alarm, database load alarm on screen: {shown}")
+        problems += _threshold_problems(step["alarms"], slug, f"switched to {step['class']}: ")
     away = steps[0]
     where = f"{slug} switched to {away['class']}"
     refused = _refused(refusals, away["form_data"], f"{where}: submitted, and")

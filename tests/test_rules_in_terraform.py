@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 
 from aurora_bundle.inputs.rules import RULE_IDS, broken_rules, rule
+from aurora_bundle.offline.params_plan import plan_refusals
+from tests.conftest import ROOT
 
 pytestmark = pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform not on PATH")
 
@@ -169,3 +171,19 @@ def test_params_without_the_fields_the_form_hides_validate_and_plan(spec, rules_
     assert broken_rules(params) == []
     result = _plan(rules_config, params, example.connections)
     assert result.returncode == 0, result.stderr
+
+
+def test_the_plan_of_many_documents_names_each_ones_errors(spec, tmp_path):
+    """params_plan, which the browser test runs on everything the form submits: a good document plans; a hidden
+    value Terraform cannot convert and a broken rule are each reported against their own document, the rest
+    still planned."""
+    example = next(e for e in spec.examples if e.slug == "development-serverless")
+    good = {k: v for k, v in example.params.items() if k != "md_metadata"}
+    wrong_type = copy.deepcopy(good)  # the provisioned-only alarm, out of sight on a serverless class
+    wrong_type["alarms"]["db_load"] = {"enabled": True, "threshold": "2x"}
+    broken = copy.deepcopy(good)
+    BREAKERS["serverless-scales-readers-on-connections"](broken)
+    found = plan_refusals([good, wrong_type, broken, good], ROOT / "src", spec.param_names, tmp_path / "plan")
+    assert found[0] == [] and found[3] == []
+    assert len(found[1]) == 1 and "a number is required" in found[1][0], found[1]
+    assert found[2] == [f"Resource precondition failed: {rule('serverless-scales-readers-on-connections').message()}"]

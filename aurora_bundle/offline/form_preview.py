@@ -135,28 +135,42 @@ def _problems(step: dict[str, Any]) -> list[str]:
     return found
 
 
+def _cell_problems(cell: dict[str, Any]) -> list[str]:
+    """What went wrong in one cell of the matrix, as the browser saw it (the browser test checks more)."""
+    broken = [f"{name}: the browser could not play it: {cell[name]['error']}"
+              for name in ("render", "initial", "class_switch", "autoscaling_off", "alarm_threshold") if "error" in cell[name]]
+    if broken:
+        return broken
+    switch = cell["alarm_threshold"]
+    steps = {"render": cell["render"], "submit": cell["initial"],
+             **{f"class -> {s['class']}": s for s in cell["class_switch"]["steps"]},
+             "autoscaling off": cell["autoscaling_off"]["steps"][-1],
+             f"alarm {switch['alarm']} typed": switch["steps"][-1]}
+    found = [f"{where}: {p}" for where, step in steps.items() for p in _problems(step)]
+    empty = [name for name, a in cell["render"]["alarms"].items() if a["threshold_shown"] and a["threshold"] == ""]
+    if empty:
+        found.append(f"empty threshold boxes: {', '.join(empty)}")
+    typed = switch["steps"][-1]
+    kept = ((typed["form_data"] or {}).get("alarms") or {}).get(switch["alarm"], {}).get("threshold")
+    if typed["submitted"] and kept != switch["typed"]:
+        found.append(f"typed {switch['typed']} into alarms.{switch['alarm']}.threshold, the form submitted {kept}")
+    return found
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Every cell of the matrix, one line each: ok, or what went wrong where (``--only 6:default,...``)."""
+    """Every cell of the matrix: ok, or what went wrong where (``--only 6:default,...`` drives only those)."""
     args = sys.argv[1:] if argv is None else argv
     only = args[args.index("--only") + 1].split(",") if "--only" in args else None
     report = run(only=only)
     bad = 0
     for cell in report["cells"]:
-        steps = {"render": cell["render"], "submit": cell["initial"],
-                 **{f"class -> {s['class']}": s for s in cell["class_switch"]["steps"]},
-                 "autoscaling off": cell["autoscaling_off"]["steps"][-1],
-                 f"alarm {cell['alarm_threshold']['alarm']} typed": cell["alarm_threshold"]["steps"][-1]}
-        empty = [name for name, a in cell["render"]["alarms"].items() if a["threshold_shown"] and a["threshold"] == ""]
-        problems = [f"{where}: {p}" for where, step in steps.items() for p in _problems(step)]
-        if empty:
-            problems.append(f"render: empty threshold boxes: {', '.join(empty)}")
+        problems = _cell_problems(cell)
         bad += bool(problems)
         print(f"RJSF {cell['rjsf']} {cell['omit']:<7} {cell['slug']}: {'ok' if not problems else 'PROBLEMS'}")
         for problem in problems:
             print(f"  {problem}")
-    print(f"open {OUT / 'index.html'} ({report['seconds']:.1f} s in the browser)")
+    print(f"open {OUT / 'index.html'} ({report['seconds']:.1f} s in the browser; make browser checks more)")
     return 1 if bad else 0
-
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -60,9 +60,12 @@ function Cost({ cost, name }) {
   );
 }
 
-// The Form settings the URL's `omit` names. RJSF 5: omitExtraData drops formData no field shows when the
-// form is submitted, liveOmit on every change as well (liveOmit is a boolean in 5, "onChange"/"onBlur"
-// or the deprecated boolean in 6, where true means "onChange").
+// The Form settings the URL's `omit` names. omitExtraData drops the formData no field shows when the form
+// is submitted; with liveOmit, on every change as well (https://rjsf-team.github.io/react-jsonschema-form/
+// docs/api-reference/form-props#omitextradata). liveOmit is a boolean in 5.24 (rjsf5-core's
+// lib/components/Form.d.ts); 6 takes "onChange" | "onBlur" or the deprecated boolean, true meaning "onChange"
+// (@rjsf/core 6.11.1 lib/components/Form.js: `liveOmit === true || liveOmit === 'onChange'`). RJSF 5's
+// omitExtraData does not follow if/then branches: rjsf-team/react-jsonschema-form#4165.
 const SETTINGS = {
   default: {},
   omit: { omitExtraData: true },
