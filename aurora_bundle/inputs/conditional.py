@@ -4,10 +4,10 @@ The form shows a field only where it applies: massdriver.yaml's params ``depende
 (a ``oneOf`` of the serverless and the provisioned branch) adds the Serverless v2 capacity and the
 serverless or provisioned alarms; the reader autoscaling object's, on ``mode``, adds the bounds; each
 alarm's, on ``enabled``, its threshold. A field a branch adds also has a dependency keyed on itself
-(``params.field_check``): its type and bounds wherever it is present. RJSF resolves a dependency the
-way ``_option`` does (@rjsf/utils ``processDependencies``/``withExactlyOneSubschema``, 5.24 and 6.x):
-only when its key is present and is one of the object's properties, by the option whose
-``properties.<key>`` the value satisfies, merging that option without its key (``allOf`` folded in).
+(``params.field_check``, no ``oneOf``): its type and bounds wherever it is present. RJSF resolves a
+dependency as ``_chosen`` does (@rjsf/utils ``processDependencies``/``withExactlyOneSubschema``, 5.24
+and 6.x): only when its key is present and is one of the object's properties; a ``oneOf`` by the
+option whose ``properties.<key>`` the value satisfies, merged without that key; a plain one whole.
 The rest of the build needs:
 
 - ``merged``: every field any branch may add, at every depth, with the bounds its checks give it, for
@@ -50,10 +50,11 @@ def _merge(base: dict[str, Any], extra: dict[str, Any], *, keep_required: bool) 
     return out
 
 
-def _option(option: dict[str, Any], key: str) -> dict[str, Any]:
-    """A dependency's option as RJSF merges it: without its key's property, its ``allOf`` folded in."""
+def _option(option: dict[str, Any], key: str, *, branch: bool = True) -> dict[str, Any]:
+    """A dependency's option as RJSF merges it: a ``oneOf`` branch without its key's property (the
+    condition), its ``allOf`` folded in."""
     out = {k: v for k, v in option.items() if k != "allOf"}
-    out["properties"] = {k: v for k, v in (option.get("properties") or {}).items() if k != key}
+    out["properties"] = {k: v for k, v in (option.get("properties") or {}).items() if k != key or not branch}
     for part in option.get("allOf") or []:
         if isinstance(part, dict):
             out = _merge(out, part, keep_required=True)
@@ -61,11 +62,13 @@ def _option(option: dict[str, Any], key: str) -> dict[str, Any]:
 
 
 def _options(node: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-    """Each dependency's options, with the key it depends on."""
+    """Each dependency's options as RJSF merges them, with the key it depends on."""
     found = []
     for key, dependency in (node.get("dependencies") or {}).items():
-        if isinstance(dependency, dict):
-            found += [(key, b) for b in dependency.get("oneOf", [dependency]) if isinstance(b, dict)]
+        if isinstance(dependency, dict) and isinstance(dependency.get("oneOf"), list):
+            found += [(key, _option(b, key)) for b in dependency["oneOf"] if isinstance(b, dict)]
+        elif isinstance(dependency, dict):
+            found.append((key, _option(dependency, key, branch=False)))
     return found
 
 
@@ -82,7 +85,7 @@ def merged(schema: Any) -> Any:
     out = _plain(schema)
     for key, option in _options(schema):
         # A field's own check keeps the field's inner ``required`` (its shape wherever it is present)
-        out = _merge(out, merged(_option(option, key)), keep_required=_is_check(option, key))
+        out = _merge(out, merged(option), keep_required=_is_check(option, key))
     if isinstance(out.get("properties"), dict):
         out["properties"] = {k: merged(v) for k, v in out["properties"].items()}
     if isinstance(out.get("items"), dict):
@@ -92,24 +95,28 @@ def merged(schema: Any) -> Any:
 
 def _is_check(option: dict[str, Any], key: str) -> bool:
     """A dependency keyed on the field it checks (``params.field_check``), not a branch another field selects."""
-    return set(option.get("properties") or {}) == {key} and "allOf" in option
+    return set(option.get("properties") or {}) == {key}
 
 
-def _chosen(schema: dict[str, Any], value: Any) -> list[tuple[str, dict[str, Any]]]:
-    """The dependency options that apply to ``value``, one per dependency, as RJSF chooses them."""
-    chosen = []
+def _chosen(schema: dict[str, Any], value: Any) -> list[dict[str, Any]]:
+    """The dependency options that apply to ``value`` (one per dependency), as RJSF merges them."""
+    chosen: list[dict[str, Any]] = []
     if not isinstance(value, dict):
         return chosen
     properties = dict(schema.get("properties") or {})
     for key, dependency in (schema.get("dependencies") or {}).items():
         if key not in value or key not in properties or not isinstance(dependency, dict):
             continue  # RJSF skips a dependency whose key is absent, or not a property (a branch that does not apply)
-        options = [o for o in dependency.get("oneOf", [dependency]) if isinstance(o, dict)]
-        valid = [o for o in options if "oneOf" not in dependency
-                 or Draft7Validator({"properties": {key: (o.get("properties") or {}).get(key, {})}}).is_valid(value)]
-        if len(valid) == 1:
-            chosen.append((key, valid[0]))
-            properties.update(_option(valid[0], key)["properties"])
+        if isinstance(dependency.get("oneOf"), list):
+            options = [o for o in dependency["oneOf"] if isinstance(o, dict) and Draft7Validator(
+                {"properties": {key: (o.get("properties") or {}).get(key, {})}}).is_valid(value)]
+            if len(options) != 1:
+                continue  # RJSF ignores a oneOf with no single match (and warns)
+            option = _option(options[0], key)
+        else:
+            option = _option(dependency, key, branch=False)
+        chosen.append(option)
+        properties.update(option["properties"])
     return chosen
 
 
@@ -122,8 +129,8 @@ def resolved(schema: Any, value: Any) -> Any:
         branch = schema.get("then" if Draft7Validator(schema["if"]).is_valid(value) else "else")
         if isinstance(branch, dict):
             out = _merge(out, branch, keep_required=True)
-    for key, option in _chosen(schema, value):
-        out = _merge(out, _option(option, key), keep_required=True)
+    for option in _chosen(schema, value):
+        out = _merge(out, option, keep_required=True)
     if isinstance(out.get("properties"), dict) and isinstance(value, dict):
         out["properties"] = {k: resolved(v, value.get(k)) for k, v in out["properties"].items()}
     return copy.deepcopy(out)

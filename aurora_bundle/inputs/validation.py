@@ -129,7 +129,8 @@ def validate_document(validator: Draft7Validator, instance: Any, source: str, pr
     schema) also every unknown field, where a conditional branch keeps the params schema from closing its object."""
     problems: list[Problem] = []
     for error in sorted(validator.iter_errors(instance), key=lambda e: [str(p) for p in e.absolute_path]):
-        problems.extend(_describe(error, source, prefix))
+        # A field a branch draws is also checked where it lives: the same problem is said once.
+        problems.extend(p for p in _describe(error, source, prefix) if p not in problems)
     if structure is not None and not problems:
         unknown = [e for e in structure.iter_errors(instance) if e.validator == "additionalProperties"]
         for error in sorted(unknown, key=lambda e: [str(p) for p in e.absolute_path]):

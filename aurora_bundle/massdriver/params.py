@@ -55,9 +55,9 @@ def alarm_schema(spec: AlarmSpec, *, display: bool = False) -> dict[str, Any]:
     both resolve for rendering, defaults and omitExtraData: @rjsf/utils ``resolveDependencies``,
     ``withExactlyOneSubschema``). The object refuses unknown keys by itself (``propertyNames``: a
     threshold kept while the alarm is off is known, never rendered, and ignored). The threshold's
-    bounds are checked by a dependency keyed on the threshold itself: RJSF chooses that option by the
-    type alone and merges the bounds in (so the box gets min/max), and a value out of bounds is one
-    error on the threshold, never a failed ``enabled`` branch. No default on the object: RJSF 5
+    bounds are checked by a dependency keyed on the threshold itself (``field_check``): the box gets its
+    min and max from it, and a value out of bounds is one error on the threshold, never a failed
+    ``enabled`` branch. No default on the object: RJSF 5
     computes an object's defaults from its resolved dependencies only when it has none of its own.
 
     ``display``: the copy a branch of the params' instance-class conditional adds (the form draws it);
@@ -89,13 +89,12 @@ def alarm_schema(spec: AlarmSpec, *, display: bool = False) -> dict[str, Any]:
 
 def field_check(name: str, kind: str, bounds: dict[str, Any]) -> dict[str, Any]:
     """A dependency keyed on a field a branch adds: wherever the field is present (its branch applies, or it
-    was kept from one that no longer does) it has this type and these bounds, reported on the field.
+    was kept from one that no longer does) it has this type and these bounds, reported on the field alone.
 
-    RJSF picks the option by ``properties.<name>`` (the type alone, so it never warns about a value out
-    of bounds), drops that key and merges the rest: the bounds reach the rendered field through
-    ``allOf``; for a field whose branch does not apply, RJSF skips the dependency (its key is not one
-    of the object's properties then: @rjsf/utils ``processDependencies``)."""
-    return {"oneOf": [{"properties": {name: {"type": kind}}, "allOf": [{"properties": {name: bounds}}]}]}
+    RJSF merges it into the form only while the field is one of the object's properties, that is while
+    its branch applies (the box then gets its min and max from it); for a kept value it skips it
+    (@rjsf/utils ``processDependencies``: "Skip this dependency if it is not included in the schema")."""
+    return {"properties": {name: {"type": kind, **bounds}}}
 
 
 # Where an alarm's params live: alarms.json for every instance class, or the branch of massdriver.yaml's
@@ -112,9 +111,7 @@ def alarms_properties(file: str = "alarms.json") -> dict[str, Any]:
 
 def alarms_dependencies() -> dict[str, Any]:
     """``alarms.dependencies``: the full schema of each alarm a branch adds, checked wherever it is present."""
-    return {spec.key: {"oneOf": [{"properties": {spec.key: {"type": "object"}},
-                                  "allOf": [{"properties": {spec.key: alarm_schema(spec)}}]}]}
-            for spec in ALARMS if spec.applies in ALARM_FILES}
+    return {spec.key: {"properties": {spec.key: alarm_schema(spec)}} for spec in ALARMS if spec.applies in ALARM_FILES}
 
 
 def alarms_names() -> dict[str, Any]:
@@ -146,7 +143,7 @@ def _props(*names: str) -> tuple[str, ...]:
 
 def _checked(name: str) -> tuple[str | int, ...]:
     """From an object to the bounds of its field ``name`` (``field_check``'s place for them)."""
-    return ("dependencies", name, "oneOf", 0, "allOf", 0, "properties", name)
+    return ("dependencies", name, "properties", name)
 
 
 STAMPS: list[Stamp] = [
