@@ -112,6 +112,13 @@ def test_a_hand_edit_to_the_generated_ui_order_line_is_refused(bundle):
     assert line.endswith(f": {ALARM_TABLE}")
 
 
+def test_a_note_added_on_the_generated_line_is_refused_not_dropped(bundle):
+    path = bundle / "massdriver.yaml"
+    path.write_text(path.read_text().replace('deadlocks, "*"]', 'deadlocks, "*"]  # keep deadlocks last'))
+    (line,) = _refused(bundle)
+    assert line.startswith("massdriver.yaml: ui.alarms.ui:order = ") and line.endswith(f": {ALARM_TABLE}")
+
+
 def test_generate_refuses_in_one_line_writes_nothing_and_check_says_the_same(bundle):
     _edit_json(bundle, "scaling.json", lambda d: _props(d, "reader_count").update(maximum=20))
     before = {p: p.read_bytes() for p in bundle.rglob("*") if p.is_file()}

@@ -97,19 +97,21 @@ def hand_edit(file: str, path: tuple[str, ...], node: dict[str, Any], text: str,
     return None if found is None else refusal(file, (*path, *found[0]), found[1], source)
 
 
-# massdriver.yaml's generated line: ``ui:order: [...]  # digest of what it wrote: <digest>``
+# massdriver.yaml's generated line: ``ui:order: [...]  # digest of what it wrote: <digest>``, the digest of the
+# text after ``ui:order: `` (a comment added on the line is text the build would drop, so it is an edit too).
 
 
-def line_with_digest(line: str, value: Any) -> str:
-    return f"{line}  # {NOTE}: {digest(value)}"
+def line_with_digest(line: str, text: str) -> str:
+    return f"{line}  # {NOTE}: {digest(text)}"
 
 
 LINE_DIGEST = rf"(?:  # {NOTE}: (?P<digest>[0-9a-f]{{16}}))?"
 
 
-def line_hand_edit(file: str, path: tuple[str, ...], value: Any, recorded: str | None, wanted: Any,
+def line_hand_edit(file: str, path: tuple[str, ...], text: str, recorded: str | None, wanted: str, shown: Any,
                    source: str) -> Problem | None:
-    """The refusal of a hand edit to a generated line whose value is now ``value``, or ``None``."""
-    if (recorded is not None and digest(value) == recorded) or _canonical(value) == _canonical(wanted):
+    """The refusal of a hand edit to a generated line whose text is now ``text`` (``shown``: its value), or
+    ``None`` when it is what the build last wrote or writes now."""
+    if (recorded is not None and digest(text) == recorded) or text == wanted:
         return None
-    return refusal(file, path, value, source)
+    return refusal(file, path, shown, source)

@@ -244,12 +244,12 @@ def stamp_massdriver_yaml(text: str, document: Any) -> tuple[str, list[Problem]]
             return text, []
         return text, [Problem(MASSDRIVER_YAML, "ui.alarms.ui:order", order, f"expected {json.dumps(alarms_ui_order())}, "
                               f"which make build writes below the line {UI_MARKER!r}; put that line back above it")]
-    if edited := ownership.line_hand_edit(MASSDRIVER_YAML, ("ui", "alarms", "ui:order"), _flow_value(match["order"]),
-                                          match["digest"], alarms_ui_order(), f"ALARMS in {_ALARM_TABLE}"):
+    order = f"[{', '.join(json.dumps(k) if k == '*' else k for k in alarms_ui_order())}]"
+    if edited := ownership.line_hand_edit(MASSDRIVER_YAML, ("ui", "alarms", "ui:order"), match["order"], match["digest"],
+                                          order, _flow_value(match["order"]), f"ALARMS in {_ALARM_TABLE}"):
         return text, [edited]
     indent = match["indent"]
-    line = f"{indent}{UI_MARKER}\n{indent}ui:order: [{', '.join(json.dumps(k) if k == '*' else k for k in alarms_ui_order())}]"
-    line = ownership.line_with_digest(line, alarms_ui_order())
+    line = ownership.line_with_digest(f"{indent}{UI_MARKER}\n{indent}ui:order: {order}", order)
     return text[: match.start()] + line + text[match.end():], []
 
 
