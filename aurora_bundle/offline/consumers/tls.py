@@ -44,7 +44,8 @@ def write(directory: Path, hostnames: list[str]) -> TlsFiles:
           .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
           .sign(ca_key, hashes.SHA256()))
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    server = (x509.CertificateBuilder().subject_name(_name(hostnames[0])).issuer_name(ca_name)
+    # The common name is limited to 64 characters, an RDS endpoint may be longer: the SANs name the hosts.
+    server = (x509.CertificateBuilder().subject_name(_name("consumer-proof server")).issuer_name(ca_name)
               .public_key(key.public_key()).serial_number(x509.random_serial_number())
               .not_valid_before(validity[0]).not_valid_after(validity[1])
               .add_extension(x509.SubjectAlternativeName([x509.DNSName(h) for h in hostnames]), critical=False)
