@@ -55,6 +55,8 @@ def generate(count: int, args: dict[str, Any], workdir: Path) -> list[str]:
               "resource": {RESOURCE[0]: {RESOURCE[1]: {**args, "count": count}}},
               "output": {"passwords": {"value": f"${{{'.'.join(RESOURCE)}[*].result}}", "sensitive": True}}}
     (workdir / "main.tf.json").write_text(json.dumps(config, indent=1))
+    for state in workdir.glob("terraform.tfstate*"):  # a state left by an earlier run would keep its passwords
+        state.unlink()
     terraform = Terraform(workdir, cli_environment(workdir / "cli"), workdir / "terraform.log")
     terraform.run("init", "-input=false")
     terraform.run("apply", "-input=false", "-auto-approve")
