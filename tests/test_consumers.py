@@ -92,7 +92,7 @@ def test_a_refusal_names_the_client_the_password_index_and_the_error(server, cli
     assert report.accepted == {"psql": 2, "psycopg": 1, "node": 1}  # libpq keywords quote anything; the URL does not
     assert {(r.client, r.index) for r in report.refusals} == {("psycopg", 1), ("node", 1)}
     summary = report.summary()
-    assert "psql accepted 2 of 2; psycopg accepted 1 of 2; node accepted 1 of 2" in summary
+    assert "psql accepted 2 of 2; psycopg accepted 1 of 2; node accepted 1 of 2; all 3 accepted 1" in summary
     assert "psycopg refused password #1 'has#hash%' (writer): ProgrammingError: invalid percent-encoded token" in summary
     assert "node refused password #1 'has#hash%' (writer): TypeError: Invalid URL" in summary
 

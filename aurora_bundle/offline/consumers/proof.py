@@ -40,8 +40,13 @@ class Report:
     def ok(self) -> bool:
         return not self.refusals and all(n == self.attempts for n in self.accepted.values())
 
+    @property
+    def accepted_by_all(self) -> int:
+        return self.attempts - len({refusal.index for refusal in self.refusals})
+
     def counts(self) -> str:
-        return "; ".join(f"{name} accepted {n} of {self.attempts}" for name, n in self.accepted.items())
+        each = "; ".join(f"{name} accepted {n} of {self.attempts}" for name, n in self.accepted.items())
+        return f"{each}; all {len(self.accepted)} accepted {self.accepted_by_all}"
 
     def summary(self, shown: int = 12) -> str:
         lines = [f"{self.counts()} ({self.seconds:.1f} s)"]
