@@ -119,6 +119,13 @@ def test_the_server_refuses_a_connection_without_tls_as_rds_force_ssl_does(serve
             in refusal.error, refusal
 
 
+def test_the_server_is_configured_as_the_cluster_meets_clients(server):
+    assert server.query("select type, auth_method from pg_hba_file_rules") == [("hostssl", "scram-sha-256")]
+    assert server.query("show ssl_min_protocol_version") == [("TLSv1.2",)]
+    assert server.query("show listen_addresses") == [("127.0.0.1",)]
+    assert server.query("show ssl") == [("on",)]
+
+
 def test_a_second_server_on_the_taken_port_fails_in_one_line(server, hand_made):
     with pytest.raises(ServerError) as refused:
         PostgresServer(hand_made).start()

@@ -201,6 +201,11 @@ class PostgresServer:
                                password=self._admin_password, dbname=DATABASE, sslmode="verify-full",
                                sslrootcert=str(self.ca_for(endpoint)), autocommit=True, connect_timeout=10)
 
+    def query(self, statement: str) -> list[tuple[Any, ...]]:
+        """Rows of a query run as the server's superuser (over TLS, like everyone)."""
+        assert self._admin is not None, "the server is not running"
+        return self._admin.execute(statement).fetchall()
+
     def set_password(self, username: str, password: str) -> None:
         """The role ``username`` (created on first use, with LOGIN) now has ``password`` (stored as SCRAM)."""
         from psycopg import sql
