@@ -1,0 +1,31 @@
+"""`make test` installs the system packages it needs when it can, and otherwise says in one line what to install."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+from tests.conftest import ROOT
+
+SCRIPT = ROOT / "scripts" / "system-packages"
+
+
+def test_a_missing_package_it_cannot_install_is_named_in_one_line(tmp_path: Path):
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "id").write_text("#!/bin/sh\necho 1000\n")  # not root: it may not install
+    (fake / "id").chmod(0o755)
+    env = {**os.environ, "PATH": f"{fake}:{os.environ['PATH']}", "CHROMIUM": str(tmp_path / "no-chromium")}
+    proc = subprocess.run([str(SCRIPT)], env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1
+    assert proc.stdout == ""
+    (line,) = proc.stderr.splitlines()
+    assert line.startswith("missing system packages: chromium")
+    assert "apt-get install -y chromium" in line
+
+
+def test_make_test_browser_consumers_and_e2e_run_it_first():
+    for target in ("test", "browser", "consumers", "e2e", "scan"):
+        dry_run = subprocess.run(["make", "-n", target], cwd=ROOT, capture_output=True, text=True, check=True)
+        assert dry_run.stdout.splitlines()[0] == "scripts/system-packages", target
