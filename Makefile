@@ -24,10 +24,6 @@ $(NODE_CLIENT)/node_modules/.installed: $(NODE_CLIENT)/package-lock.json
 	cd $(NODE_CLIENT) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-.PHONY: system-packages
-system-packages: ## Debian's chromium and postgresql: installed when missing (as root), else one line saying what to install
-	@scripts/system-packages
-
 .PHONY: help
 help: ## List the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -45,7 +41,7 @@ unit: $(VENV)/.installed ## The fast tests of the generator: `make test` minus t
 	$(PY) -m pytest -m "not e2e and not scan and not offline and not browser and not consumers"
 
 .PHONY: preview
-preview: $(VENV)/.installed ## The params form of every preset in headless Chromium (stock RJSF 6): build/preview/index.html and <preset>.png
+preview: system-packages $(VENV)/.installed ## The params form of every preset in headless Chromium (stock RJSF 6): build/preview/index.html and <preset>.png
 	$(PY) -m aurora_bundle.offline.form_preview
 
 .PHONY: browser
@@ -98,6 +94,10 @@ lint: $(VENV)/.installed ## ruff
 
 .PHONY: install
 install: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## Create both virtual environments (every target does this on first use)
+
+.PHONY: system-packages
+system-packages: ## Debian's chromium and postgresql: installed when missing (as root), else one line saying what to install
+	@scripts/system-packages
 
 .PHONY: lock
 lock: ## Re-pin requirements*.txt from requirements*.in (needs the package registry)

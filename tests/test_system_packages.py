@@ -26,6 +26,6 @@ def test_a_missing_package_it_cannot_install_is_named_in_one_line(tmp_path: Path
 
 
 def test_make_test_browser_consumers_and_e2e_run_it_first():
-    for target in ("test", "browser", "consumers", "e2e", "scan"):
+    for target in ("test", "preview", "browser", "consumers", "e2e", "scan"):
         dry_run = subprocess.run(["make", "-n", target], cwd=ROOT, capture_output=True, text=True, check=True)
         assert dry_run.stdout.splitlines()[0] == "scripts/system-packages", target
