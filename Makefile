@@ -24,6 +24,11 @@ $(NODE_CLIENT)/node_modules/.installed: $(NODE_CLIENT)/package-lock.json
 	cd $(NODE_CLIENT) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# What the targets that run chromium or PostgreSQL need first (recipes below): the system packages
+# (scripts/system-packages) and, for the consumer proof (its e2e part included), its Node client.
+test preview browser consumers e2e scan: system-packages
+test consumers e2e scan: $(NODE_CLIENT)/node_modules/.installed
+
 .PHONY: help
 help: ## List the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -33,7 +38,7 @@ build: $(VENV)/.installed ## Validate massdriver.yaml, schemas/ and examples/, t
 	$(PY) generate.py $(BUILD_ARGS)
 
 .PHONY: test
-test: system-packages $(VENV)/.installed $(CHECKOV_VENV)/.installed $(NODE_CLIENT)/node_modules/.installed ## Everything: the fast tests, the browser test, the consumer proof, the offline e2e of every preset and the checkov scan
+test: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## Everything: the fast tests, the browser test, the consumer proof, the offline e2e of every preset and the checkov scan
 	$(PY) -m pytest
 
 .PHONY: unit
@@ -41,23 +46,23 @@ unit: $(VENV)/.installed ## The fast tests of the generator: `make test` minus t
 	$(PY) -m pytest -m "not e2e and not scan and not offline and not browser and not consumers"
 
 .PHONY: preview
-preview: system-packages $(VENV)/.installed ## The params form of every preset in headless Chromium (stock RJSF 6): build/preview/index.html and <preset>.png
+preview: $(VENV)/.installed ## The params form of every preset in headless Chromium (stock RJSF 6): build/preview/index.html and <preset>.png
 	$(PY) -m aurora_bundle.offline.form_preview
 
 .PHONY: browser
-browser: system-packages $(VENV)/.installed ## The browser test alone: every preset's form renders, validates and submits; conditional sections; bad values
+browser: $(VENV)/.installed ## The browser test alone: every preset's form renders, validates and submits; conditional sections; bad values
 	$(PY) -m pytest -m browser
 
 .PHONY: consumers
-consumers: system-packages $(VENV)/.installed $(NODE_CLIENT)/node_modules/.installed ## The consumer proof alone: 200 root passwords and hand-made artifacts through psql, psycopg and Node pg against a real PostgreSQL with TLS
+consumers: $(VENV)/.installed ## The consumer proof alone: 200 root passwords and hand-made artifacts through psql, psycopg and Node pg against a real PostgreSQL with TLS
 	$(PY) -m pytest -m consumers
 
 .PHONY: e2e
-e2e: system-packages $(VENV)/.installed $(NODE_CLIENT)/node_modules/.installed ## The offline proof: its machinery, then every preset deployed, re-planned and decommissioned in the AWS emulator; real clients connect with its artifacts
+e2e: $(VENV)/.installed ## The offline proof: its machinery, then every preset deployed, re-planned and decommissioned in the AWS emulator
 	$(PY) -m pytest -m "e2e or offline"
 
 .PHONY: scan
-scan: system-packages $(VENV)/.installed $(CHECKOV_VENV)/.installed $(NODE_CLIENT)/node_modules/.installed ## checkov on every preset's plan (runs the e2e for the plans)
+scan: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## checkov on every preset's plan (runs the e2e for the plans)
 	$(PY) -m pytest -m "e2e or scan"
 
 .PHONY: cost
