@@ -90,7 +90,7 @@ def test_published_wiring_uses_random_and_massdriver(published):
     # only a raised database.password_rotation (keepers, null at 0 as in their state) draws a new one.
     assert set(password["lifecycle"]["ignore_changes"]) >= {"length", "special", "override_special", "min_special",
                                                             "min_lower", "min_upper", "min_numeric", "upper", "lower",
-                                                            "numeric", "number"}
+                                                            "numeric"}
     assert "keepers" not in password["lifecycle"]["ignore_changes"]
     assert password["keepers"] == ("${var.database.password_rotation > 0 ? "
                                    "{rotation = tostring(var.database.password_rotation)} : null}")

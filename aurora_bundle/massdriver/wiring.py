@@ -41,7 +41,9 @@ PASSWORD_ARGUMENTS: dict[str, Any] = {"length": PASSWORD_LENGTH, "special": Fals
 # Every argument that shapes the draw: a package deployed by an earlier bundle version keeps the password
 # its state holds (its apps hold it too), since any changed argument of random_password replaces it.
 # Only the keepers (database.password_rotation) draw a new one, then with the arguments above.
-PASSWORD_GENERATION = ["length", "special", "override_special", "upper", "lower", "numeric", "number",
+# (Not the deprecated `number`: Terraform warns on every plan that names it, and it only mirrors `numeric`,
+# true in every state and config; left out of the config, it keeps what the state holds.)
+PASSWORD_GENERATION = ["length", "special", "override_special", "upper", "lower", "numeric",
                        "min_lower", "min_upper", "min_numeric", "min_special"]
 # Raising database.password_rotation draws a new password; 0 (the default, and every package deployed
 # before the param existed) leaves keepers null, as their state has it: no diff.
