@@ -40,7 +40,8 @@ PASSWORD_ARGUMENTS: dict[str, Any] = {"length": PASSWORD_LENGTH, "special": Fals
                                       "numeric": True, "min_lower": 1, "min_upper": 1, "min_numeric": 1}
 # Every argument that shapes the draw: a package deployed by an earlier bundle version keeps the password
 # its state holds (its apps hold it too), since any changed argument of random_password replaces it.
-# Only the keepers (database.password_rotation) draw a new one, then with the arguments above.
+# Only the keepers (database.password_rotation) draw a new one, then with the arguments above: Terraform
+# plans a replacement from the configuration, ignore_changes aside (tests/test_standins.py shows both).
 # (Not the deprecated `number`: Terraform warns on every plan that names it, and it only mirrors `numeric`,
 # true in every state and config; left out of the config, it keeps what the state holds.)
 PASSWORD_GENERATION = ["length", "special", "override_special", "upper", "lower", "numeric",
