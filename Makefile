@@ -18,6 +18,17 @@ $(CHECKOV_VENV)/.installed: requirements-checkov.txt
 	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
 	touch $@
 
+# The consumer proof's Node client (pg), exactly as its package-lock.json pins it.
+NODE_CLIENT := aurora_bundle/offline/consumers/node
+$(NODE_CLIENT)/node_modules/.installed: $(NODE_CLIENT)/package-lock.json
+	cd $(NODE_CLIENT) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# What the targets that run chromium or PostgreSQL need first (recipes below): the system packages
+# (scripts/system-packages) and, for the consumer proof (its e2e part included), its Node client.
+test preview browser consumers e2e scan: system-packages
+test consumers e2e scan: $(NODE_CLIENT)/node_modules/.installed
+
 .PHONY: help
 help: ## List the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -27,12 +38,12 @@ build: $(VENV)/.installed ## Validate massdriver.yaml, schemas/ and examples/, t
 	$(PY) generate.py $(BUILD_ARGS)
 
 .PHONY: test
-test: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## Everything: the fast tests, the offline e2e of every preset and the checkov scan
+test: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## Everything: the fast tests, the browser test, the consumer proof, the offline e2e of every preset and the checkov scan
 	$(PY) -m pytest
 
 .PHONY: unit
-unit: $(VENV)/.installed ## The fast tests of the generator: `make test` minus the offline proof (e2e, scan, offline) and the browser test
-	$(PY) -m pytest -m "not e2e and not scan and not offline and not browser"
+unit: $(VENV)/.installed ## The fast tests of the generator: `make test` minus the offline proof (e2e, scan, offline), the browser test and the consumer proof
+	$(PY) -m pytest -m "not e2e and not scan and not offline and not browser and not consumers"
 
 .PHONY: preview
 preview: $(VENV)/.installed ## The params form of every preset in headless Chromium (RJSF 5.24 and 6, three settings each): build/preview/index.html and <preset>.png
@@ -41,6 +52,10 @@ preview: $(VENV)/.installed ## The params form of every preset in headless Chrom
 .PHONY: browser
 browser: $(VENV)/.installed ## The browser test alone: RJSF 5.24 and 6 x three settings x every preset renders, submits what it shows; switches; bad values
 	$(PY) -m pytest -m browser
+
+.PHONY: consumers
+consumers: $(VENV)/.installed ## The consumer proof alone: 200 root passwords and hand-made artifacts through psql, psycopg and Node pg against a real PostgreSQL with TLS
+	$(PY) -m pytest -m consumers
 
 .PHONY: e2e
 e2e: $(VENV)/.installed ## The offline proof: its machinery, then every preset deployed, re-planned and decommissioned in the AWS emulator
@@ -85,6 +100,10 @@ lint: $(VENV)/.installed ## ruff
 .PHONY: install
 install: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## Create both virtual environments (every target does this on first use)
 
+.PHONY: system-packages
+system-packages: ## Debian's chromium and postgresql: installed when missing (as root), else one line saying what to install
+	@scripts/system-packages
+
 .PHONY: lock
 lock: ## Re-pin requirements*.txt from requirements*.in (needs the package registry)
 	rm -rf build/lock && $(PYTHON) -m venv build/lock/main && build/lock/main/bin/pip install -q -r requirements.in
@@ -99,4 +118,4 @@ clean: ## Remove build output, caches and what `mass bundle build` wrote (keeps 
 
 .PHONY: distclean
 distclean: clean ## clean, and remove the virtual environments too
-	rm -rf $(VENV) $(CHECKOV_VENV) preview/node_modules
+	rm -rf $(VENV) $(CHECKOV_VENV) preview/node_modules $(NODE_CLIENT)/node_modules

@@ -17,8 +17,11 @@ from jsonschema import Draft7Validator
 
 from aurora_bundle.aws.alarms import ALARMS
 from aurora_bundle.aws.protection import AUTOSCALING_MESSAGE, GUARD_MESSAGE
+from aurora_bundle.aws.tls import TLS_SCHEMA
 from aurora_bundle.inputs.engine import MAJORS
+from aurora_bundle.massdriver.wiring import PASSWORD_LENGTH
 from aurora_bundle.offline.day2 import describe
+from aurora_bundle.offline.e2e import region_of
 from aurora_bundle.offline.provisioner import BACKEND_FILE, OVERRIDE_FILE
 from tests.conftest import BUILD, MUTATED, ROOT, UPGRADED, shared_schema
 
@@ -126,7 +129,7 @@ def test_decommission_leaves_nothing_but_the_key_and_the_final_snapshot(results,
 
 
 @pytest.mark.parametrize("slug", SLUGS)
-def test_artifacts_validate_against_massdriver_schema(results, slug):
+def test_artifacts_validate_against_massdriver_schema(results, examples, slug):
     schema = json.loads(shared_schema("postgresql-authentication.json").read_text())
     validator = Draft7Validator(schema)
     artifacts = results[slug].artifacts
@@ -140,8 +143,20 @@ def test_artifacts_validate_against_massdriver_schema(results, slug):
     assert writer["authentication"]["username"] not in ("postgres", "admin", "root")
     assert writer["authentication"]["username"] == results[slug].master_username  # as the emulator has it
     assert writer["authentication"]["username"].startswith("root")
-    assert len(writer["authentication"]["password"]) == 40
+    password = writer["authentication"]["password"]
+    if slug == UPGRADED:  # created by the previous release: it keeps the password drawn then (40, with specials)
+        assert len(password) == 40
+    else:  # letters and digits, safe to concatenate raw into a URL, an env file, a JDBC URL or a libpq string
+        assert len(password) == PASSWORD_LENGTH and password.isascii() and password.isalnum()
+    assert readers["authentication"]["password"] == password
     assert writer["security"]["network"]["postgresql"]["port"] == 5432
+    # What sslmode=verify-full needs, from the artifact alone: the instances' CA and AWS's bundle for the region.
+    region = region_of(examples[slug].connections)
+    tls = {"sslmode": "verify-full", "ca_identifier": examples[slug].params["database"]["ca_cert_identifier"],
+           "ca_bundle_url": f"https://truststore.pki.rds.amazonaws.com/{region}/{region}-bundle.pem",
+           "minimum_version": "TLSv1.2"}
+    assert writer["security"]["tls"] == readers["security"]["tls"] == tls
+    assert [e.message for e in Draft7Validator(TLS_SCHEMA).iter_errors(tls)] == []
 
 
 @pytest.mark.parametrize("slug", SLUGS)
@@ -250,8 +265,13 @@ def test_taking_this_version_changes_no_parameter_group_cluster_or_instance(resu
     upgrade = results[UPGRADED].bundle_upgrade
     if upgrade is None:
         pytest.skip("the clone lacks conftest.PREVIOUS_RELEASE (a shallow clone): nothing was deployed with it")
-    touched = [a for a in upgrade if a.startswith((*GROUPS, "aws_rds_cluster.", "aws_rds_cluster_instance."))]
+    touched = [a for a in upgrade if a.startswith((*GROUPS, "aws_rds_cluster.", "aws_rds_cluster_instance.",
+                                                   "random_password."))]
     assert touched == [], (upgrade, results[UPGRADED].bundle_upgrade_attributes)
+    # The root password stays (its apps hold it): the new generation arguments replace nothing, the
+    # cluster's master_password is not sent again, and the artifacts publish the same password as before.
+    assert "master_password" not in results[UPGRADED].bundle_upgrade_attributes.get("aws_rds_cluster.main", [])
+    assert len(results[UPGRADED].published_passwords) == 1, "the artifacts published another root password"
 
 
 def test_turning_a_log_export_off_keeps_its_logs(results, examples):
@@ -315,6 +335,10 @@ def test_changing_any_one_param_replaces_no_data_bearing_resource(results, examp
     # from the schema's conditional branches too (conditional.merged).
     assert len(planned) + len(refused) >= 36, sorted(planned)
     assert "scaling.reader_count" in planned and "database.instance_class" in planned
+    # A raised database.password_rotation draws a new root password, which the cluster is given in place.
+    rotation = planned["database.password_rotation"]
+    assert rotation["random_password.root_password"] == ["delete", "create"], rotation
+    assert rotation["aws_rds_cluster.main"] == ["update"], rotation
     for path, actions in planned.items():
         for address in DATA_BEARING:
             assert "delete" not in actions.get(address, []), (path, address, actions[address])

@@ -338,3 +338,31 @@ def test_a_major_upgrade_not_applied_immediately_waits_for_the_window(emu: Emula
     rds.delete_db_parameter_group(DBParameterGroupName="win-i16")
     with pytest.raises(ClientError, match="InvalidDBParameterGroupState"):
         rds.delete_db_cluster_parameter_group(DBClusterParameterGroupName="win-c17")
+
+
+def test_a_master_password_aws_refuses_is_refused(emu: Emulator) -> None:
+    """AWS's RDS API reference, CreateDBCluster and ModifyDBCluster, MasterUserPassword for Aurora: it must
+    contain from 8 to 41 characters, any printable ASCII character except a slash, a double quote or an at
+    sign; a space is refused too (aurora_bundle/offline/emulator/patches/rds.py quotes both). The error is
+    InvalidParameterValue, and a refused modification changes nothing."""
+    from botocore.exceptions import ClientError
+
+    rds = client("rds", emu.endpoint)
+    bad = ["x" * 7, "x" * 42, "abcd/efgh", 'abcd"efgh', "abcd@efgh", "abcd efgh"]
+    for number, password in enumerate(bad):
+        with pytest.raises(ClientError) as refused:
+            rds.create_db_cluster(DBClusterIdentifier=f"pw{number}", Engine="aurora-postgresql",
+                                  MasterUsername="rootpw", MasterUserPassword=password)
+        assert refused.value.response["Error"]["Code"] == "InvalidParameterValue", password
+        assert "MasterUserPassword" in refused.value.response["Error"]["Message"]
+    assert not [c for c in rds.describe_db_clusters()["DBClusters"] if c["DBClusterIdentifier"].startswith("pw")]
+    rds.create_db_cluster(DBClusterIdentifier="pwok", Engine="aurora-postgresql", MasterUsername="rootpw",
+                          MasterUserPassword="A1b" + "c" * 38)  # 41 letters and digits, as the bundle draws
+    rds.create_db_cluster(DBClusterIdentifier="pwold", Engine="aurora-postgresql", MasterUsername="rootpw",
+                          MasterUserPassword="!#$%&*()-_=+[]{}<>:?aB3" + "x" * 17)  # the old alphabet, 40
+    for password in bad:
+        with pytest.raises(ClientError) as refused:
+            rds.modify_db_cluster(DBClusterIdentifier="pwok", MasterUserPassword=password, ApplyImmediately=True)
+        assert refused.value.response["Error"]["Code"] == "InvalidParameterValue", password
+    assert rds.describe_db_clusters(DBClusterIdentifier="pwok")["DBClusters"][0]["Status"] == "available"
+    rds.modify_db_cluster(DBClusterIdentifier="pwok", MasterUserPassword="Z9y" + "w" * 38, ApplyImmediately=True)

@@ -83,8 +83,17 @@ def test_resource_names_are_readable(published, step):
 
 def test_published_wiring_uses_random_and_massdriver(published):
     resources = published["src"]["resource"]
-    assert resources["random_password"]["root_password"]["length"] >= 32
-    assert not set('/@" ') & set(resources["random_password"]["root_password"]["override_special"])
+    password = resources["random_password"]["root_password"]
+    # Letters and digits (consumers concatenate it raw into URLs), as long as Aurora takes (41).
+    assert (password["length"], password["special"], "override_special" in password) == (41, False, False)
+    # A package deployed by an earlier version keeps its password: no generation argument replaces it,
+    # only a raised database.password_rotation (keepers, null at 0 as in their state) draws a new one.
+    assert set(password["lifecycle"]["ignore_changes"]) >= {"length", "special", "override_special", "min_special",
+                                                            "min_lower", "min_upper", "min_numeric", "upper", "lower",
+                                                            "numeric"}
+    assert "keepers" not in password["lifecycle"]["ignore_changes"]
+    assert password["keepers"] == ("${var.database.password_rotation > 0 ? "
+                                   "{rotation = tostring(var.database.password_rotation)} : null}")
     cluster = resources["aws_rds_cluster"]["main"]
     assert cluster["master_password"] == "${random_password.root_password.result}"
     assert cluster["master_username"] == ('${try(var.database.snapshot_identifier, null) == null ? '

@@ -29,6 +29,7 @@ from chevron.tokenizer import tokenize
 from jsonschema import Draft7Validator
 
 from aurora_bundle.aws.naming import _KEEP, IDENTIFIER_MAX
+from aurora_bundle.aws.tls import CA_BUNDLE_BASES, MINIMUM_TLS_VERSION, SSLMODE, TLS_SCHEMA, ca_bundle_url
 from aurora_bundle.inputs.conditional import merged
 from aurora_bundle.inputs.spec import BundleSpec, Example, read_artifact_template
 from aurora_bundle.massdriver.artifacts import PLACEHOLDER, references
@@ -86,8 +87,17 @@ def context_schema(spec: BundleSpec) -> dict[str, Any]:
         "id": {"type": "string"},
         "params": params,
         "dependencies": {"type": "object", "properties": {k: definition(v["$ref"]) for k, v in connections.items()}},
-        "resources": {"type": "object", "properties": {k: definition(v["$ref"]) for k, v in artifacts.items()}},
+        "resources": {"type": "object", "properties": {k: published(v["$ref"]) for k, v in artifacts.items()}},
     }}
+
+
+def published(ref: str) -> dict[str, Any]:
+    """An artifact definition with the fields the bundle adds to it (data.security.tls: aws/tls.py), so a tag
+    may name them and a typo in one still fails."""
+    schema = definition(ref)
+    security = schema["properties"]["data"]["properties"]["security"]
+    security.setdefault("properties", {})["tls"] = TLS_SCHEMA
+    return schema
 
 
 def branches(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -211,6 +221,10 @@ def facts(example: Example) -> dict[str, Any]:
         "security_group.arn": f"arn:{partition}:ec2:{region}:{account}:security-group/sg-{digest[:17]}",
         "iam.connect_policy_arn": f"arn:{partition}:iam::{account}:policy/{cluster[:40]}-connect-{digest[:26]}",
         "region": region,
+        "tls.sslmode": SSLMODE,
+        "tls.ca_identifier": example.params["database"]["ca_cert_identifier"],
+        "tls.ca_bundle_url": ca_bundle_url(CA_BUNDLE_BASES[partition], region),
+        "tls.minimum_version": MINIMUM_TLS_VERSION,
     }
 
 
@@ -263,7 +277,7 @@ def rendering(spec: BundleSpec, example: Example) -> Rendering:
     assert set(values) == set(references("password")), "a placeholder of artifacts/*.json has no value here"
     resources, shown = {}, {}
     for field, prop in spec.document["artifacts"]["properties"].items():
-        schema = definition(prop["$ref"])
+        schema = published(prop["$ref"])  # Massdriver's definition, and data.security.tls as aws/tls.py has it
         payload = fill(read_artifact_template(ROOT, field)[1]["payload"], values)
         assert [e.message for e in Draft7Validator(schema).iter_errors(payload)] == [], field
         resources[field], shown[field] = payload, masked(payload, schema)
@@ -312,6 +326,7 @@ def test_every_tag_names_a_field_and_none_a_sensitive_one(guide: tuple[dict[str,
     ("{{dependencies.vpc.specs.aws.regoin}}", "no such field"),
     ("{{resources.writer.data.authentication.hostnme}}", "no such field"),
     ("{{resources.writer.data.security.iam.connect.policy_arm}}", "no such field"),
+    ("{{{resources.writer.data.security.tls.ca_bundel_url}}}", "no such field"),
     ("{{#resources.readers.data.authentication}}{{hostnme}}{{/resources.readers.data.authentication}}", "no such field"),
     ("{{slug}}", "no such field"),
     ("{{connections.vpc.specs.aws.region}}", "no such field"),

@@ -187,3 +187,74 @@ def test_the_plan_of_many_documents_names_each_ones_errors(spec, tmp_path):
     assert found[0] == [] and found[3] == []
     assert len(found[1]) == 1 and "a number is required" in found[1][0], found[1]
     assert found[2] == [f"Resource precondition failed: {rule('serverless-scales-readers-on-connections').message()}"]
+
+
+# ------------------------------------------------------------------------------------------------
+# snapshot-in-this-region: plan only (the region and partition are the deployment's, not the build's).
+
+
+@pytest.fixture(scope="module")
+def snapshot_config(rendered, tmp_path_factory) -> Path:
+    """The cluster's snapshot precondition with the deployment's region (the generated local, from the vpc
+    connection) and a variable standing in for data.aws_partition.current (no provider offline)."""
+    from aurora_bundle.aws.cluster import SNAPSHOT_REGION_RULE
+    from aurora_bundle.aws.kms import PARTITION
+
+    src = rendered["src"].document()
+    (precondition,) = [p for p in src["resource"]["aws_rds_cluster"]["main"]["lifecycle"]["precondition"]
+                       if p["error_message"].endswith(f"[{SNAPSHOT_REGION_RULE}].")]
+    precondition = json.loads(json.dumps(precondition).replace(PARTITION, "var.partition"))
+    config = {"variable": {**src["variable"], "partition": {"type": "string"}},
+              "locals": {"region": src["locals"]["region"]},
+              "resource": {"terraform_data": {"snapshot": {"input": "checked",
+                                                           "lifecycle": {"precondition": [precondition]}}}}}
+    work = tmp_path_factory.mktemp("snapshot")
+    (work / "main.tf.json").write_text(json.dumps(config))
+    return work
+
+
+def _restore(spec, snapshot: str | None, region: str = "us-east-1", partition: str = "aws") -> tuple[dict, dict]:
+    """The Development example's params and connections, deployed to ``region`` of ``partition``, restoring
+    ``snapshot``."""
+    example = next(e for e in spec.examples if e.slug == "development")
+    params, connections = copy.deepcopy(example.params), copy.deepcopy(example.connections)
+    params["database"]["snapshot_identifier"] = snapshot
+    connections["vpc"]["specs"]["aws"]["region"] = region
+    return params, {**connections, "partition": partition}
+
+
+def _plan_restore(config: Path, spec, *args: str | None) -> str | None:
+    """None when the plan succeeds, else its error on one line."""
+    result = _plan(config, *_restore(spec, *args))
+    return None if result.returncode == 0 else " ".join(result.stderr.split())
+
+
+@pytest.mark.parametrize("snapshot", [None, "nightly", "rds:mydb-2026-12-01-03-10", "awsbackup:job-1a2b",
+                                      "arn:aws:rds:us-east-1:123456789012:cluster-snapshot:nightly",
+                                      "arn:aws:rds:us-east-1:210987654321:cluster-snapshot:shared-by-another-account"])
+def test_a_snapshot_of_this_region_or_a_plain_identifier_plans(spec, snapshot_config, snapshot):
+    assert _plan_restore(snapshot_config, spec, snapshot) is None
+
+
+def test_a_snapshot_of_another_region_fails_the_plan_saying_how_to_copy_it(spec, snapshot_config):
+    arn = "arn:aws:rds:eu-west-1:123456789012:cluster-snapshot:nightly"
+    error = _plan_restore(snapshot_config, spec, arn)
+    assert error is not None
+    prefix = next(e for e in spec.examples if e.slug == "development").params["md_metadata"]["name_prefix"]
+    assert ("database.snapshot_identifier: is a snapshot in eu-west-1 (partition aws), but this package deploys to "
+            "us-east-1 (partition aws): a cluster is restored only from a snapshot in its own region; copy it into "
+            "us-east-1 first with a key of this region (aws rds copy-db-cluster-snapshot --region us-east-1 "
+            f"--source-db-cluster-snapshot-identifier {arn} --target-db-cluster-snapshot-identifier <a name> "
+            f"--kms-key-id alias/{prefix}-aurora) and set the copy's name here [snapshot-in-this-region].") in error
+
+
+@pytest.mark.parametrize(("arn", "region", "partition"), [
+    ("arn:aws-us-gov:rds:us-gov-west-1:123456789012:cluster-snapshot:nightly", "us-east-1", "aws"),
+    ("arn:aws:rds:cn-north-1:123456789012:cluster-snapshot:nightly", "cn-north-1", "aws-cn"),  # the region alone agrees
+])
+def test_a_snapshot_of_another_partition_fails_the_plan(spec, snapshot_config, arn, region, partition):
+    error = _plan_restore(snapshot_config, spec, arn, region, partition)
+    assert error is not None
+    assert f"but this package deploys to {region} (partition {partition})" in error
+    assert "AWS cannot copy a snapshot between partitions" in error and error.endswith(
+        "[snapshot-in-this-region]."), error

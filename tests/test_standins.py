@@ -116,6 +116,57 @@ def test_random_password_honours_length_and_minimums_and_is_replaced_when_an_arg
     (fresh.dir / "v.tf.json").unlink()
 
 
+# The root password's arguments up to conftest.PREVIOUS_RELEASE (its src/credentials.tf.json): what the
+# state of every package deployed before this version was drawn with.
+OLD_PASSWORD = {"length": 40, "special": True, "override_special": "!#$%&*()-_=+[]{}<>:?", "min_lower": 1,
+                "min_upper": 1, "min_numeric": 1, "min_special": 1}
+ALPHANUMERIC = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+
+
+def test_a_deployed_password_survives_the_new_arguments_and_rotation_draws_a_new_one(fresh):
+    """A package deployed with the old arguments takes this version's src/credentials.tf.json: the plan changes
+    neither the password nor what the cluster is given (``master_password`` is the password's result; here a
+    terraform_data stands in for the cluster). Raising database.password_rotation replaces the password, drawn
+    with the new arguments: 41 letters and digits."""
+    shipped = {"resource": {"random_password": json.loads((ROOT / "src" / "credentials.tf.json").read_text())
+                            ["resource"]["random_password"]}}  # the generated block, as this version ships it
+    cluster = {"resource": {"terraform_data": {"cluster": {
+        "input": {"master_password": "${random_password.root_password.result}"}}}},
+        "output": {"password": {"value": "${random_password.root_password.result}", "sensitive": True}}}
+    variables = {"variable": {"database": {"type": "object({password_rotation = optional(number, 0)})",
+                                           "default": {}}}}
+    files = {"cluster.tf.json": cluster, "variables.tf.json": variables,
+             "credentials.tf.json": {"resource": {"random_password": {"root_password": OLD_PASSWORD}}}}
+    try:
+        fresh.write({})
+        for name, config in files.items():
+            (fresh.dir / name).write_text(json.dumps(config))
+        fresh.apply()
+        deployed = fresh.outputs()["password"]
+        assert len(deployed) == 40 and set(deployed) - ALPHANUMERIC  # min_special = 1
+
+        (fresh.dir / "credentials.tf.json").write_text(json.dumps(shipped))  # this version
+        fresh.run("plan", "-input=false", "-out=tf.plan")
+        changes = json.loads(fresh.run("show", "-json", "tf.plan").stdout)["resource_changes"]
+        assert {c["address"]: c["change"]["actions"] for c in changes if c["change"]["actions"] != ["no-op"]} == {}
+        assert fresh.run("plan", "-detailed-exitcode", "-input=false").returncode == 0
+        fresh.apply()
+        assert fresh.outputs()["password"] == deployed
+
+        rotate = ("-var", "database={password_rotation = 1}")
+        fresh.run("plan", "-input=false", *rotate, "-out=tf.plan")
+        changes = json.loads(fresh.run("show", "-json", "tf.plan").stdout)["resource_changes"]
+        actions = {c["address"]: c["change"]["actions"] for c in changes if c["change"]["actions"] != ["no-op"]}
+        assert actions == {"random_password.root_password": ["delete", "create"], "terraform_data.cluster": ["update"]}
+        fresh.apply(*rotate)
+        rotated = fresh.outputs()["password"]
+        assert rotated != deployed and len(rotated) == 41 and set(rotated) <= ALPHANUMERIC
+        assert fresh.run("plan", "-detailed-exitcode", "-input=false", *rotate).returncode == 0  # converged
+    finally:
+        for name in files:
+            (fresh.dir / name).unlink(missing_ok=True)
+
+
 def test_random_string_and_id(fresh):
     fresh.write({"random_string": {"user": {"length": 12, "special": False, "upper": False, "numeric": True}},
                  "random_id": {"suffix": {"byte_length": 4, "prefix": "x-"}}},

@@ -13,6 +13,7 @@ from cdktf_cdktf_provider_aws.data_aws_rds_engine_version import DataAwsRdsEngin
 from cdktf_cdktf_provider_aws.rds_cluster import RdsCluster
 
 from aurora_bundle.aws.conditions import SERVERLESS
+from aurora_bundle.aws.kms import KEY_ALIAS, PARTITION
 from aurora_bundle.aws.network import Network
 from aurora_bundle.aws.parameter_groups import RUNNING_MAJOR, RUNNING_VERSION, ParameterGroups
 from aurora_bundle.inputs.engine import ENGINE, LOG_EXPORTS, PORT
@@ -30,6 +31,7 @@ def resolve_engine_version(stack: TerraformStack) -> DataAwsRdsEngineVersion:
 
 
 DOWNGRADE_RULE = "no-major-downgrade"
+SNAPSHOT_REGION_RULE = "snapshot-in-this-region"
 RESTORE_IAM_CHECK = "restored-iam-authentication"
 
 
@@ -117,7 +119,8 @@ def build_cluster(stack: TerraformStack, network: Network, groups: ParameterGrou
                               error_message=f"database.engine_version: is ${{var.database.engine_version}}, but the "
                               f"cluster runs PostgreSQL ${{coalesce(tostring({running_major}), \"none\")}}: a major "
                               f"version cannot be downgraded "
-                              f"(restore a snapshot into a new package instead) [{DOWNGRADE_RULE}].")],
+                              f"(restore a snapshot into a new package instead) [{DOWNGRADE_RULE}]."),
+                          snapshot_region_precondition()],
         ),
     )
     cluster.add_override("dynamic.serverlessv2_scaling_configuration", {
@@ -130,6 +133,42 @@ def build_cluster(stack: TerraformStack, network: Network, groups: ParameterGrou
         },
     })
     return cluster
+
+
+# database.snapshot_identifier ("-" when none): a name, or arn:<partition>:rds:<region>:<account>:cluster-snapshot:<name>.
+_SNAPSHOT = 'coalesce(try(var.database.snapshot_identifier, null), "-")'
+_ARN_PARTITION, _ARN_REGION = (f'try(split(":", {_SNAPSHOT})[{i}], "")' for i in (1, 3))
+
+
+def snapshot_region_precondition() -> Precondition:
+    """A snapshot ARN of another region or partition fails the plan, before anything is created.
+
+    RestoreDBClusterFromSnapshot runs in the provider's region and its SnapshotIdentifier "must match
+    the identifier of an existing Snapshot" there (a name or an ARN; the ARN is how a snapshot shared
+    by another account is named, which stays allowed: the account is not checked):
+    https://docs.aws.amazon.com/AmazonRDS/latest/APIReference/API_RestoreDBClusterFromSnapshot.html.
+    A snapshot of another region is first copied into this one, with a KMS key of this region
+    (``aws rds copy-db-cluster-snapshot``, run in the destination region, the source given by its ARN,
+    ``--kms-key-id`` a key of the destination); AWS copies between the regions of one partition only
+    (not between the GovCloud (US) and commercial regions, nor to or from the China regions):
+    https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_CopySnapshot.html (Limitations) and
+    https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_CopyDBClusterSnapshot.Encrypted.CrossRegion.html.
+    A plain identifier is always this region's. The message is rendered even when the condition holds.
+    """
+    how = (f'${{{_ARN_PARTITION} == {PARTITION} ? '
+           f'"copy it into ${{local.region}} first with a key of this region (aws rds copy-db-cluster-snapshot --region '
+           f'${{local.region}} --source-db-cluster-snapshot-identifier ${{{_SNAPSHOT}}} --target-db-cluster-snapshot-identifier '
+           f'<a name> --kms-key-id ${{{KEY_ALIAS}}}) and set the copy\'s name here" : '
+           f'"AWS cannot copy a snapshot between partitions: restore it in its own partition, or move the data with '
+           f'pg_dump and pg_restore"}}')
+    return Precondition(
+        condition=f'${{!startswith({_SNAPSHOT}, "arn:") || '
+                  f'({_ARN_PARTITION} == {PARTITION} && {_ARN_REGION} == local.region)}}',
+        error_message=f"database.snapshot_identifier: is a snapshot in ${{{_ARN_REGION}}} (partition "
+                      f"${{{_ARN_PARTITION}}}), but this package deploys to ${{local.region}} (partition "
+                      f"${{{PARTITION}}}): a cluster is restored only from a snapshot in its own region; {how} "
+                      f"[{SNAPSHOT_REGION_RULE}].",
+    )
 
 
 def restored_iam_check(cluster: RdsCluster) -> tuple[str, dict[str, Any]]:

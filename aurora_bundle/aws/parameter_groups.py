@@ -28,6 +28,7 @@ from cdktf_cdktf_provider_aws.rds_cluster_parameter_group import (
     RdsClusterParameterGroupParameter,
 )
 
+from aurora_bundle.aws.tls import MINIMUM_TLS_VERSION
 from aurora_bundle.inputs.engine import ENGINE
 from aurora_bundle.terraform.hcl import address, make
 
@@ -51,7 +52,7 @@ UPGRADED_FAMILY = f'"{ENGINE}${{each.key}}"'
 # (name, value, apply method). TLS is forced; DDL and slow statements are logged (checkov CKV2_AWS_27).
 CLUSTER_PARAMETERS: list[tuple[str, str, str]] = [
     ("rds.force_ssl", "1", "pending-reboot"),
-    ("ssl_min_protocol_version", "TLSv1.2", "pending-reboot"),
+    ("ssl_min_protocol_version", MINIMUM_TLS_VERSION, "pending-reboot"),  # the artifacts publish it
     ("log_statement", "ddl", "immediate"),
     ("log_min_duration_statement", "${var.observability.slow_query_ms}", "immediate"),
 ]

@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from aurora_bundle.aws.tls import CA_BUNDLE_URL, CA_IDENTIFIER, MINIMUM_TLS_VERSION, SSLMODE
 from aurora_bundle.inputs.errors import BundleError, Problem
 from aurora_bundle.inputs.spec import read_artifact_template
 from aurora_bundle.terraform.hcl import Expr
@@ -34,6 +35,11 @@ def references(password: str) -> dict[str, str]:
         "security_group.arn": "aws_security_group.main.arn",
         "iam.connect_policy_arn": "aws_iam_policy.connect.arn",
         "region": "local.region",
+        # data.security.tls (aws/tls.py): what sslmode=verify-full needs, and the TLS the parameter groups enforce.
+        "tls.sslmode": json.dumps(SSLMODE),
+        "tls.ca_identifier": CA_IDENTIFIER,
+        "tls.ca_bundle_url": CA_BUNDLE_URL,
+        "tls.minimum_version": json.dumps(MINIMUM_TLS_VERSION),
     }
 
 

@@ -29,11 +29,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from aurora_bundle.aws.alarm_table import ALARMS, AlarmSpec
 from aurora_bundle.aws.conditions import SERVERLESS
 from aurora_bundle.inputs import conditional, engine, structured
 from aurora_bundle.inputs.errors import BundleError, Problem
 from aurora_bundle.inputs.spec import MASSDRIVER_YAML
+from aurora_bundle.massdriver import ownership
 
 SCHEMAS_DIR = "schemas"
 EXAMPLES_DIR = "examples"
@@ -126,7 +129,7 @@ class Stamp:
     """Keys of one schema node that a table writes (``None`` removes the key)."""
 
     file: str  # under schemas/
-    node: tuple[str | int, ...]  # keys (and list indexes) from the file's root to the node
+    node: tuple[str, ...]  # keys from the file's root to the node
     source: str  # the table, as the node's $comment names it
     values: Callable[[], dict[str, Any]]
 
@@ -141,7 +144,7 @@ def _props(*names: str) -> tuple[str, ...]:
     return tuple(part for name in names for part in ("properties", name))
 
 
-def _checked(name: str) -> tuple[str | int, ...]:
+def _checked(name: str) -> tuple[str, ...]:
     """From an object to the bounds of its field ``name`` (``field_check``'s place for them)."""
     return ("dependencies", name, "properties", name)
 
@@ -184,9 +187,11 @@ SCHEMA_FILES = sorted({stamp.file for stamp in STAMPS})
 
 
 def _stamped(node: dict[str, Any], stamp: Stamp) -> dict[str, Any]:
-    """``node`` with the stamp's keys written where they were (new ones last) and its $comment first."""
+    """``node`` with the stamp's keys written where they were (new ones last) and its $comment first
+    (with the digest of what it wrote, see ``ownership``)."""
     values = stamp.values()
-    out: dict[str, Any] = {COMMENT: stamp.comment()}
+    out: dict[str, Any] = {COMMENT: ownership.comment_with_digest(
+        stamp.comment(), {k: v for k, v in values.items() if v is not None})}
     for key, value in node.items():
         if key == COMMENT:
             continue
@@ -200,30 +205,29 @@ def _stamped(node: dict[str, Any], stamp: Stamp) -> dict[str, Any]:
 
 
 def stamp_schema(file: str, document: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
-    """The schema file's document with every stamp of that file applied, and the nodes that are missing."""
+    """The schema file's document with every stamp of that file applied, and the nodes that are missing
+    or were edited by hand where the stamp writes (``ownership``: refused, not rewritten)."""
     problems = []
     for stamp in (s for s in STAMPS if s.file == file):
-        parents: list[tuple[Any, str | int]] = []
-        node: Any = document
+        parents, node = [], document
         for key in stamp.node:
-            if isinstance(node, dict) and isinstance(key, str):
-                child = node.get(key)
-            elif isinstance(node, list) and isinstance(key, int) and key < len(node):
-                child = node[key]
-            else:
-                child = None
-            if not isinstance(child, dict | list):
+            child = node.get(key) if isinstance(node, dict) else None
+            if not isinstance(child, dict):
                 node = None
                 break
             parents.append((node, key))
             node = child
-        if not isinstance(node, dict):
-            problems.append(Problem(f"{SCHEMAS_DIR}/{file}", ".".join(map(str, stamp.node)), None,
+        if node is None:
+            problems.append(Problem(f"{SCHEMAS_DIR}/{file}", ".".join(stamp.node), None,
                                     f"is missing: make build writes its {stamp.keys()} from {stamp.source}", has_value=False))
+            continue
+        if edited := ownership.hand_edit(f"{SCHEMAS_DIR}/{file}", stamp.node, node, stamp.comment(), stamp.values(),
+                                         stamp.source):
+            problems.append(edited)
             continue
         new = _stamped(node, stamp)
         for parent, key in reversed(parents):  # copies of the nodes above it, keys kept in their order
-            new = [*parent[:key], new, *parent[key + 1:]] if isinstance(parent, list) else {**parent, key: new}
+            new = {**parent, key: new}
         document = new
     return document, problems
 
@@ -259,7 +263,8 @@ def schema_text(value: Any, indent: int = 0, *, inline: bool = False, fields: bo
 # ------------------------------------------------------------------------------------ massdriver.yaml
 
 UI_MARKER = f"# ui:order of the alarms: written by make build from ALARMS in {_ALARM_TABLE}"
-_UI_LINE = re.compile(rf"^(?P<indent> *){re.escape(UI_MARKER)}\n(?P=indent)ui:order: [^\n]*$", re.MULTILINE)
+_UI_LINE = re.compile(rf"^(?P<indent> *){re.escape(UI_MARKER)}\n(?P=indent)ui:order: (?P<order>[^\n]*?)"
+                      rf"{ownership.LINE_DIGEST}$", re.MULTILINE)
 
 
 def alarms_ui_order() -> list[str]:
@@ -267,9 +272,10 @@ def alarms_ui_order() -> list[str]:
 
 
 def stamp_massdriver_yaml(text: str, document: Any) -> tuple[str, list[Problem]]:
-    """massdriver.yaml with the alarms' ui:order line written. Without the marker line (a tool that
-    rewrote the file dropped the comments) nothing is written, and it is a problem only when the order
-    is not the table's."""
+    """massdriver.yaml with the alarms' ui:order line written (and the digest of what it wrote, see
+    ``ownership``: a hand edit of the line is refused). Without the marker line (a tool that rewrote
+    the file dropped the comments) nothing is written, and it is a problem only when the order is not
+    the table's."""
     match = _UI_LINE.search(text)
     if match is None:
         ui = document.get("ui") if isinstance(document, dict) else None
@@ -279,9 +285,21 @@ def stamp_massdriver_yaml(text: str, document: Any) -> tuple[str, list[Problem]]
             return text, []
         return text, [Problem(MASSDRIVER_YAML, "ui.alarms.ui:order", order, f"expected {json.dumps(alarms_ui_order())}, "
                               f"which make build writes below the line {UI_MARKER!r}; put that line back above it")]
+    order = f"[{', '.join(json.dumps(k) if k == '*' else k for k in alarms_ui_order())}]"
+    if edited := ownership.line_hand_edit(MASSDRIVER_YAML, ("ui", "alarms", "ui:order"), match["order"], match["digest"],
+                                          order, _flow_value(match["order"]), f"ALARMS in {_ALARM_TABLE}"):
+        return text, [edited]
     indent = match["indent"]
-    line = f"{indent}{UI_MARKER}\n{indent}ui:order: [{', '.join(json.dumps(k) if k == '*' else k for k in alarms_ui_order())}]"
+    line = ownership.line_with_digest(f"{indent}{UI_MARKER}\n{indent}ui:order: {order}", order)
     return text[: match.start()] + line + text[match.end():], []
+
+
+def _flow_value(text: str) -> Any:
+    """The YAML value written on a line (the text itself when it is not YAML)."""
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
 
 
 # ------------------------------------------------------------------------------------------- examples

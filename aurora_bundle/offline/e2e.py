@@ -83,6 +83,8 @@ class PresetResult:
     # actions), and with which attributes (address -> attributes).
     bundle_upgrade: dict[str, list[str]] | None = None
     bundle_upgrade_attributes: dict[str, list[str]] = field(default_factory=dict)
+    # Every root password the artifacts carried, in the order published (the older bundle's deployment first).
+    published_passwords: list[str] = field(default_factory=list)
     error: str | None = None
 
 
@@ -210,6 +212,9 @@ def read_requests(record: Path, identifier: str, result: PresetResult) -> None:
         if request.get("resource") == "massdriver_resource" and request["method"] in ("POST", "PUT"):
             body = request["body"]
             result.artifacts[body["field"]] = body["payload"]
+            password = body["payload"].get("data", {}).get("authentication", {}).get("password")
+            if password is not None and password not in result.published_passwords:
+                result.published_passwords.append(password)
             result.artifact_names[body["field"]] = body["name"]
             result.artifact_types[body["field"]] = body["type"]
         elif request.get("graphql") == "createInstanceAlarm":

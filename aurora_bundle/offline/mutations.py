@@ -58,6 +58,8 @@ def candidates(leaf: dict[str, Any], current: Any) -> list[Any]:
         values = [leaf.get("maximum"), leaf.get("minimum"), leaf.get("default")]
         if "exclusiveMinimum" in leaf:
             values.append(leaf["exclusiveMinimum"] + 1)
+        if leaf.get("type") == "integer" and isinstance(current, int):
+            values.append(current + 1)  # a counter with no maximum (database.password_rotation): raised by one
         return [v for v in values if v is not None and v != current]
     if leaf.get("type") == "array":
         items = leaf.get("items", {}).get("enum", [])

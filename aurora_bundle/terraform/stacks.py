@@ -27,6 +27,7 @@ from aurora_bundle.aws.network import build_network
 from aurora_bundle.aws.parameter_groups import build_parameter_groups
 from aurora_bundle.aws.protection import build_decommission_guard
 from aurora_bundle.aws.provider import declare_region
+from aurora_bundle.aws.tls import KNOWN_PARTITION, PARTITION_MESSAGE, declare_ca_bundle
 from aurora_bundle.inputs.spec import BundleSpec
 from aurora_bundle.massdriver.artifacts import load_artifacts, references
 from aurora_bundle.massdriver.variables import declare_inputs
@@ -118,10 +119,12 @@ def src_stack(app: App, spec: BundleSpec, wiring: Wiring) -> Step:
         build_connect_policy(stack, cluster)
     with step.concern("alarms", _module(build_alarms)):
         build_alarms(stack, wiring)
+    with step.concern("tls", _module(declare_ca_bundle)):
+        declare_ca_bundle(stack)
     with step.concern("artifacts", _module(load_artifacts)):
         artifacts = load_artifacts(spec.root, spec.artifact_names, references(secrets.password))
         for field_name, (name, payload) in artifacts.items():
-            wiring.publish_artifact(stack, field_name, name, payload)
+            wiring.publish_artifact(stack, field_name, name, payload, [(KNOWN_PARTITION, PARTITION_MESSAGE)])
     with step.concern("protection", _module(build_decommission_guard)):
         build_decommission_guard(stack, [c for c in stack.node.children if isinstance(c, TerraformResource)])
     return step

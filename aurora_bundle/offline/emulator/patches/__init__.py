@@ -12,6 +12,7 @@ from aurora_bundle.offline.emulator.patches.rds import (
     _patch_rds_aurora_storage_types,
     _patch_rds_default_ca,
     _patch_rds_engine_versions,
+    _patch_rds_master_password,
     _patch_rds_modify_cluster_iam_auth,
     _patch_rds_parameter_reset,
     _patch_rds_parameter_source,
@@ -41,6 +42,7 @@ PATCHES: dict[str, Callable[[], bool]] = {
     "rds_cluster_endpoints": _patch_rds_cluster_endpoints,
     "ec2_custom_ids": _patch_ec2_custom_ids,
     "rds_availability": _patch_rds_availability,
+    "rds_master_password": _patch_rds_master_password,  # last: it checks a request before the other patches see it
 }
 _applied: list[str] | None = None
 

@@ -324,3 +324,58 @@ def _patch_rds_modify_cluster_iam_auth() -> bool:
 
     backend_cls.modify_db_cluster = modify_db_cluster
     return True
+
+
+# AWS's RDS API reference, CreateDBCluster and ModifyDBCluster, MasterUserPassword (Aurora DB clusters):
+# "Must contain from 8 to 41 characters. Can contain any printable ASCII character except "/", """, or "@"."
+# AWS also refuses a space, with InvalidParameterValue "The parameter MasterUserPassword is not a valid
+# password. Only printable ASCII characters besides '/', '@', '"', ' ' may be used." (the message quoted in
+# hashicorp/terraform-provider-random#15 and terraform-aws-modules/terraform-aws-rds#243).
+MASTER_PASSWORD_LENGTH = (8, 41)
+MASTER_PASSWORD_FORBIDDEN = frozenset('/"@ ')
+
+
+def master_password_problem(password: str) -> str | None:
+    """AWS's InvalidParameterValue message for an Aurora master password it refuses, or None."""
+    shortest, longest = MASTER_PASSWORD_LENGTH
+    if len(password) < shortest:
+        return (f"The parameter MasterUserPassword is not a valid password because it is shorter than "
+                f"{shortest} characters.")
+    if len(password) > longest:
+        return (f"The parameter MasterUserPassword is not a valid password because it is longer than "
+                f"{longest} characters.")
+    if any(c in MASTER_PASSWORD_FORBIDDEN or not " " <= c <= "~" for c in password):
+        return ("The parameter MasterUserPassword is not a valid password. Only printable ASCII characters "
+                "besides '/', '@', '\"', ' ' may be used.")
+    return None
+
+
+def _patch_rds_master_password() -> bool:
+    # moto 5.2.5 refuses only a blank or short password, and on ModifyDBCluster only after it has taken the
+    # cluster out of the backend (a refused modification lost the cluster). Refuse what AWS refuses for
+    # Aurora, before anything changes.
+    from moto.rds import models as rds_models
+    from moto.rds.exceptions import InvalidParameterValue
+
+    backend_cls: Any = rds_models.RDSBackend
+    if not first_time(backend_cls, "_emu_master_password"):
+        return False
+    create, modify = backend_cls.create_db_cluster, backend_cls.modify_db_cluster
+
+    def check(kwargs: dict[str, Any]) -> None:
+        password = kwargs.get("master_user_password")
+        problem = None if password is None else master_password_problem(str(password))
+        if problem:
+            raise InvalidParameterValue(problem)
+
+    def create_db_cluster(self: Any, kwargs: dict[str, Any]) -> Any:
+        check(kwargs)
+        return create(self, kwargs)
+
+    def modify_db_cluster(self: Any, kwargs: dict[str, Any]) -> Any:
+        check(kwargs)
+        return modify(self, kwargs)
+
+    backend_cls.create_db_cluster = create_db_cluster
+    backend_cls.modify_db_cluster = modify_db_cluster
+    return True
