@@ -62,21 +62,25 @@ HAND_EDITS: dict[str, tuple[str, Callable[[dict[str, Any]], Any], str]] = {
         "alarms.json", lambda d: d.update(required=["cpu_utilization"]),
         f'schemas/alarms.json: required = ["cpu_utilization"]: {ALARM_TABLE}'),
     "an alarm's threshold bound changed": (
-        "alarms.json", lambda d: _props(d, "cpu_utilization")["then"]["properties"]["threshold"].update(maximum=90),
-        f"schemas/alarms.json: properties.cpu_utilization.then.properties.threshold.maximum = 90: {ALARM_TABLE}"),
+        "alarms.json",
+        lambda d: _props(d, "cpu_utilization")["dependencies"]["threshold"]["properties"]["threshold"].update(maximum=90),
+        "schemas/alarms.json: properties.cpu_utilization.dependencies.threshold.properties.threshold.maximum = 90: "
+        f"{ALARM_TABLE}"),
     "an alarm removed": (
         "alarms.json", lambda d: d["properties"].pop("deadlocks"),
         f"schemas/alarms.json: properties.deadlocks: removed; {ALARM_TABLE}"),
     "a branch's alarm default changed": (
-        "when-serverless.json", lambda d: _props(d, "alarms", "acu_utilization")["default"].update(enabled=False),
-        'schemas/when-serverless.json: properties.alarms.properties.acu_utilization.default.enabled = false: '
+        "when-serverless.json",
+        lambda d: _props(d, "alarms", "acu_utilization", "enabled").update(default=False),
+        "schemas/when-serverless.json: properties.alarms.properties.acu_utilization.properties.enabled.default = false: "
         f"{ALARM_TABLE}"),
     "the readers' maximum changed": (
         "scaling.json", lambda d: _props(d, "reader_count").update(maximum=20),
         "schemas/scaling.json: properties.reader_count.maximum = 20: " + ENGINE.format("MAX_READERS")),
     "an ACU bound removed": (
-        "when-serverless.json", lambda d: _props(d, "scaling", "serverless", "min_capacity").pop("multipleOf"),
-        "schemas/when-serverless.json: properties.scaling.properties.serverless.properties.min_capacity.multipleOf: "
+        "scaling.json",
+        lambda d: d["dependencies"]["serverless"]["properties"]["serverless"]["properties"]["min_capacity"].pop("multipleOf"),
+        "schemas/scaling.json: dependencies.serverless.properties.serverless.properties.min_capacity.multipleOf: "
         "removed; " + ENGINE.format("ACU_MIN, ACU_MAX and ACU_STEP")),
     "a major added to the enum": (
         "database.json", lambda d: _props(d, "engine_version")["enum"].append("13"),
