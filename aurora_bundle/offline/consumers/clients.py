@@ -20,6 +20,7 @@ from types import TracebackType
 from typing import Any, Protocol
 
 from aurora_bundle.offline.consumers.contract import Endpoint
+from aurora_bundle.offline.consumers.processes import wait_or_kill
 
 NODE_DIR = Path(__file__).resolve().parent / "node"
 LOOPBACK = "127.0.0.1"
@@ -133,11 +134,7 @@ class Node:
         if self._process is not None:
             assert self._process.stdin is not None
             self._process.stdin.close()
-            try:
-                self._process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait(timeout=30)
+            wait_or_kill(self._process)
             self._process = None
         if self._stderr is not None:
             self._stderr.close()

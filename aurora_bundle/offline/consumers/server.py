@@ -29,6 +29,7 @@ from typing import Any
 
 from aurora_bundle.offline.consumers import tls
 from aurora_bundle.offline.consumers.contract import DATABASE, Endpoint
+from aurora_bundle.offline.consumers.processes import wait_or_kill
 
 PG_ROOT = Path("/usr/lib/postgresql")
 ADMIN = "postgres"
@@ -175,11 +176,7 @@ class PostgresServer:
             self._admin = None
         if self._process is not None and self._process.poll() is None:
             self._process.send_signal(signal.SIGINT)  # fast shutdown
-            try:
-                self._process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait(timeout=30)
+            wait_or_kill(self._process)
         self._process = None
         if self.dir is not None:
             shutil.rmtree(self.dir, ignore_errors=True)
