@@ -126,12 +126,16 @@ class Step:
             self.terraform("provision").run("init", "-input=false", timeout=300)
             self.initialised = True
 
-    def plan(self, action: str = "provision", label: str = "plan") -> dict[str, Any]:
-        """``plan -out tf.plan`` (``-destroy`` to decommission) and its JSON, ``tfplan.json``."""
+    def plan(self, action: str = "provision", label: str = "plan", *, refresh: bool = True) -> dict[str, Any]:
+        """``plan -out tf.plan`` (``-destroy`` to decommission) and its JSON, ``tfplan.json``.
+
+        ``refresh=False`` skips reading every resource back from AWS (data sources are still read): only for
+        what-if plans right after a clean plan of the same state, whose refresh found nothing to change."""
         self.init()
         tf = self.terraform(action)
         destroy = ["-destroy"] if action == "decommission" else []
-        tf.run("plan", "-input=false", *destroy, f"-out={PLAN_FILE}", timeout=900, label=label)
+        no_refresh = [] if refresh else ["-refresh=false"]
+        tf.run("plan", "-input=false", *destroy, *no_refresh, f"-out={PLAN_FILE}", timeout=900, label=label)
         shown = tf.run("show", "-json", PLAN_FILE, label=f"{label}.show").stdout
         (self.dir / PLAN_JSON).write_text(shown)
         return json.loads(shown)
