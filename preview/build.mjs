@@ -14,7 +14,7 @@ if (!outdir) throw new Error("usage: node build.mjs <outdir>");
 const here = new URL(".", import.meta.url).pathname;
 const versionOf = (name) => JSON.parse(readFileSync(`${here}node_modules/${name}/package.json`, "utf8")).version;
 
-export const RENDERERS = {
+const RENDERERS = {
   6: { core: "@rjsf/core", alias: {} },
   5: {
     core: "rjsf5-core",

@@ -65,6 +65,15 @@ def state_server() -> Iterator[str]:
         yield running.url
 
 
+@pytest.fixture
+def bundle(tmp_path: Path) -> Path:
+    """A copy of the files ``generate.py`` reads and writes, for a test that edits them."""
+    for name in ("massdriver.yaml", "schemas", "artifacts", "examples", "kms", "src"):
+        source = ROOT / name
+        (shutil.copytree if source.is_dir() else shutil.copy)(source, tmp_path / name)
+    return tmp_path
+
+
 @pytest.fixture(scope="session")
 def broken_artifact_src(tmp_path_factory) -> Path:  # type: ignore[no-untyped-def]
     """src/ generated from a writer template whose port is the endpoint (a string): the apply must fail."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,16 +15,6 @@ from aurora_bundle.inputs.connections import IAM_ROLE_ARN_FORM, SUBNET_ARN_FORM,
 from aurora_bundle.inputs.engine import MAX_READERS, instance_members
 from aurora_bundle.inputs.errors import show
 from tests.conftest import ROOT
-
-BUNDLE_FILES = ("massdriver.yaml", "schemas", "artifacts", "examples", "kms", "src")
-
-
-@pytest.fixture
-def bundle(tmp_path: Path) -> Path:
-    for name in BUNDLE_FILES:
-        source = ROOT / name
-        (shutil.copytree if source.is_dir() else shutil.copy)(source, tmp_path / name)
-    return tmp_path
 
 
 def _edit_preset(bundle: Path, preset: str, edit) -> None:  # type: ignore[no-untyped-def]

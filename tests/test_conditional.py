@@ -9,7 +9,7 @@ from jsonschema import Draft7Validator
 
 from aurora_bundle.inputs.conditional import closed, merged, resolved
 from aurora_bundle.massdriver.params import with_defaults
-from tests.test_bad_input import _rejected, _replace, bundle  # noqa: F401 (a fixture)
+from tests.test_bad_input import _rejected, _replace
 
 # The idiom the params use: a dependency + oneOf on a key, branches that exclude each other, and a check
 # keyed on a branch field (its type and bounds wherever it is present).
@@ -101,7 +101,7 @@ def _booleans(schema: dict[str, Any], path: str = ""):
         yield from _booleans(prop, f"{path}{name}.")
 
 
-def test_a_typo_under_a_conditional_object_is_still_refused(bundle):  # noqa: F811
+def test_a_typo_under_a_conditional_object_is_still_refused(bundle):
     _replace(bundle, "massdriver.yaml", "serverless: {min_capacity: 0,", "serverless: {min_capacity: 0, max_capcity: 4,")
     _rejected(bundle, 'massdriver.yaml preset "Development (Serverless)": scaling.serverless.max_capcity = 4: '
                       "unknown field (did you mean 'max_capacity'?); expected one of: max_capacity, min_capacity, "

@@ -19,9 +19,9 @@ from aurora_bundle.offline.consumers.clients import Client
 from aurora_bundle.offline.consumers.contract import Endpoint, endpoints
 from aurora_bundle.offline.consumers.server import PostgresServer
 from tests.conftest import UPGRADED
+from tests.test_e2e import SLUGS
 
 pytestmark = pytest.mark.e2e
-SLUGS = ["development", "development-serverless", "production", "production-serverless"]
 
 
 @pytest.fixture(scope="module")

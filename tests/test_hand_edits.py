@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -24,15 +23,6 @@ from tests.conftest import ROOT
 
 ENGINE = "owned by {} in aurora_bundle/inputs/engine.py: change the table, not the file"
 ALARM_TABLE = "owned by ALARMS in aurora_bundle/aws/alarm_table.py: change the table, not the file"
-
-
-@pytest.fixture
-def bundle(tmp_path: Path) -> Path:
-    """The files the tables write into, and what the build reads besides (for generate.py)."""
-    for name in ("massdriver.yaml", "schemas", "artifacts", "examples", "kms", "src"):
-        source = ROOT / name
-        (shutil.copytree if source.is_dir() else shutil.copy)(source, tmp_path / name)
-    return tmp_path
 
 
 def _edit_json(bundle: Path, file: str, edit: Callable[[dict[str, Any]], Any]) -> None:

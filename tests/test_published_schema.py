@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import json
-import shutil
 from typing import Any
 
 import pytest
@@ -164,19 +163,16 @@ def test_rules_json_schema_can_say_are_caught_by_the_schema_with_the_rules_words
     assert field not in _errors(validator, connections) or field == "observability.log_exports"
 
 
-def test_the_build_accepts_kept_values_and_ignores_them(tmp_path):
+def test_the_build_accepts_kept_values_and_ignores_them(bundle):
     """``make build`` with a provisioned preset and its example holding a serverless block whose minimum
     is above its maximum, the ACU alarm and a threshold on an alarm that is off: accepted (no rule reads
     them), and the example keeps them as they are."""
-    from tests.test_bad_input import BUNDLE_FILES, _edit_preset, _generate
+    from tests.test_bad_input import _edit_preset, _generate
 
-    for name in BUNDLE_FILES:
-        source = ROOT / name
-        (shutil.copytree if source.is_dir() else shutil.copy)(source, tmp_path / name)
-    _edit_preset(tmp_path, "Production", stale)
-    path = tmp_path / "examples" / "production" / "params.json"
+    _edit_preset(bundle, "Production", stale)
+    path = bundle / "examples" / "production" / "params.json"
     path.write_text(json.dumps(stale(json.loads(path.read_text())), indent=2, sort_keys=True) + "\n")
     before = path.read_text()
-    result = _generate(tmp_path)
+    result = _generate(bundle)
     assert result.returncode == 0, result.stderr
     assert path.read_text() == before

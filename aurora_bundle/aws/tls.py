@@ -57,8 +57,8 @@ TLS_SCHEMA: dict[str, object] = {
 }
 CA_BUNDLE_URL = "local.ca_bundle_url"
 CA_IDENTIFIER = "var.database.ca_cert_identifier"  # every instance is created with it (instances.py)
-# HCL: the partition has a bundle URL (the artifacts' precondition).
-KNOWN_PARTITION = f"contains({render(sorted(CA_BUNDLE_BASES))}, {PARTITION})"
+# HCL: the partition has a bundle URL (the artifacts' precondition): declare_ca_bundle's base is null otherwise.
+KNOWN_PARTITION = "local.ca_bundle_base != null"
 PARTITION_MESSAGE = (f"vpc: the region ${{local.region}} is in AWS partition ${{{PARTITION}}}; the artifacts publish "
                      f"the RDS CA bundle URL for partitions {', '.join(sorted(CA_BUNDLE_BASES))} only (AWS, "
                      f"Using SSL/TLS to encrypt a connection to a DB cluster), so clients could not verify the "

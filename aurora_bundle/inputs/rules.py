@@ -186,7 +186,7 @@ RULES: list[Rule] = [
         field="scaling.serverless",
         expected="is required when database.instance_class is db.serverless (set the minimum and maximum ACUs)",
         broken=lambda p: get_path(p, "database.instance_class") == SERVERLESS_CLASS and _serverless(p) is None,
-        condition=f'var.database.instance_class != "{SERVERLESS_CLASS}" || !({_SERVERLESS_NULL})',
+        condition=f'{_NOT_SERVERLESS} || !({_SERVERLESS_NULL})',
     ),
     Rule(
         id="serverless-min-at-most-max",

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from jsonschema import Draft7Validator
-from jsonschema.exceptions import SchemaError, ValidationError, best_match
+from jsonschema.exceptions import SchemaError, ValidationError
 
 from aurora_bundle.inputs import shapes
 from aurora_bundle.inputs.conditional import closed, merged
@@ -54,8 +54,7 @@ def _leaves(error: ValidationError) -> list[ValidationError]:
 def _leaf(error: ValidationError) -> ValidationError:
     """The error a person should see from a failed check or branch: the deepest field, and not a branch's
     condition (a ``const`` that picks the branch) when the field itself is wrong."""
-    leaves = _leaves(error)
-    return max(leaves, key=lambda e: (len(e.absolute_path), e.validator != "const")) if leaves else best_match([error])
+    return max(_leaves(error), key=lambda e: (len(e.absolute_path), e.validator != "const"))
 
 
 def _describe(error: ValidationError, source: str, prefix: str) -> list[Problem]:
@@ -75,7 +74,7 @@ def _describe(error: ValidationError, source: str, prefix: str) -> list[Problem]
         # A field's check or a branch: the error inside it, on the field it names.
         return _describe(_leaf(error), source, prefix)
     custom = schema.get("message") if isinstance(schema.get("message"), dict) else {}
-    if isinstance(custom.get(error.validator), str) and error.validator != "propertyNames":
+    if isinstance(custom.get(error.validator), str):
         # Massdriver's own key for a field's messages, by keyword (docs.massdriver.cloud, JSON Schema cheat
         # sheet, "Custom Validation Messages"): the build says what the form says.
         return [Problem(source, field, error.instance, " ".join(custom[error.validator].split()))]

@@ -40,7 +40,7 @@ from aurora_bundle.massdriver import ownership
 
 SCHEMAS_DIR = "schemas"
 EXAMPLES_DIR = "examples"
-COMMENT = "$comment"
+COMMENT = ownership.COMMENT
 WIDTH = 120  # of a line in the schema files, for lists and small objects written on one line
 _ENGINE = "aurora_bundle/inputs/engine.py"
 _ALARM_TABLE = "aurora_bundle/aws/alarm_table.py"

@@ -38,6 +38,7 @@ from aurora_bundle.cost.report import amount, summary
 from aurora_bundle.inputs import spec as spec_module
 from aurora_bundle.massdriver.params import with_defaults
 from aurora_bundle.offline.mass_build import build_schemas
+from aurora_bundle.offline.node_packages import npm_ci
 
 ROOT = Path(__file__).resolve().parents[2]
 NODE_DIR = ROOT / "preview"
@@ -96,15 +97,6 @@ def write_page(out: Path, root: Path = ROOT, definitions: Path = DEFINITIONS) ->
     return data
 
 
-def npm_ci(node_dir: Path = NODE_DIR) -> None:
-    """``npm ci`` when node_modules is missing or older than the lock file."""
-    marker = node_dir / "node_modules" / ".package-lock.json"
-    lock = node_dir / "package-lock.json"
-    if marker.exists() and marker.stat().st_mtime >= lock.stat().st_mtime:
-        return
-    subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=node_dir, check=True)
-
-
 def run(out: Path = OUT, *, screenshots: bool = True, only: list[str] | None = None) -> dict[str, Any]:
     """Write the page, bundle its scripts, drive Chromium over it; the browser's report. ``only``: the
     ``<rjsf>:<omit>`` renderers to drive (all when None)."""
@@ -112,7 +104,7 @@ def run(out: Path = OUT, *, screenshots: bool = True, only: list[str] | None = N
         raise SystemExit(f"{CHROMIUM} is missing: apt-get install -y chromium (or set CHROMIUM)")
     if shutil.which("node") is None:
         raise SystemExit("node is required on PATH")
-    npm_ci()
+    npm_ci(NODE_DIR)
     if out.exists():
         shutil.rmtree(out)
     write_page(out)

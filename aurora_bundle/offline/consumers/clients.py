@@ -21,9 +21,10 @@ from typing import Any, Protocol
 
 from aurora_bundle.offline.consumers.contract import Endpoint
 from aurora_bundle.offline.consumers.processes import wait_or_kill
+from aurora_bundle.offline.node_packages import npm_ci
+from aurora_bundle.offline.state_server import LOOPBACK
 
 NODE_DIR = Path(__file__).resolve().parent / "node"
-LOOPBACK = "127.0.0.1"
 STATUS = "select ssl, version from pg_stat_ssl where pid = pg_backend_pid()"
 TLS_ORDER = ("TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3")
 
@@ -95,19 +96,6 @@ class Psycopg:
         if row is None:
             return Outcome(False, "no pg_stat_ssl row for the session")
         return _checked(bool(row[0]), row[1], endpoint.minimum_version)
-
-
-def npm_ci(node_dir: Path = NODE_DIR) -> None:
-    """``npm ci`` of the Node client's packages on first use, or when the lock file changed (stamp file)."""
-    stamp = node_dir / "node_modules" / ".installed"
-    lock = node_dir / "package-lock.json"
-    if stamp.exists() and stamp.stat().st_mtime >= lock.stat().st_mtime:
-        return
-    if shutil.which("npm") is None:
-        raise RuntimeError("npm is required on PATH (Node 20) for the consumer proof's Node client")
-    subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"], cwd=node_dir, check=True,
-                   timeout=600)
-    stamp.touch()
 
 
 class Node:

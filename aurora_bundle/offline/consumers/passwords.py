@@ -17,9 +17,9 @@ from aurora_bundle.offline.terraform import Terraform, cli_environment
 
 ROOT = Path(__file__).resolve().parents[3]
 CREDENTIALS = ROOT / "src" / "credentials.tf.json"
+PROVIDERS = ROOT / "src" / "providers.tf.json"
 RESOURCE = ("random_password", "root_password")
 OVERRIDE_ENV = "CONSUMERS_PASSWORD_ARGUMENTS"
-RANDOM = {"source": "hashicorp/random", "version": "3.7.2"}
 # Meta-arguments that do not change what is drawn and may refer to resources the tiny configuration lacks.
 _DROPPED = ("keepers", "depends_on", "lifecycle", "provider", "count", "for_each")
 
@@ -51,7 +51,10 @@ def arguments(path: Path = CREDENTIALS) -> dict[str, Any]:
 def generate(count: int, args: dict[str, Any], workdir: Path) -> list[str]:
     """``count`` passwords from ``random_password`` with ``args``, through Terraform and the random stand-in."""
     workdir.mkdir(parents=True, exist_ok=True)
-    config = {"terraform": {"required_providers": {"random": RANDOM}},
+    # The random provider the bundle ships (src/'s required_providers), read from the file, not the
+    # generator: importing it would start jsii.
+    random = json.loads(PROVIDERS.read_text())["terraform"]["required_providers"]["random"]
+    config = {"terraform": {"required_providers": {"random": random}},
               "resource": {RESOURCE[0]: {RESOURCE[1]: {**args, "count": count}}},
               "output": {"passwords": {"value": f"${{{'.'.join(RESOURCE)}[*].result}}", "sensitive": True}}}
     (workdir / "main.tf.json").write_text(json.dumps(config, indent=1))

@@ -30,10 +30,10 @@ from typing import Any
 from aurora_bundle.offline.consumers import tls
 from aurora_bundle.offline.consumers.contract import DATABASE, Endpoint
 from aurora_bundle.offline.consumers.processes import wait_or_kill
+from aurora_bundle.offline.state_server import LOOPBACK
 
 PG_ROOT = Path("/usr/lib/postgresql")
 ADMIN = "postgres"
-LOOPBACK = "127.0.0.1"
 INSTALL_HINT = "install Debian's postgresql package (apt-get install -y postgresql, as root) or run make system-packages"
 
 
@@ -76,7 +76,6 @@ class PostgresServer:
         self.port = int(_single({e.port for e in endpoints}, "data.authentication.port"))
         self.minimum_version = _single({e.minimum_version for e in endpoints}, "data.security.tls.minimum_version")
         self.bin = binaries or bin_dir()
-        self.major = self.bin.parent.name
         self.dir: Path | None = None
         self.ca_bundles: dict[str, Path] = {}  # ca_bundle_url -> the local file standing for it
         self._process: subprocess.Popen[bytes] | None = None
