@@ -299,10 +299,14 @@ def test_iam_authentication_can_be_turned_on_and_off(emu: Emulator) -> None:
 
 
 def test_a_major_upgrade_not_applied_immediately_waits_for_the_window(emu: Emulator) -> None:
-    """AWS keeps a major upgrade for the maintenance window when it is not applied immediately: the
-    cluster runs its version and reports the new one as pending; the old family's groups stay in use
-    (their deletion is refused) until the window (here: ModifyDBCluster with ApplyImmediately, which
-    applies pending modifications) upgrades the engine and moves the instances to the new groups."""
+    """AWS keeps the engine version of a major upgrade for the maintenance window when it is not applied
+    immediately (documented: ``--no-apply-immediately``): the cluster runs its version and reports the new
+    one as pending; the old family's cluster group stays in use (its deletion is refused) until the window
+    (here: ModifyDBCluster with ApplyImmediately, which applies pending modifications). The same request
+    with the new DBInstanceParameterGroupName is refused: that group's changes "are applied immediately
+    rather than during the next maintenance window" and it must be "in the same DB parameter group family as
+    this DB cluster" (RDS API reference, ModifyDBCluster), and no pending field holds a parameter group
+    (ClusterPendingModifiedValues): the emulator models the reading hardest on the bundle (patches/rds_engine.py)."""
     from botocore.exceptions import ClientError
 
     rds = client("rds", emu.endpoint)
@@ -323,21 +327,138 @@ def test_a_major_upgrade_not_applied_immediately_waits_for_the_window(emu: Emula
         return (cluster["EngineVersion"], cluster.get("PendingModifiedValues"), cluster["DBClusterParameterGroup"],
                 instance["DBParameterGroups"][0]["DBParameterGroupName"])
 
-    for _ in range(2):  # the provider sends the pending version again with every later modification
+    with pytest.raises(ClientError) as refused:
         rds.modify_db_cluster(DBClusterIdentifier="win1", EngineVersion="17.9", AllowMajorVersionUpgrade=True,
                               DBClusterParameterGroupName="win-c17", DBInstanceParameterGroupName="win-i17",
                               ApplyImmediately=False)
+    assert refused.value.response["Error"]["Code"] == "InvalidParameterCombination"
+    assert state() == ("16.13", None, "win-c16", "win-i16")
+    for _ in range(2):  # the provider sends the pending version again with every later modification
+        rds.modify_db_cluster(DBClusterIdentifier="win1", EngineVersion="17.9", AllowMajorVersionUpgrade=True,
+                              DBClusterParameterGroupName="win-c17", ApplyImmediately=False)
         assert state() == ("16.13", {"EngineVersion": "17.9"}, "win-c17", "win-i16")
-    for delete in (lambda: rds.delete_db_cluster_parameter_group(DBClusterParameterGroupName="win-c16"),
-                   lambda: rds.delete_db_parameter_group(DBParameterGroupName="win-i16")):
-        with pytest.raises(ClientError, match="InvalidDBParameterGroupState"):
-            delete()
+    with pytest.raises(ClientError, match="InvalidDBParameterGroupState"):
+        rds.delete_db_cluster_parameter_group(DBClusterParameterGroupName="win-c16")
     rds.modify_db_cluster(DBClusterIdentifier="win1", ApplyImmediately=True)  # the window
-    assert state() == ("17.9", None, "win-c17", "win-i17")
+    assert state() == ("17.9", None, "win-c17", "win-i16")
     rds.delete_db_cluster_parameter_group(DBClusterParameterGroupName="win-c16")
-    rds.delete_db_parameter_group(DBParameterGroupName="win-i16")
     with pytest.raises(ClientError, match="InvalidDBParameterGroupState"):
         rds.delete_db_cluster_parameter_group(DBClusterParameterGroupName="win-c17")
+
+
+def _versions(rds, **kwargs) -> list[dict]:
+    return rds.describe_db_engine_versions(Engine="aurora-postgresql", **kwargs)["DBEngineVersions"]
+
+
+def _newest_by_create_time(versions: list[dict]) -> str:
+    """What data.aws_rds_engine_version with latest = true picks (terraform-provider-aws 5.100,
+    internal/service/rds/engine_version_data_source.go, sortEngineVersions: CreateTime first)."""
+    return max(versions, key=lambda v: v["CreateTime"])["EngineVersion"]
+
+
+def test_engine_versions_list_limitless_builds_newest_by_creation_time(emu: Emulator) -> None:
+    """describe-db-engine-versions --engine aurora-postgresql lists 16.4-limitless ... 16.13-limitless (quoted in
+    aws-cdk PRs #34446, #35430, #38053); "16" matches them at the dot boundary, and the newest by CreateTime is
+    one of them, so `latest = true` is handed a Limitless build. Several standard minors per major, released in
+    order; DefaultOnly answers a standard build."""
+    from aurora_bundle.inputs.engine import MAJORS
+
+    rds = client("rds", emu.endpoint)
+    sixteen = _versions(rds, EngineVersion="16")
+    limitless = [v["EngineVersion"] for v in sixteen if v["SupportsLimitlessDatabase"]]
+    assert limitless == [f"16.{m}-limitless" for m in range(4, 14)]
+    assert _newest_by_create_time(sixteen) == "16.13-limitless"
+    for major, info in MAJORS.items():
+        standard = [v for v in _versions(rds, EngineVersion=major) if not v["SupportsLimitlessDatabase"]]
+        assert len(standard) >= 3 and standard[0]["EngineVersion"] == info.latest_minor, major
+        times = [v["CreateTime"] for v in standard]
+        assert times == sorted(times, reverse=True), major  # newest minor, newest release
+        (default,) = _versions(rds, EngineVersion=major, DefaultOnly=True)
+        assert re.fullmatch(rf"{major}\.\d+", default["EngineVersion"]) and not default["SupportsLimitlessDatabase"]
+    assert _versions(rds, EngineVersion="16.1") == []  # no 16.1 here, and "16.1" does not match "16.13"
+
+
+def test_upgrade_targets_depend_on_the_running_minor(emu: Emulator) -> None:
+    """AWS allows a major upgrade only to a version listed in the running version's ValidUpgradeTarget with
+    IsMajorVersionUpgrade (AuroraUserGuide, USER_UpgradeDBInstance.PostgreSQL.MajorVersion.html); a target is
+    never older than its source ("Cannot upgrade aurora-postgresql from 12.11 to 13.6",
+    terraform-aws-modules/terraform-aws-rds-aurora#308). An older minor lists only older targets of the next
+    major, and one released before the next major lists none. Minor targets: newer minors of the same kind."""
+    rds = client("rds", emu.endpoint)
+
+    def targets(version: str, major: bool) -> list[str]:
+        (found,) = [v for v in _versions(rds, EngineVersion=version) if v["EngineVersion"] == version]
+        return sorted((t["EngineVersion"] for t in found["ValidUpgradeTarget"] if t["IsMajorVersionUpgrade"] is major),
+                      key=lambda v: int(v.split(".")[1].removesuffix("-limitless")), reverse=True)
+
+    assert targets("16.13", major=True) == ["17.9"]
+    assert targets("16.8", major=True) == ["17.7", "17.6", "17.5", "17.4"]  # not 17.9, the newest 17
+    assert targets("16.5", major=True) == ["17.4"]
+    assert targets("16.4", major=True) == []
+    assert targets("16.11", major=False) == ["16.13", "16.12"]
+    assert targets("16.11-limitless", major=False) == ["16.13-limitless", "16.12-limitless"]
+    assert targets("16.11-limitless", major=True) == []
+
+
+def test_an_upgrade_to_a_version_not_listed_for_the_running_one_is_refused(emu: Emulator) -> None:
+    """ModifyDBCluster to an EngineVersion the running version does not list: InvalidParameterCombination,
+    "Cannot upgrade aurora-postgresql from 16.8 to 17.9" (the message of terraform-aws-rds-aurora#308), and the
+    cluster keeps running its version; a listed target is accepted."""
+    from botocore.exceptions import ClientError
+
+    rds = client("rds", emu.endpoint)
+    rds.create_db_cluster(DBClusterIdentifier="up1", Engine="aurora-postgresql", EngineVersion="16.8",
+                          MasterUsername="rootup", MasterUserPassword="x" * 20)
+    for version in ("17.9", "16.7", "16.13-limitless"):
+        with pytest.raises(ClientError) as refused:
+            rds.modify_db_cluster(DBClusterIdentifier="up1", EngineVersion=version, AllowMajorVersionUpgrade=True,
+                                  ApplyImmediately=True)
+        error = refused.value.response["Error"]
+        assert (error["Code"], error["Message"]) == (
+            "InvalidParameterCombination", f"Cannot upgrade aurora-postgresql from 16.8 to {version}")
+    assert rds.describe_db_clusters(DBClusterIdentifier="up1")["DBClusters"][0]["EngineVersion"] == "16.8"
+    rds.modify_db_cluster(DBClusterIdentifier="up1", EngineVersion="17.7", AllowMajorVersionUpgrade=True,
+                          ApplyImmediately=True)
+    assert rds.describe_db_clusters(DBClusterIdentifier="up1")["DBClusters"][0]["EngineVersion"] == "17.7"
+
+
+def test_a_version_aws_does_not_list_or_a_limitless_one_is_refused_for_a_new_cluster(emu: Emulator) -> None:
+    """CreateDBCluster and RestoreDBClusterFromSnapshot: a version AWS does not list is refused
+    ("InvalidParameterCombination: Cannot find version 15.5 for aurora-postgresql",
+    langfuse/langfuse-terraform-aws#34); a Limitless version is usable only by a cluster created with
+    ClusterScalabilityType limitless (AuroraUserGuide limitless-reqs-limits.html; CreateDBCluster)."""
+    from botocore.exceptions import ClientError
+
+    rds = client("rds", emu.endpoint)
+    new = {"Engine": "aurora-postgresql", "MasterUsername": "rootnv", "MasterUserPassword": "x" * 20}
+    for number, (version, message) in enumerate((("16.99", "Cannot find version 16.99 for aurora-postgresql"),
+                                                 ("16.13-limitless", "ClusterScalabilityType limitless"))):
+        with pytest.raises(ClientError) as refused:
+            rds.create_db_cluster(DBClusterIdentifier=f"nv{number}", EngineVersion=version, **new)
+        assert refused.value.response["Error"]["Code"] == "InvalidParameterCombination"
+        assert message in refused.value.response["Error"]["Message"]
+    rds.create_db_cluster(DBClusterIdentifier="nvok", EngineVersion="16.13", **new)
+    rds.create_db_cluster_snapshot(DBClusterIdentifier="nvok", DBClusterSnapshotIdentifier="nvsnap")
+    with pytest.raises(ClientError) as refused:
+        rds.restore_db_cluster_from_snapshot(DBClusterIdentifier="nvrestored", SnapshotIdentifier="nvsnap",
+                                             Engine="aurora-postgresql", EngineVersion="16.13-limitless")
+    assert refused.value.response["Error"]["Code"] == "InvalidParameterCombination"
+    assert not [c for c in rds.describe_db_clusters()["DBClusters"] if c["DBClusterIdentifier"].startswith("nv")
+                and c["DBClusterIdentifier"] != "nvok"]
+    rds.create_db_cluster(DBClusterIdentifier="nvlimitless", EngineVersion="16.13-limitless",
+                          ClusterScalabilityType="limitless", StorageType="aurora-iopt1", **new)
+
+
+def test_a_test_only_tag_makes_a_cluster_run_an_old_minor(emu: Emulator) -> None:
+    """The harness's control for a cluster created long ago: the tag sets the running version and is not kept."""
+    from aurora_bundle.offline.emulator import ENGINE_VERSION_TAG
+
+    rds = client("rds", emu.endpoint)
+    arn = rds.create_db_cluster(DBClusterIdentifier="old1", Engine="aurora-postgresql", EngineVersion="16.13",
+                                MasterUsername="rootold", MasterUserPassword="x" * 20)["DBCluster"]["DBClusterArn"]
+    rds.add_tags_to_resource(ResourceName=arn, Tags=[{"Key": ENGINE_VERSION_TAG, "Value": "16.4"}])
+    assert rds.describe_db_clusters(DBClusterIdentifier="old1")["DBClusters"][0]["EngineVersion"] == "16.4"
+    assert rds.list_tags_for_resource(ResourceName=arn)["TagList"] == []
 
 
 def test_a_master_password_aws_refuses_is_refused(emu: Emulator) -> None:

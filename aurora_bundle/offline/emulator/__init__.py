@@ -25,7 +25,13 @@ Patches (name: gap):
   rds_default_ca             New instances get CA "rds-ca-default", not AWS's
                              rds-ca-rsa2048-g1 (costs ~2.5 min per instance).
   rds_engine_versions        DescribeDBEngineVersions not implemented (answers
-                             from the bundle's engine catalog).
+                             a catalog built from the bundle's engine catalog:
+                             several minors a major, Limitless builds of 16,
+                             upgrade targets per version; patches/rds_engine.py).
+  rds_engine_rules           Any EngineVersion accepted: refuses an unlisted
+                             version, a Limitless one for a standard cluster,
+                             an upgrade to a version not listed as a target, a
+                             window-mode major upgrade with its instance group.
   rds_cluster_endpoints      Custom cluster endpoints (Create/Describe/Modify/
                              DeleteDBClusterEndpoint, their tags) not implemented.
   rds_subnet_group_modify    ModifyDBSubnetGroup drops the group it modifies.
@@ -47,6 +53,9 @@ READY_PREFIX = "EMULATOR_READY "
 WATCH_PARENT_ENV = "AURORA_EMULATOR_WATCH_PARENT"
 TIMELINE_ENV = "AURORA_EMULATOR_TIMELINE"  # a file the emulator logs instances' availability to
 CUSTOM_ID_TAG = "_custom_id_"  # a tag that sets the ID of a VPC or subnet the harness creates
+# Test only: AddTagsToResource with this tag on a cluster makes it run the tag's engine version at once, as if
+# created on that minor long ago (no upgrade rule applies; the tag is not kept). patches/rds_engine.py.
+ENGINE_VERSION_TAG = "_engine_version_"
 
 SERVICES: tuple[str, ...] = (
     "applicationautoscaling",

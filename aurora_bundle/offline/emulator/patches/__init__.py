@@ -11,7 +11,6 @@ from aurora_bundle.offline.emulator.patches.iam import _patch_iam_managed_polici
 from aurora_bundle.offline.emulator.patches.rds import (
     _patch_rds_aurora_storage_types,
     _patch_rds_default_ca,
-    _patch_rds_engine_versions,
     _patch_rds_master_password,
     _patch_rds_modify_cluster_iam_auth,
     _patch_rds_parameter_reset,
@@ -23,6 +22,7 @@ from aurora_bundle.offline.emulator.patches.rds import (
 )
 from aurora_bundle.offline.emulator.patches.rds_availability import _patch_rds_availability
 from aurora_bundle.offline.emulator.patches.rds_endpoints import _patch_rds_cluster_endpoints
+from aurora_bundle.offline.emulator.patches.rds_engine import _patch_rds_engine_rules, _patch_rds_engine_versions
 
 MOTO_VERSION = "5.2.5"
 
@@ -42,6 +42,7 @@ PATCHES: dict[str, Callable[[], bool]] = {
     "rds_cluster_endpoints": _patch_rds_cluster_endpoints,
     "ec2_custom_ids": _patch_ec2_custom_ids,
     "rds_availability": _patch_rds_availability,
+    "rds_engine_rules": _patch_rds_engine_rules,  # after rds_availability: it checks what that one defers
     "rds_master_password": _patch_rds_master_password,  # last: it checks a request before the other patches see it
 }
 _applied: list[str] | None = None

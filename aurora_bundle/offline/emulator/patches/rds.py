@@ -177,63 +177,6 @@ def _patch_rds_default_ca() -> bool:
     return True
 
 
-def _patch_rds_engine_versions() -> bool:
-    # Gap: DescribeDBEngineVersions is not implemented, so data.aws_rds_engine_version cannot
-    # resolve the newest minor of a major. Answer for aurora-postgresql from the bundle's engine
-    # catalog (aurora_bundle/inputs/engine.py: each major's latest minor and the one before), with AWS's
-    # dot-boundary matching of a partial EngineVersion ("17" matches "17.9", not "171.0").
-    from moto.core.responses import ActionResult
-    from moto.rds.responses import RDSResponse
-
-    from aurora_bundle.inputs.engine import ENGINE, MAJORS
-
-    resp_cls: Any = RDSResponse
-    if "describe_db_engine_versions" in vars(resp_cls):
-        return False
-
-    def catalog() -> list[dict[str, Any]]:
-        versions = []
-        for major, info in MAJORS.items():
-            latest = int(info.latest_minor.split(".")[1])
-            for minor in sorted({max(latest - 1, 0), latest}):
-                versions.append({
-                    "Engine": ENGINE,
-                    "EngineVersion": f"{major}.{minor}",
-                    "DBParameterGroupFamily": info.family,
-                    "DBEngineDescription": "Aurora (PostgreSQL)",
-                    "DBEngineVersionDescription": f"Aurora PostgreSQL (Compatible with PostgreSQL {major}.{minor})",
-                    "Status": "available",
-                    "SupportedEngineModes": ["provisioned"],
-                    "SupportsLogExportsToCloudwatchLogs": True,
-                    "ExportableLogTypes": ["postgresql", "iam-db-auth-error"],
-                    "SupportsReadReplica": True,
-                    "SupportsParallelQuery": False,
-                    "SupportsGlobalDatabases": True,
-                    "SupportsBabelfish": True,
-                    "SupportsLimitlessDatabase": False,
-                    "SupportsCertificateRotationWithoutRestart": True,
-                    "SupportsLocalWriteForwarding": True,
-                    "SupportsIntegrations": False,
-                    "ValidUpgradeTarget": [],
-                })
-        return versions
-
-    def describe_db_engine_versions(self: Any) -> Any:
-        engine = self.params.get("Engine")
-        wanted = self.params.get("EngineVersion")
-        family = self.params.get("DBParameterGroupFamily")
-        found = [v for v in catalog()
-                 if (not engine or v["Engine"] == engine)
-                 and (not family or v["DBParameterGroupFamily"] == family)
-                 and (not wanted or v["EngineVersion"] == wanted or v["EngineVersion"].startswith(wanted + "."))]
-        if str(self.params.get("DefaultOnly", "")).lower() == "true":
-            found = found[:1]
-        return ActionResult({"DBEngineVersions": found})
-
-    resp_cls.describe_db_engine_versions = describe_db_engine_versions
-    return True
-
-
 def first_time(cls: Any, marker: str) -> bool:
     """Mark ``cls`` as patched by ``marker``: False when it already was (a patch applies once)."""
     if marker in vars(cls):
