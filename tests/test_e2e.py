@@ -23,7 +23,7 @@ from aurora_bundle.massdriver.wiring import PASSWORD_LENGTH
 from aurora_bundle.offline.day2 import describe
 from aurora_bundle.offline.e2e import region_of
 from aurora_bundle.offline.provisioner import BACKEND_FILE, OVERRIDE_FILE
-from tests.conftest import BUILD, MUTATED, ROOT, UPGRADED, shared_schema
+from tests.conftest import BUILD, MUTATED, ROOT, TIMELINE, UPGRADED, shared_schema
 
 pytestmark = pytest.mark.e2e
 
@@ -69,9 +69,14 @@ def test_the_first_deployment_ends_without_a_check_warning(results, slug):
 
 @pytest.mark.parametrize("slug", SLUGS)
 def test_the_major_resolves_to_its_newest_minor(results, examples, slug):
-    """Configured = running version, so the provider never re-sends a bare major on updates."""
+    """A new cluster gets the newest standard minor AWS lists for the major (the emulator's catalog: several
+    minors, Limitless builds of 16 newer by CreateTime), and configured = running version, so the provider
+    never re-sends a bare major on updates."""
+    from aurora_bundle.offline.emulator.patches.rds_engine import newest_standard
+
     major = examples[slug].params["database"]["engine_version"]
-    newest = MAJORS[major].latest_minor  # what the emulator offers, as AWS would
+    newest = newest_standard(major)
+    assert newest == MAJORS[major].latest_minor
     assert _planned(slug, "aws_rds_cluster.main")["engine_version"] == newest
     assert results[slug].artifacts["writer"]["specs"]["rdbms"]["version"] == newest
 
@@ -322,14 +327,18 @@ def test_changing_any_one_param_replaces_no_data_bearing_resource(results, examp
     subnet group are never replaced, and instances are replaced only by the rolling change of a new class
     or CA (create-before-destroy); otherwise they are changed in place, added or removed."""
     planned, refused = results[slug].mutations, results[slug].mutation_refusals
-    assert refused == {}, refused  # a major upgrade plans in both modes: at once, or waiting for the window
-    upgrade = planned["database.engine_version"]
-    assert upgrade["aws_rds_cluster.main"] == ["update"], upgrade
-    # In both modes the next major's pair is created and nothing is deleted: main, the package's
-    # first pair (the running family), is never replaced.
     major = int(examples[slug].params["database"]["engine_version"])
-    for group in GROUPS:
-        assert _groups(upgrade, group) == {f'{group}.upgraded["{major + 1}"]': ["create"]}, upgrade
+    if examples[slug].params["database"]["apply_immediately"]:
+        assert refused == {}, refused
+        upgrade = planned["database.engine_version"]
+        assert upgrade["aws_rds_cluster.main"] == ["update"], upgrade
+        # The next major's pair is created and nothing is deleted: main, the package's first pair (the
+        # running family), is never replaced.
+        for group in GROUPS:
+            assert _groups(upgrade, group) == {f'{group}.upgraded["{major + 1}"]': ["create"]}, upgrade
+    else:  # a major upgrade is made during the deployment only: refused at plan while apply_immediately is off
+        assert list(refused) == ["database.engine_version"], refused
+        assert "[major-upgrade-needs-apply-immediately]" in refused["database.engine_version"], refused
     # 36 on Production, 40 on Development (Serverless): the params hold only the alarms that apply to the
     # class (no ACU alarm on a provisioned class, no database load alarm on db.serverless), each leaf read
     # from the schema's conditional branches too (conditional.merged).
@@ -362,8 +371,10 @@ def test_the_kms_step_reads_no_param():
 
 DAY2_CHANGES = ["maintenance window", "class change", "readers down", "readers up", "autoscaling off",
                 "autoscaling on", "subnet added", "custom endpoint added", "major upgrade in the window",
-                "after the maintenance window", "major upgrade, immediately"]
-DAY2_REFUSED: set[str] = set()  # every change deploys; the refusals are tested where they are planned
+                "major upgrade from a minor without a target", "major upgrade to a listed target",
+                "major upgrade, immediately"]
+# Planned only, and refused: the plan fails, nothing changes.
+DAY2_REFUSED: set[str] = {"major upgrade in the window", "major upgrade from a minor without a target"}
 
 
 @pytest.fixture(scope="module")
@@ -428,27 +439,71 @@ def test_day2_a_custom_endpoint_is_added_without_touching_an_instance(day2):
 
 
 
-def test_day2_a_major_upgrade_waits_for_the_window_with_the_old_groups_kept(day2):
-    """apply_immediately off, 16 -> 17 on a package created at 16: the deployment asks AWS for the
-    upgrade, which stays pending (the cluster still runs 16, the second plan is clean); the 17 groups
-    are created (upgraded["17"]), main (16, the engine runs on it) stays. After the window the next
-    deployment changes no group, cluster or instance: 17 is upgraded["17"], 16 is main."""
+def test_day2_a_major_upgrade_waiting_for_the_window_is_refused_at_plan(day2):
+    """apply_immediately off, 16 -> 17: the plan is refused, naming the way (Apply immediately on for that
+    deployment). ModifyDBCluster's DBInstanceParameterGroupName is "applied immediately rather than during the
+    next maintenance window" and nothing shows AWS defers the whole call (README, "Why a major upgrade waits
+    for no window"); the emulator refuses it, the reading hardest on the bundle."""
     change = _change(day2, "major upgrade in the window")
-    actions = change.actions
-    assert actions["aws_rds_cluster.main"] == ["update"], describe(day2)
-    for group in GROUPS:
-        assert _groups(actions, group) == {f'{group}.upgraded["17"]': ["create"]}, describe(day2)
-    assert not [a for a, act in actions.items() if a.startswith("aws_rds_cluster_instance.") and "delete" in act]
-    assert change.running_version is not None and change.running_version.startswith("16."), describe(day2)
-    after = _change(day2, "after the maintenance window")
-    assert after.running_version is not None and after.running_version.startswith("17."), describe(day2)
-    assert not [a for a in after.actions if a.startswith(("aws_rds_cluster.", "aws_rds_cluster_instance.", *GROUPS))], \
+    flat = " ".join((change.error or "").split())
+    assert "database.apply_immediately: is off, but database.engine_version 17 upgrades the cluster from 16." in flat, \
         describe(day2)
+    assert "turn Apply immediately on for this deployment" in flat and "[major-upgrade-needs-apply-immediately]" in flat
+    assert change.actions == {} and change.replan == [], describe(day2)
+
+
+def test_day2_a_major_upgrade_from_a_minor_without_a_target_names_the_minor_to_reach_first(day2):
+    """The cluster was created long ago: it runs the oldest 16 minor AWS lists, which lists no 17 target
+    (ValidUpgradeTarget). The plan is refused at once, naming the lowest 16 minor that lists one and the
+    command; the operator runs it, and the upgrade then lands on the newest 17 that minor lists."""
+    from aurora_bundle.offline.emulator.patches.rds_engine import BY_VERSION
+
+    change = _change(day2, "major upgrade from a minor without a target")
+    flat = " ".join((change.error or "").split())
+    match = re.search(r"the cluster runs (16\.\d+), for which AWS lists no PostgreSQL 17 upgrade target: first "
+                      r"upgrade the minor to (16\.\d+) \(the lowest that lists one\) with aws rds modify-db-cluster "
+                      r"--db-cluster-identifier \S+ --engine-version \2 --apply-immediately", flat)
+    assert match and "[major-upgrade-target]" in flat, describe(day2)
+    running, first = match.groups()
+
+    def major_targets(version: str) -> list[str]:
+        return [t["EngineVersion"] for t in BY_VERSION[version]["ValidUpgradeTarget"] if t["IsMajorVersionUpgrade"]]
+
+    assert major_targets(running) == []
+    lower = [v for v in BY_VERSION if re.fullmatch(r"16\.\d+", v) and int(running[3:]) < int(v[3:]) < int(first[3:])]
+    assert all(major_targets(v) == [] for v in lower) and major_targets(first)
+    assert change.actions == {} and change.replan == [], describe(day2)
+
+
+def test_day2_a_major_upgrade_lands_on_the_newest_target_the_running_minor_lists(day2):
+    """After the operator's minor upgrade, 16 -> 17 immediately runs the newest 17 that the running 16 minor
+    lists, not the newest 17 (AWS would refuse it: "Cannot upgrade aurora-postgresql from X to Y"); the 17
+    groups are created (upgraded["17"]), main (16) stays; the next plan is clean."""
+    from aurora_bundle.offline.emulator.patches.rds_engine import newest_standard
+
+    change = _change(day2, "major upgrade to a listed target")
+    assert change.error is None, describe(day2)
+    for group in GROUPS:
+        assert _groups(change.actions, group) == {f'{group}.upgraded["17"]': ["create"]}, describe(day2)
+    assert not [a for a, act in change.actions.items() if a.startswith("aws_rds_cluster_instance.") and "delete" in act]
+    assert change.running_version is not None and change.running_version.startswith("17."), describe(day2)
+    assert change.running_version != newest_standard("17"), describe(day2)
+
+
+def test_no_limitless_version_was_ever_requested(day2):
+    """From the emulator's request log (every EngineVersion a CreateDBCluster, RestoreDBClusterFromSnapshot or
+    ModifyDBCluster asked for, refused or not): versions were requested, none of them a Limitless build,
+    although the emulator's newest 16 build by CreateTime is one (what `latest = true` would pick)."""
+    lines = [json.loads(line) for line in TIMELINE.read_text().splitlines() if line.strip()]
+    requested = [line["engine_request"] for line in lines if "engine_request" in line]
+    assert any(r["version"].startswith("16.") for r in requested), requested
+    assert not [r for r in requested if "limitless" in r["version"]], requested
 
 
 def test_day2_a_major_upgrade_applied_immediately_replaces_the_upgraded_groups_in_one_deployment(day2):
     """17 -> 18 immediately: upgraded["18"] is created, the cluster moves, upgraded["17"] is deleted at
-    the end of the same deployment (the emulator refuses to delete a group in use); main (16) stays."""
+    the end of the same deployment (the emulator refuses to delete a group in use); main (16) stays. The
+    17 minor the last upgrade landed on lists an 18 target (the emulator refuses any other)."""
     change = _change(day2, "major upgrade, immediately")
     actions = change.actions
     assert actions["aws_rds_cluster.main"] == ["update"], describe(day2)

@@ -103,9 +103,12 @@ def test_published_wiring_uses_random_and_massdriver(published):
     assert {name: a["field"] for name, a in artifacts.items()} == {"writer": "writer", "readers": "readers"}
     assert "aws_rds_cluster.main.endpoint" in artifacts["writer"]["resource"]
     assert '"username" = aws_rds_cluster.main.master_username' in artifacts["writer"]["resource"]
-    # The running version while the major stays, the newest minor of a new major (the e2e proves the behaviour).
-    assert "data.aws_rds_cluster.running" in cluster["engine_version"]
-    assert cluster["engine_version"].endswith(": data.aws_rds_engine_version.main.version_actual}")
+    # The running version while the major stays, the newest standard minor of a new cluster, the newest listed
+    # target of a new major (the e2e proves the behaviour); never `latest = true`, which can pick a Limitless build.
+    assert cluster["engine_version"] == "${local.engine_version}"
+    engine = published["src"]["locals"]["engine_version"]
+    assert "data.aws_rds_cluster.running" in engine and "local.engine_new" in engine and "local.engine_target" in engine
+    assert not [d for d in published["src"]["data"]["aws_rds_engine_version"].values() if d.get("latest")]
     assert "aws_rds_cluster.main.reader_endpoint" in artifacts["readers"]["resource"]
     registrations = resources["massdriver_instance_alarm"]
     assert set(registrations) == {a.key for a in ALARMS}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from cdktf import Precondition, TerraformResourceLifecycle, TerraformStack
+from cdktf import Precondition, TerraformLocal, TerraformResourceLifecycle, TerraformStack
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.data_aws_rds_cluster import DataAwsRdsCluster
 from cdktf_cdktf_provider_aws.data_aws_rds_clusters import DataAwsRdsClusters, DataAwsRdsClustersFilter
@@ -15,7 +15,7 @@ from cdktf_cdktf_provider_aws.rds_cluster import RdsCluster
 from aurora_bundle.aws.conditions import SERVERLESS
 from aurora_bundle.aws.kms import KEY_ALIAS, PARTITION
 from aurora_bundle.aws.network import Network
-from aurora_bundle.aws.parameter_groups import RUNNING_MAJOR, RUNNING_VERSION, ParameterGroups
+from aurora_bundle.aws.parameter_groups import CONFIGURED_MAJOR, RUNNING_MAJOR, RUNNING_VERSION, ParameterGroups
 from aurora_bundle.inputs.engine import ENGINE, LOG_EXPORTS, PORT
 from aurora_bundle.inputs.rules import RULES
 from aurora_bundle.massdriver.wiring import Secrets
@@ -24,15 +24,12 @@ from aurora_bundle.terraform.hcl import address, b, make, n, render, strings
 KMS_KEY_ARN = "data.aws_kms_alias.main.target_key_arn"
 
 
-def resolve_engine_version(stack: TerraformStack) -> DataAwsRdsEngineVersion:
-    """The newest minor AWS offers for the chosen major: what a new cluster, or a major upgrade, gets."""
-    return make(DataAwsRdsEngineVersion, stack, "main", engine=ENGINE, version="${var.database.engine_version}",
-                latest=True)
-
-
 DOWNGRADE_RULE = "no-major-downgrade"
 SNAPSHOT_REGION_RULE = "snapshot-in-this-region"
 RESTORE_IAM_CHECK = "restored-iam-authentication"
+UPGRADE_TARGET_RULE = "major-upgrade-target"
+UPGRADE_IMMEDIATELY_RULE = "major-upgrade-needs-apply-immediately"
+STANDARD_VERSION_RULE = "standard-engine-version"
 
 
 @dataclass(frozen=True)
@@ -56,16 +53,131 @@ def running_cluster(stack: TerraformStack) -> Running:
     return Running(version=version, major=RUNNING_MAJOR)
 
 
+# The engine-version policy (locals, data sources and preconditions; README "Versions").
+#
+# AWS's catalog lists builds a standard cluster cannot use: Limitless builds such as 16.4-limitless ...
+# 16.13-limitless (``describe-db-engine-versions --engine aurora-postgresql``, quoted in aws-cdk PRs #34446,
+# #35430, #38053), usable only by a cluster created with ClusterScalabilityType limitless (AuroraUserGuide
+# limitless-reqs-limits.html; CreateDBCluster). The provider sends ``version`` as DescribeDBEngineVersions'
+# EngineVersion, which AWS matches at dot boundaries ("16" matches "16.4-limitless"), and ``latest = true``
+# sorts the matches by CreateTime first (terraform-provider-aws 5.100,
+# internal/service/rds/engine_version_data_source.go, ``sortEngineVersions``), so it can hand out a Limitless
+# build. Instead: AWS's default build of the major (``default_only``) and the minors it lists as its upgrade
+# targets (``valid_minor_targets``), only those of the form <major>.<minor>, the newest by number.
+#
+# A major upgrade goes only to a version the running one lists with IsMajorVersionUpgrade (AuroraUserGuide
+# USER_UpgradeDBInstance.PostgreSQL.MajorVersion.html; otherwise "InvalidParameterCombination: Cannot
+# upgrade aurora-postgresql from 12.11 to 13.6", terraform-aws-modules/terraform-aws-rds-aurora#308): the
+# newest such target in the configured major, or a refusal at plan naming the minor to reach first.
+STANDARD = '"^${var.database.engine_version}\\\\.[0-9]+$"'
+
+
+def _newest(versions: str) -> str:
+    """HCL: the newest of a list of <major>.<minor> versions of the configured major, null when empty."""
+    return (f'(length({versions}) == 0 ? null : format("%s.%d", var.database.engine_version, '
+            f'max([for v in {versions} : tonumber(split(".", v)[1])]...)))')
+
+
+def _standard(versions: str) -> str:
+    """HCL: the versions of the configured major a standard cluster can run (no suffix)."""
+    return f"[for v in {versions} : v if can(regex({STANDARD}, v))]"
+
+
+def resolve_engine_version(stack: TerraformStack, running: Running) -> str:
+    """Declare the lookups and locals of the engine-version policy; return the HCL of the version to configure.
+
+    - a new cluster: the newest standard minor of the configured major (``local.engine_new``);
+    - the major stays: the version running (AWS's automatic minor upgrades are kept, never undone);
+    - a newer major: the newest of the running version's ``valid_major_targets`` in that major
+      (``local.engine_target``); when there is none, the running version (the plan is refused:
+      ``local.engine_path`` names the minor to reach first).
+    """
+    default = make(DataAwsRdsEngineVersion, stack, "main", engine=ENGINE, version="${var.database.engine_version}",
+                   default_only=True)
+    TerraformLocal(stack, "engine_upgrading",
+                   f"${{{running.major} == null ? false : {CONFIGURED_MAJOR} > {running.major}}}")
+    TerraformLocal(stack, "engine_new", "${" + _newest(_standard(
+        f"concat([{address(default)}.version_actual], tolist({address(default)}.valid_minor_targets))")) + "}")
+    # The running version's targets, read only for a major upgrade. include_all: AWS may no longer list an old
+    # minor as available; preferred_versions: only the exact version, whatever else AWS's partial match returns.
+    targets = make(DataAwsRdsEngineVersion, stack, "running", engine=ENGINE, version="${each.value}",
+                   include_all=True, preferred_versions=["${each.value}"])
+    targets.add_override("for_each", f"${{local.engine_upgrading ? toset([{running.version}]) : toset([])}}")
+    TerraformLocal(stack, "engine_target", "${" + _newest(_standard(
+        f"flatten([for d in values({address(targets)}) : tolist(d.valid_major_targets)])")) + "}")
+    # No target: the running major's newer standard minors, to find the lowest that lists one.
+    path = make(DataAwsRdsEngineVersion, stack, "upgrade_path", engine=ENGINE, version="${each.value}",
+                preferred_versions=["${each.value}"])
+    path.add_override("for_each", "${local.engine_upgrading && local.engine_target == null ? toset(" + (
+        f'[for v in flatten([for d in values({address(targets)}) : tolist(d.valid_minor_targets)]) : v '
+        f'if can(regex("^[0-9]+\\\\.[0-9]+$", v))]) : toset([])}}'))
+    TerraformLocal(stack, "engine_path", "${" + (
+        f"try(one([for v, d in {address(path)} : v if length({_standard('tolist(d.valid_major_targets)')}) > 0 && "
+        f"tonumber(split(\".\", v)[1]) == min([for w, e in {address(path)} : tonumber(split(\".\", w)[1]) "
+        f"if length({_standard('tolist(e.valid_major_targets)')}) > 0]...)]), null)") + "}")
+    TerraformLocal(stack, "engine_version", f"${{{running.version} == null ? local.engine_new : "
+                   f"local.engine_upgrading ? coalesce(local.engine_target, {running.version}) : {running.version}}}")
+    # The chosen version, looked up when it changes (a new cluster, a major upgrade): it must be a standard build.
+    chosen = make(DataAwsRdsEngineVersion, stack, "chosen", engine=ENGINE, version="${each.value}",
+                  preferred_versions=["${each.value}"])
+    chosen.add_override("for_each", f"${{{running.version} == null || local.engine_upgrading ? "
+                                     f"toset([for v in [local.engine_version] : v if v != null]) : toset([])}}")
+    return "local.engine_version"
+
+
+def engine_preconditions(running: Running) -> list[Precondition]:
+    """The plan refuses what AWS would refuse, or would do outside the deployment, with the way through."""
+    configured, version = "var.database.engine_version", "local.engine_version"
+    running_version = f'coalesce({running.version}, "none")'
+    cluster = "local.identifier"
+    return [
+        # A major version cannot go back: AWS has no downgrade (restore a snapshot instead).
+        Precondition(
+            condition=f"${{{running.major} == null ? true : tonumber(var.database.engine_version) >= {running.major}}}",
+            # Terraform renders the message even when the condition holds: never interpolate null.
+            error_message=f"database.engine_version: is ${{var.database.engine_version}}, but the "
+            f"cluster runs PostgreSQL ${{coalesce(tostring({running.major}), \"none\")}}: a major "
+            f"version cannot be downgraded (restore a snapshot into a new package instead) [{DOWNGRADE_RULE}]."),
+        # Never a Limitless (or otherwise suffixed) build: a standard cluster cannot run one.
+        Precondition(
+            condition=f'${{{version} != null && can(regex("^[0-9]+\\\\.[0-9]+$", coalesce({version}, "-"))) && '
+                      f"!anytrue([for d in values(data.aws_rds_engine_version.chosen) : d.supports_limitless_database])}}",
+            error_message=f"database.engine_version: is ${{{configured}}}, but AWS lists no standard (non-Limitless) "
+            f"PostgreSQL ${{{configured}}} version this cluster can run (chosen: ${{coalesce({version}, \"none\")}}): "
+            f"pick another major [{STANDARD_VERSION_RULE}]."),
+        # A major upgrade goes only to a target AWS lists for the running version.
+        Precondition(
+            condition="${!local.engine_upgrading || local.engine_target != null}",
+            error_message=f"database.engine_version: is ${{{configured}}}, but the cluster runs {_i(running_version)}, "
+            f"for which AWS lists no PostgreSQL ${{{configured}}} upgrade target: "
+            f"${{local.engine_path == null ? "
+            f'"no newer minor of the running major lists one either: upgrade to a major in between first" : '
+            f'format("first upgrade the minor to %s (the lowest that lists one) with aws rds modify-db-cluster '
+            f'--db-cluster-identifier %s --engine-version %s --apply-immediately, or wait until the automatic minor '
+            f'upgrade in the maintenance window has reached it or a later minor, then deploy again", '
+            f"local.engine_path, {cluster}, local.engine_path)}} [{UPGRADE_TARGET_RULE}]."),
+        # A major upgrade is made during the deployment only: README "Why a major upgrade waits for no window".
+        Precondition(
+            condition="${!local.engine_upgrading || var.database.apply_immediately}",
+            error_message=f"database.apply_immediately: is off, but database.engine_version ${{{configured}}} upgrades "
+            f"the cluster from {_i(running_version)}: a major upgrade is made during the deployment only (AWS applies "
+            f"the new instance parameter group at once, not in the maintenance window): turn Apply immediately on "
+            f"for this deployment (off again afterwards if you like), or keep the running major "
+            f"[{UPGRADE_IMMEDIATELY_RULE}]."),
+    ]
+
+
+def _i(code: str) -> str:
+    return f"${{{code}}}"
+
+
 def build_cluster(stack: TerraformStack, network: Network, groups: ParameterGroups, secrets: Secrets) -> RdsCluster:
-    version = resolve_engine_version(stack)
     running = running_cluster(stack)
-    running_major = running.major  # null before the first deployment
     # The engine-version policy: while the major stays, configure exactly what runs, so no deployment
     # changes the engine as a side effect (AWS's automatic minor upgrades happen in the maintenance
-    # window) and none undoes or diffs against what AWS upgraded. A new cluster or a new major gets
-    # the newest minor AWS offers for the major.
-    engine_version = (f"${{{running_major} == tonumber(var.database.engine_version) ? {running.version} : "
-                      f"{address(version)}.version_actual}}")
+    # window) and none undoes or diffs against what AWS upgraded. A new cluster gets the newest standard
+    # minor of the major; a new major the newest target AWS lists for the running version.
+    engine_version = f"${{{resolve_engine_version(stack, running)}}}"
     logs = make(CloudwatchLogGroup, stack, "exports",
         name="/aws/rds/cluster/${local.identifier}/${each.value}",
         retention_in_days=n("var.observability.log_retention_days"),
@@ -82,8 +194,7 @@ def build_cluster(stack: TerraformStack, network: Network, groups: ParameterGrou
         engine_version=engine_version,
         allow_major_version_upgrade=True,
         # The configured major's groups. On a major upgrade the provider sends both with the new
-        # EngineVersion and AllowMajorVersionUpgrade; with apply_immediately off AWS keeps the
-        # upgrade pending until the maintenance window, and the old family's groups stay meanwhile.
+        # EngineVersion and AllowMajorVersionUpgrade, applied immediately (engine_preconditions).
         db_cluster_parameter_group_name=groups.cluster_name,
         db_instance_parameter_group_name=groups.instance_name,
         apply_immediately=b("var.database.apply_immediately"),
@@ -111,15 +222,7 @@ def build_cluster(stack: TerraformStack, network: Network, groups: ParameterGrou
         lifecycle=TerraformResourceLifecycle(
             precondition=[*(Precondition(condition=f"${{{rule.condition}}}", error_message=rule.message())
                             for rule in RULES),
-                          # A major version cannot go back: AWS has no downgrade (restore a snapshot instead).
-                          Precondition(
-                              condition=f"${{{running_major} == null ? true : "
-                              f"tonumber(var.database.engine_version) >= {running_major}}}",
-                              # Terraform renders the message even when the condition holds: never interpolate null.
-                              error_message=f"database.engine_version: is ${{var.database.engine_version}}, but the "
-                              f"cluster runs PostgreSQL ${{coalesce(tostring({running_major}), \"none\")}}: a major "
-                              f"version cannot be downgraded "
-                              f"(restore a snapshot into a new package instead) [{DOWNGRADE_RULE}]."),
+                          *engine_preconditions(running),
                           snapshot_region_precondition()],
         ),
     )

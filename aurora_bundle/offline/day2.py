@@ -167,21 +167,40 @@ def _instances_and_scaling(operator: Operator, timeline: Path, identifier: str) 
     operator.set("autoscaling on", "scaling.autoscaling.mode", mode if mode != "disabled" else "cpu")
 
 
+@dataclass(frozen=True)
+class EngineControl:
+    """What happens to the engine outside Terraform, in the emulator (``e2e.run_preset`` builds it)."""
+
+    oldest_minor: Callable[[str], str]  # the oldest standard minor AWS lists for a major
+    created_long_ago: Callable[[str], None]  # test only: the cluster runs this version at once (ENGINE_VERSION_TAG)
+    # What the operator runs: aws rds modify-db-cluster --engine-version V --apply-immediately.
+    modify_version: Callable[[str], None]
+
+
+# The command the major-upgrade-target refusal names (aws/cluster.py engine_preconditions).
+MINOR_FIRST = re.compile(r"--engine-version (\S+) --apply-immediately")
+
+
 def _network_endpoints_and_engine(operator: Operator, add_subnet: Callable[[], dict[str, Any]],
-                                  window: Callable[[], None]) -> None:
-    """The network, a custom endpoint, then two major upgrades: one that waits for the maintenance
-    window (apply_immediately off: the deployment leaves it pending, the old family's parameter
-    groups stay; ``window`` makes the window happen in the emulator; the next deployment deletes the
-    old groups), then one applied immediately (the old groups go in the same deployment). The
-    package is one major older than the example (16): 16 -> 17 in the window, 17 -> 18 at once,
-    both majors the engine catalog offers (``inputs/engine.py``), as the emulator does."""
+                                  engine: EngineControl | None) -> None:
+    """The network, a custom endpoint, then the major upgrades. The package is one major older than the
+    example (16), and its cluster was created long ago: it runs the oldest 16 minor AWS lists, which lists no
+    17 target. A major upgrade waiting for the window is refused at plan (apply_immediately off); so is one
+    from that minor, naming the minor to reach first and the command; the operator runs it; the upgrade then
+    (immediately) lands on the newest 17 that minor lists, not the newest 17; then 17 -> 18 at once."""
+    major = int(operator.params["database"]["engine_version"])
+    if engine is not None:
+        engine.created_long_ago(engine.oldest_minor(str(major)))
     operator.change("subnet added", connections=add_subnet())
     operator.set("custom endpoint added", "database.custom_endpoints", [CUSTOM_ENDPOINT])
-    major = int(operator.params["database"]["engine_version"])
-    in_window = _with(operator.params, "database.engine_version", str(major + 1))
-    operator.change("major upgrade in the window", _with(in_window, "database.apply_immediately", False))
-    window()
-    operator.change("after the maintenance window")
+    upgrade = _with(operator.params, "database.engine_version", str(major + 1))
+    operator.refused("major upgrade in the window", _with(upgrade, "database.apply_immediately", False))
+    refused = operator.refused("major upgrade from a minor without a target",
+                               _with(upgrade, "database.apply_immediately", True))
+    first = MINOR_FIRST.search(" ".join((refused.error or "").split()))
+    if engine is not None and first is not None:
+        engine.modify_version(first[1])
+    operator.change("major upgrade to a listed target", _with(upgrade, "database.apply_immediately", True))
     immediately = _with(operator.params, "database.engine_version", str(major + 2))
     operator.change("major upgrade, immediately", _with(immediately, "database.apply_immediately", True))
 
@@ -195,18 +214,19 @@ RESTORES = "engine"
 
 def run_day2(src: Step, example: Example, part: str, timeline: Path, identifier: str,
              add_subnet: Callable[[], dict[str, Any]], window: Callable[[], None],
-             running_version: Callable[[], str]) -> Day2Result:
+             running_version: Callable[[], str], engine: EngineControl | None = None) -> Day2Result:
     """One part of the scenario (``PARTS``) on the deployed ``example`` (see ``day2_example``).
     ``add_subnet`` creates one more subnet in the emulator and returns the vpc connection listing it;
     ``window`` makes the cluster's maintenance window happen (its pending modifications are applied);
-    ``running_version`` reads the engine version the cluster runs."""
+    ``running_version`` reads the engine version the cluster runs; ``engine``: what happens to the engine
+    outside Terraform (the engine part)."""
     result = Day2Result()
     operator = Operator(src, example.params, example.connections, result)
     if part == "instances":
         _instances_and_scaling(operator, timeline, identifier)
     else:
         operator.running_version = running_version
-        _network_endpoints_and_engine(operator, add_subnet, window)
+        _network_endpoints_and_engine(operator, add_subnet, engine)
     result.params = operator.params
     return result
 

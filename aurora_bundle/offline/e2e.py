@@ -34,8 +34,8 @@ import yaml
 
 from aurora_bundle.aws.naming import KEY_ALIAS_FORMAT
 from aurora_bundle.inputs.spec import Example
-from aurora_bundle.offline.day2 import RESTORES, Day2Result, Restore, restore_example, run_day2
-from aurora_bundle.offline.emulator import CUSTOM_ID_TAG
+from aurora_bundle.offline.day2 import RESTORES, Day2Result, EngineControl, Restore, restore_example, run_day2
+from aurora_bundle.offline.emulator import CUSTOM_ID_TAG, ENGINE_VERSION_TAG
 from aurora_bundle.offline.mass_build import write_schemas
 from aurora_bundle.offline.mutations import mutations
 from aurora_bundle.offline.provisioner import Deployment, Step, changed_resources, lay_out_bundle
@@ -275,14 +275,39 @@ def _interrupt_then_heal(src: Step, result: PresetResult) -> None:
     src.apply(label="heal.apply")
 
 
+def _engine_control(endpoint: str, region: str, identifier: str) -> EngineControl:
+    """The engine outside Terraform: AWS's catalog, the test-only "created long ago" tag, the operator's CLI."""
+    rds = _client("rds", endpoint, region)
+
+    def oldest_minor(major: str) -> str:
+        listed = [v["EngineVersion"] for v in rds.describe_db_engine_versions(
+            Engine="aurora-postgresql", EngineVersion=major)["DBEngineVersions"]]
+        return min((v for v in listed if re.fullmatch(rf"{major}\.\d+", v)), key=lambda v: int(v.split(".")[1]))
+
+    def created_long_ago(version: str) -> None:
+        arn = rds.describe_db_clusters(DBClusterIdentifier=identifier)["DBClusters"][0]["DBClusterArn"]
+        rds.add_tags_to_resource(ResourceName=arn, Tags=[{"Key": ENGINE_VERSION_TAG, "Value": version}])
+
+    def modify_version(version: str) -> None:
+        rds.modify_db_cluster(DBClusterIdentifier=identifier, EngineVersion=version, ApplyImmediately=True)
+
+    return EngineControl(oldest_minor=oldest_minor, created_long_ago=created_long_ago, modify_version=modify_version)
+
+
 def _after_aws_minor_upgrade(src: Step, endpoint: str, region: str, identifier: str) -> list[str]:
-    """AWS upgrades the minor in the maintenance window, behind Terraform's back (here: the emulator is
-    told to run the next minor); what the next deployment would then change."""
+    """AWS upgrades the minor in the maintenance window, behind Terraform's back; what the next deployment
+    would then change. The cluster runs the newest minor, so first it is made to run an older one (test only: as
+    if created long ago), then AWS moves it to a minor target that version lists."""
     rds = _client("rds", endpoint, region)
     running = rds.describe_db_clusters(DBClusterIdentifier=identifier)["DBClusters"][0]["EngineVersion"]
     major, minor = running.split(".")
-    rds.modify_db_cluster(DBClusterIdentifier=identifier, EngineVersion=f"{major}.{int(minor) + 1}",
-                          ApplyImmediately=True)
+    older = f"{major}.{int(minor) - 2}"
+    _engine_control(endpoint, region, identifier).created_long_ago(older)
+    (listed,) = [v for v in rds.describe_db_engine_versions(Engine="aurora-postgresql", EngineVersion=older)[
+        "DBEngineVersions"] if v["EngineVersion"] == older]
+    target = min((t["EngineVersion"] for t in listed["ValidUpgradeTarget"] if not t["IsMajorVersionUpgrade"]),
+                 key=lambda v: int(v.split(".")[1]))
+    rds.modify_db_cluster(DBClusterIdentifier=identifier, EngineVersion=target, ApplyImmediately=True)
     return src.changes(label="minor.replan")
 
 
@@ -428,7 +453,7 @@ def run_preset(example: Example, bundle_root: Path, definitions: Path, endpoint:
 
             part, timeline = day2
             result.day2 = run_day2(steps["src"], example, part, timeline, result.identifier, add_subnet, window,
-                                   running_version)
+                                   running_version, _engine_control(endpoint, region, result.identifier))
             params = result.day2.params
         if day2 is not None and day2[0] == RESTORES and result.day2 is not None:
             snapshot = _client("rds", endpoint, region).create_db_cluster_snapshot(

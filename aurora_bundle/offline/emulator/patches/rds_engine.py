@@ -38,6 +38,11 @@ moto 5.2.5 does not implement DescribeDBEngineVersions and accepts any EngineVer
   AWS refuses it (InvalidParameterCombination): the group would apply now, to a cluster whose engine
   (and family) stays the old major's until the window. The engine version alone is deferred as AWS
   documents (``rds_availability``).
+- **The request log.** Each engine version a request asks for (CreateDBCluster, RestoreDBClusterFromSnapshot,
+  ModifyDBCluster), refused or not, is appended to the timeline file (``AURORA_EMULATOR_TIMELINE``) as a
+  line ``{"t", "cluster": "", "members": [], "engine_request": {"action", "cluster", "version"}}``: the e2e
+  asserts no Limitless version was ever asked for. (``cluster`` is empty so that no cluster's availability
+  timeline, ``offline.availability``, ever includes it.)
 - **Test only: a cluster created long ago.** ``AddTagsToResource`` on a cluster with the tag
   ``ENGINE_VERSION_TAG`` (``offline/emulator/__init__.py``) makes it run that version at once, bypassing
   the upgrade rules (as if it had been created on that minor long ago); the tag is not kept.
@@ -46,10 +51,14 @@ moto 5.2.5 does not implement DescribeDBEngineVersions and accepts any EngineVer
 from __future__ import annotations
 
 import datetime
+import json
+import os
 import re
+import threading
+import time
 from typing import Any, NoReturn
 
-from aurora_bundle.offline.emulator import ENGINE_VERSION_TAG
+from aurora_bundle.offline.emulator import ENGINE_VERSION_TAG, TIMELINE_ENV
 from aurora_bundle.offline.emulator.patches.rds import first_time
 
 # How many standard minors each major lists, from its latest minor downwards (one release round each).
@@ -210,11 +219,25 @@ def _refuse(code: str, message: str) -> NoReturn:
     raise RDSClientError(code, message)
 
 
+_log_lock = threading.Lock()
+
+
+def _log_request(action: str, cluster: Any, version: Any) -> None:
+    path = os.environ.get(TIMELINE_ENV)
+    if not path or not version:
+        return
+    line = {"t": time.time(), "cluster": "", "event": "engine-request", "instance": "", "members": [],
+            "engine_request": {"action": action, "cluster": str(cluster), "version": str(version)}}
+    with _log_lock, open(path, "a", encoding="utf-8") as out:
+        out.write(json.dumps(line) + "\n")
+
+
 def _check_new_cluster(kwargs: dict[str, Any]) -> None:
     """What AWS refuses in a CreateDBCluster or RestoreDBClusterFromSnapshot request; resolves the version."""
     if kwargs.get("engine") not in (None, "aurora-postgresql"):
         return
     asked = kwargs.get("engine_version")
+    _log_request("create", kwargs.get("db_cluster_identifier"), asked)
     version = resolve(asked)
     if version is None:
         _refuse("InvalidParameterCombination", f"Cannot find version {asked} for aurora-postgresql")
@@ -229,6 +252,7 @@ def _check_modification(backend: Any, kwargs: dict[str, Any]) -> None:
     """What AWS refuses in a ModifyDBCluster request's engine version and instance parameter group."""
     cluster = backend.clusters.get(kwargs.get("db_cluster_identifier"))
     asked = kwargs.get("engine_version")
+    _log_request("modify", kwargs.get("db_cluster_identifier"), asked)
     if cluster is None or not asked or cluster.engine != "aurora-postgresql":
         return
     running = str(cluster.engine_version)
