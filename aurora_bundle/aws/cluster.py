@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from cdktf import Precondition, TerraformResourceLifecycle, TerraformStack
+from cdktf import Postcondition, Precondition, TerraformResourceLifecycle, TerraformStack
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.data_aws_rds_cluster import DataAwsRdsCluster
 from cdktf_cdktf_provider_aws.data_aws_rds_clusters import DataAwsRdsClusters, DataAwsRdsClustersFilter
@@ -33,6 +33,7 @@ def resolve_engine_version(stack: TerraformStack) -> DataAwsRdsEngineVersion:
 DOWNGRADE_RULE = "no-major-downgrade"
 SNAPSHOT_REGION_RULE = "snapshot-in-this-region"
 RESTORE_IAM_CHECK = "restored-iam-authentication"
+EXTENDED_SUPPORT_RULE = "extended-support-fixed-at-creation"
 
 
 @dataclass(frozen=True)
@@ -107,8 +108,12 @@ def build_cluster(stack: TerraformStack, network: Network, groups: ParameterGrou
         skip_final_snapshot=b("var.backup.skip_final_snapshot"),
         final_snapshot_identifier=f"${{format(\"%s-final-%s\", local.identifier, {secrets.snapshot_suffix})}}",
         enabled_cloudwatch_logs_exports=strings("var.observability.log_exports"),
+        engine_lifecycle_support="${var.database.extended_support}",
         depends_on=[logs],
         lifecycle=TerraformResourceLifecycle(
+            # RDS Extended Support is chosen at creation only: see extended_support_postcondition.
+            ignore_changes=["engine_lifecycle_support"],
+            postcondition=[extended_support_postcondition()],
             precondition=[*(Precondition(condition=f"${{{rule.condition}}}", error_message=rule.message())
                             for rule in RULES),
                           # A major version cannot go back: AWS has no downgrade (restore a snapshot instead).
@@ -133,6 +138,27 @@ def build_cluster(stack: TerraformStack, network: Network, groups: ParameterGrou
         },
     })
     return cluster
+
+
+def extended_support_postcondition() -> Postcondition:
+    """A plan that would change database.extended_support on a deployed cluster fails, in one line.
+
+    AWS takes EngineLifecycleSupport only in CreateDBCluster and RestoreDBClusterFromSnapshot (RDS API
+    reference; ModifyDBCluster has no such parameter), and "enrolls it permanently for the lifetime of the
+    cluster" (Aurora User Guide, extended-support-creating-db-instance.html). The AWS provider (5.100,
+    internal/service/rds/cluster.go) sends ``engine_lifecycle_support`` in those two calls only: it is
+    Optional + Computed, not ForceNew, and its update never sends it, so a change would plan an in-place
+    update that changes nothing and diffs forever. ``ignore_changes`` keeps the planned value the state's
+    (what AWS reports), and this postcondition compares it with the param: a package deployed before the
+    param existed holds AWS's default, which is the param's default, so it plans no change. The message is
+    rendered even when the condition holds: never interpolate null."""
+    running = 'coalesce(self.engine_lifecycle_support, "unknown")'  # coalesce refuses only nulls and ""
+    return Postcondition(
+        condition=f'${{contains(["unknown", var.database.extended_support], {running})}}',
+        error_message=f"database.extended_support: is ${{var.database.extended_support}}, but the cluster was created "
+                      f"with ${{{running}}}: AWS sets RDS Extended Support only when a cluster is created, so put the "
+                      f"param back (to change it, restore a snapshot into a new package) [{EXTENDED_SUPPORT_RULE}].",
+    )
 
 
 # database.snapshot_identifier ("-" when none): a name, or arn:<partition>:rds:<region>:<account>:cluster-snapshot:<name>.
