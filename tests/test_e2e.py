@@ -471,5 +471,9 @@ def test_day2_a_snapshot_restores_into_a_new_package_that_keeps_its_root_user(da
     assert restore.first_deploy_warnings == ["restored-iam-authentication"], "the first deployment must say to deploy again"
     assert restore.second_deploy == {"aws_rds_cluster.main": ["iam_database_authentication_enabled"]}, \
         restore.second_deploy
+    # With database.apply_immediately off, AWS would keep IAM authentication for the window (the emulator
+    # does: ClusterPendingModifiedValues.IAMDatabaseAuthenticationEnabled); the package applies it at once.
+    assert restore.apply_immediately is False
+    assert restore.iam_after_second_deploy is True, "IAM logins must work after the second deployment"
     assert restore.replan_changes == {}, restore.replan_changes
     assert restore.leftovers == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from cdktf import Postcondition, Precondition, TerraformResourceLifecycle, TerraformStack
+from cdktf import DataResource, IResolvable, Postcondition, Precondition, TerraformResourceLifecycle, TerraformStack
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.data_aws_rds_cluster import DataAwsRdsCluster
 from cdktf_cdktf_provider_aws.data_aws_rds_clusters import DataAwsRdsClusters, DataAwsRdsClustersFilter
@@ -87,7 +87,7 @@ def build_cluster(stack: TerraformStack, network: Network, groups: ParameterGrou
         # upgrade pending until the maintenance window, and the old family's groups stay meanwhile.
         db_cluster_parameter_group_name=groups.cluster_name,
         db_instance_parameter_group_name=groups.instance_name,
-        apply_immediately=b("var.database.apply_immediately"),
+        apply_immediately=restore_apply_immediately(stack),
         port=PORT,
         # A restored cluster keeps the snapshot's root user (AWS ignores a new one and the provider
         # would replace the cluster forever); the password is reset to ours after the restore.
@@ -138,6 +138,42 @@ def build_cluster(stack: TerraformStack, network: Network, groups: ParameterGrou
         },
     })
     return cluster
+
+
+RESTORED = "try(var.database.snapshot_identifier, null) != null"
+# What the cluster's configuration is made of: the params a deployment sends to it (not the alarms).
+PARAMS_DIGEST = "sha256(jsonencode([var.database, var.networking, var.scaling, var.backup, var.observability]))"
+
+
+def restore_apply_immediately(stack: TerraformStack) -> IResolvable:
+    """The cluster's ``apply_immediately``: the param, except that a restored package turns IAM authentication
+    on at once, and keeps every plan after a deployment clean.
+
+    The AWS provider restores without IAM authentication (RestoreDBClusterFromSnapshot is called without it,
+    and so is the ModifyDBCluster after it: hashicorp/terraform-provider-aws#35189), so the package's second
+    deployment turns it on with ModifyDBCluster, whose ApplyImmediately covers it (AWS keeps it in
+    ClusterPendingModifiedValues.IAMDatabaseAuthenticationEnabled until the maintenance window otherwise; the
+    provider then reads it back off, and every plan shows it again). So a restored package with IAM
+    authentication asked for applies immediately while IAM authentication is off on the running cluster.
+
+    The trap: ``apply_immediately`` is Optional + Computed in the provider (5.100, cluster.go), never read
+    from AWS (AWS does not keep it), so the state holds what the last deployment configured, and a value
+    that was true for one deployment and false for the next is a diff (an update that changes nothing).
+    So the value stays true, for a restored package with IAM authentication, for as long as its params are
+    those it was created with: ``terraform_data.restore_params`` keeps their digest from the first deployment
+    (``ignore_changes``: it never changes afterwards). The documented path, deploy the new package a second
+    time unchanged, is then true in all three plans (creation, IAM on, the plan after: clean). The first
+    deployment with other params goes back to ``database.apply_immediately``, its value changing with the
+    params' change (the plan after that is clean too). Only a second deployment that also changes params
+    leaves a change of ``apply_immediately`` alone for the next one: IAM logins working at once come first.
+    """
+    latch = make(DataResource, stack, "restore_params", lifecycle=TerraformResourceLifecycle(ignore_changes=["input"]))
+    latch.add_override("count", f"${{{RESTORED} ? 1 : 0}}")
+    latch.add_override("input", f"${{{PARAMS_DIGEST}}}")
+    iam_off = "one([for c in values(data.aws_rds_cluster.running) : c.iam_database_authentication_enabled]) == false"
+    unchanged = f"one({address(latch)}[*].input) == {PARAMS_DIGEST}"
+    return b(f"var.database.apply_immediately || ({RESTORED} && var.database.iam_authentication && "
+             f"({iam_off} || {unchanged}))")
 
 
 def extended_support_postcondition() -> Postcondition:

@@ -78,6 +78,8 @@ class PresetResult:
     # the settings the AWS provider does not pass to RestoreDBClusterFromSnapshot.
     second_deploy: dict[str, list[str]] = field(default_factory=dict)
     first_deploy_warnings: list[str] = field(default_factory=list)  # ids of the check blocks that warned
+    # IAMDatabaseAuthenticationEnabled as AWS reports it after the second deployment (None: not read).
+    iam_after_second_deploy: bool | None = None
     what_if: dict[str, list[str]] = field(default_factory=dict)  # address -> actions, for changed params
     # Deployed first with an older bundle's src: what the first plan of this bundle's src changes (address ->
     # actions), and with which attributes (address -> attributes).
@@ -396,6 +398,8 @@ def run_preset(example: Example, bundle_root: Path, definitions: Path, endpoint:
             # The AWS provider restores a snapshot without IAM authentication (it is not in its
             # RestoreDBClusterFromSnapshot call): the package's second deployment turns it on.
             result.second_deploy = changed_attributes(steps["src"].deploy(label="second."))
+            result.iam_after_second_deploy = bool(_client("rds", endpoint, region).describe_db_clusters(
+                DBClusterIdentifier=result.identifier)["DBClusters"][0]["IAMDatabaseAuthenticationEnabled"])
         for name, step in steps.items():
             changes = step.changes()
             if changes:
@@ -434,13 +438,16 @@ def run_preset(example: Example, bundle_root: Path, definitions: Path, endpoint:
             snapshot = _client("rds", endpoint, region).create_db_cluster_snapshot(
                 DBClusterIdentifier=result.identifier, DBClusterSnapshotIdentifier=f"{result.identifier}-day2"
             )["DBClusterSnapshot"]
-            restored = run_preset(restore_example(example, params, snapshot["DBClusterSnapshotArn"]), bundle_root,
+            restored_example = restore_example(example, params, snapshot["DBClusterSnapshotArn"])
+            restored = run_preset(restored_example, bundle_root,
                                   definitions, endpoint, state_url, build_dir, network_of=network)
             result.day2.restore = Restore(snapshot_username=snapshot["MasterUsername"],
                                           username=restored.master_username, error=restored.error,
                                           replan_changes=restored.replan_changes, leftovers=restored.leftovers,
                                           second_deploy=restored.second_deploy,
-                                          first_deploy_warnings=restored.first_deploy_warnings)
+                                          first_deploy_warnings=restored.first_deploy_warnings,
+                                          iam_after_second_deploy=restored.iam_after_second_deploy,
+                                          apply_immediately=restored_example.params["database"]["apply_immediately"])
             _client("rds", endpoint, region).delete_db_cluster_snapshot(
                 DBClusterSnapshotIdentifier=snapshot["DBClusterSnapshotIdentifier"])
         if what_if is not None:
