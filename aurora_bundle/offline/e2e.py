@@ -37,7 +37,7 @@ from aurora_bundle.inputs.spec import Example
 from aurora_bundle.offline.day2 import RESTORES, Day2Result, Restore, restore_example, run_day2
 from aurora_bundle.offline.emulator import CUSTOM_ID_TAG
 from aurora_bundle.offline.mass_build import write_schemas
-from aurora_bundle.offline.mutations import mutations
+from aurora_bundle.offline.mutations import REFUSED_AT_PLAN, mutations
 from aurora_bundle.offline.provisioner import Deployment, Step, changed_resources, lay_out_bundle
 from aurora_bundle.offline.terraform import TerraformError, cli_environment
 from aurora_bundle.terraform.synth import STEPS
@@ -65,6 +65,9 @@ class PresetResult:
     heal_actions: dict[str, list[str]] = field(default_factory=dict)  # the next deployment: actions + reason
     mutations: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # param path -> address -> actions
     mutation_refusals: dict[str, str] = field(default_factory=dict)  # param path -> the refused plan's error
+    # Immutable params the plan refuses (mutations.REFUSED_AT_PLAN) changed alone: path -> the plan's error,
+    # or "(planned: <address -> actions>)" when it was not refused.
+    immutable_refusals: dict[str, str] = field(default_factory=dict)
     protected_decommission_error: str | None = None  # a decommission with deletion protection on
     left_after_protected_decommission: list[str] = field(default_factory=list)
     autoscaled_decommission_error: str | None = None  # a decommission with reader autoscaling on
@@ -310,6 +313,12 @@ def _mutate_each_param(src: Step, example: Example, params_schema: dict[str, Any
                 result.mutations[path] = _actions(src.plan(label="mutation.plan", refresh=False))
             except TerraformError as exc:
                 result.mutation_refusals[path] = " ".join(str(exc).split())
+        for path, changed in mutations(params_schema, base, immutable=REFUSED_AT_PLAN).items():
+            src.configure({**changed, "md_metadata": example.params["md_metadata"]}, example.connections)
+            try:
+                result.immutable_refusals[path] = f"(planned: {_actions(src.plan(label='immutable.plan', refresh=False))})"
+            except TerraformError as exc:
+                result.immutable_refusals[path] = str(exc)
     finally:
         src.configure(example.params, example.connections)
 
