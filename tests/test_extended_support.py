@@ -5,8 +5,11 @@ from __future__ import annotations
 import copy
 import datetime
 import json
+import shutil
+import subprocess
 from typing import Any
 
+import boto3
 import pytest
 import yaml
 
@@ -137,3 +140,53 @@ def test_make_cost_takes_the_estimates_date():
 
     path = ROOT / "examples" / "production" / "params.json"
     assert main([str(path), "--on", "2030-03-01"]) == 0
+
+
+@pytest.mark.offline
+@pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform not on PATH")
+def test_the_aws_provider_would_update_not_replace_and_the_change_would_stay(tmp_path):
+    """What the generated cluster guards against, shown with the AWS provider the bundle pins (the
+    machine's mirror, 5.100) and the emulator: engine_lifecycle_support is not ForceNew (a change plans
+    an in-place update) and its update never sends it (after the apply, AWS still reports the value the
+    cluster was created with, and the plan shows the same change again)."""
+    from aurora_bundle.offline.emulator.process import Emulator
+    from aurora_bundle.offline.provisioner import emulator_override
+    from aurora_bundle.offline.terraform import cli_environment
+
+    config = {
+        "terraform": {"required_providers": {"aws": {"source": "hashicorp/aws", "version": "5.100.0"}}},
+        "variable": {"support": {"type": "string"}},
+        "provider": {"aws": {"region": "us-east-1"}},
+        "resource": {"aws_rds_cluster": {"c": {
+            "cluster_identifier": "els-provider", "engine": "aurora-postgresql", "master_username": "rootels",
+            "master_password": "x" * 20, "skip_final_snapshot": True, "apply_immediately": True,
+            "engine_lifecycle_support": "${var.support}"}}},
+    }
+    env = cli_environment(tmp_path / "build")
+    with Emulator() as emulator:
+        (tmp_path / "main.tf.json").write_text(json.dumps(config))
+        override = emulator_override(emulator.endpoint)
+        override["provider"]["aws"]["region"] = "us-east-1"
+        (tmp_path / "emulator_override.tf.json").write_text(json.dumps(override))
+
+        def terraform(*args: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run(["terraform", *args, "-input=false", "-no-color"], cwd=tmp_path, env=env,
+                                  capture_output=True, text=True, timeout=300)
+
+        def planned(value: str) -> list[str]:
+            assert terraform("plan", "-out", "tf.plan", f"-var=support={value}").returncode == 0
+            shown = json.loads(subprocess.run(["terraform", "show", "-json", "tf.plan"], cwd=tmp_path, env=env,
+                                              capture_output=True, text=True, timeout=120, check=True).stdout)
+            return next(c["change"]["actions"] for c in shown["resource_changes"] if c["address"] == "aws_rds_cluster.c")
+
+        assert terraform("init").returncode == 0
+        created = terraform("apply", "-auto-approve", f"-var=support={ON}")
+        assert created.returncode == 0, created.stderr
+        assert planned(OFF) == ["update"]
+        changed = terraform("apply", "-auto-approve", f"-var=support={OFF}")
+        assert changed.returncode == 0, changed.stderr
+        rds = boto3.client("rds", endpoint_url=emulator.endpoint, region_name="us-east-1", aws_access_key_id="test",
+                           aws_secret_access_key="test")
+        assert rds.describe_db_clusters(DBClusterIdentifier="els-provider")["DBClusters"][0][
+            "EngineLifecycleSupport"] == ON
+        assert planned(OFF) == ["update"]
