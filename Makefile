@@ -66,8 +66,8 @@ scan: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## checkov on every preset's
 	$(PY) -m pytest -m "e2e or scan"
 
 .PHONY: cost
-cost: $(VENV)/.installed ## Monthly cost estimate (us-east-1) of params files: PARAMS=path (default: every examples/*/params.json)
-	$(PY) -m aurora_bundle.cost $(PARAMS)
+cost: $(VENV)/.installed ## Monthly cost estimate (us-east-1) of params files: PARAMS=path (default: every examples/*/params.json), ON=YYYY-MM-DD (default: today)
+	$(PY) -m aurora_bundle.cost $(PARAMS) $(if $(ON),--on $(ON))
 
 .PHONY: watch
 watch: $(VENV)/.installed ## Regenerate on every save; republish and redeploy dev instances when mass is set up (see README)

@@ -360,6 +360,22 @@ def test_changing_any_one_param_replaces_no_data_bearing_resource(results, examp
                 assert act != ["delete"] or path == "scaling.reader_count", (path, address)
 
 
+@pytest.mark.parametrize("slug", sorted(MUTATED))
+def test_changing_extended_support_on_a_deployed_cluster_is_refused_in_one_line(results, examples, slug):
+    """database.extended_support is immutable (AWS takes EngineLifecycleSupport only when it creates or
+    restores a cluster): changed alone against the deployed cluster, the plan refuses it with one error
+    naming the field, both values and the rule, so nothing, the cluster above all, is changed or replaced."""
+    refusal = results[slug].immutable_refusals.get("database.extended_support")
+    assert refusal is not None and not refusal.startswith("(planned"), results[slug].immutable_refusals
+    assert refusal.count("Error:") == 1, refusal
+    created = examples[slug].params["database"]["extended_support"]
+    other = next(v for v in ("open-source-rds-extended-support", "open-source-rds-extended-support-disabled")
+                 if v != created)
+    assert (f"database.extended_support: is {other}, but the cluster was created with {created}: AWS sets RDS "
+            "Extended Support only when a cluster is created") in " ".join(refusal.split()), refusal
+    assert "[extended-support-fixed-at-creation]" in " ".join(refusal.split()), refusal
+
+
 def test_the_kms_step_reads_no_param():
     """So no param change can touch the key: the kms step reads only md_metadata and the connections."""
     text = "".join(p.read_text() for p in (ROOT / "kms").glob("*.tf.json"))
@@ -532,5 +548,9 @@ def test_day2_a_snapshot_restores_into_a_new_package_that_keeps_its_root_user(da
     assert restore.first_deploy_warnings == ["restored-iam-authentication"], "the first deployment must say to deploy again"
     assert restore.second_deploy == {"aws_rds_cluster.main": ["iam_database_authentication_enabled"]}, \
         restore.second_deploy
+    # With database.apply_immediately off, AWS would keep IAM authentication for the window (the emulator
+    # does: ClusterPendingModifiedValues.IAMDatabaseAuthenticationEnabled); the package applies it at once.
+    assert restore.apply_immediately is False
+    assert restore.iam_after_second_deploy is True, "IAM logins must work after the second deployment"
     assert restore.replan_changes == {}, restore.replan_changes
     assert restore.leftovers == []

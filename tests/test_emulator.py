@@ -487,3 +487,40 @@ def test_a_master_password_aws_refuses_is_refused(emu: Emulator) -> None:
         assert refused.value.response["Error"]["Code"] == "InvalidParameterValue", password
     assert rds.describe_db_clusters(DBClusterIdentifier="pwok")["DBClusters"][0]["Status"] == "available"
     rds.modify_db_cluster(DBClusterIdentifier="pwok", MasterUserPassword="Z9y" + "w" * 38, ApplyImmediately=True)
+
+
+def test_iam_authentication_not_applied_immediately_waits_for_the_window(emu: Emulator) -> None:
+    """ModifyDBCluster's ApplyImmediately covers EnableIAMDatabaseAuthentication, and AWS reports the change
+    waiting in ClusterPendingModifiedValues.IAMDatabaseAuthenticationEnabled (RDS API reference,
+    ModifyDBCluster, ClusterPendingModifiedValues): the cluster keeps running without it until the window
+    (a ModifyDBCluster with ApplyImmediately, which applies pending modifications too)."""
+    rds = client("rds", emu.endpoint)
+    rds.create_db_cluster(DBClusterIdentifier="iamw1", Engine="aurora-postgresql", MasterUsername="rootiamw",
+                          MasterUserPassword="x" * 20)
+
+    def state() -> tuple[bool, object]:
+        cluster = rds.describe_db_clusters(DBClusterIdentifier="iamw1")["DBClusters"][0]
+        return cluster["IAMDatabaseAuthenticationEnabled"], cluster.get("PendingModifiedValues")
+
+    rds.modify_db_cluster(DBClusterIdentifier="iamw1", EnableIAMDatabaseAuthentication=True, ApplyImmediately=False)
+    assert state() == (False, {"IAMDatabaseAuthenticationEnabled": True})
+    rds.modify_db_cluster(DBClusterIdentifier="iamw1", ApplyImmediately=True)  # the window
+    assert state() == (True, None)
+
+
+def test_extended_support_is_kept_as_created_and_defaults_to_aws(emu: Emulator) -> None:
+    """CreateDBCluster and RestoreDBClusterFromSnapshot take EngineLifecycleSupport, default
+    open-source-rds-extended-support (RDS API reference); DescribeDBClusters reports it."""
+    rds = client("rds", emu.endpoint)
+    rds.create_db_cluster(DBClusterIdentifier="els1", Engine="aurora-postgresql", MasterUsername="rootels",
+                          MasterUserPassword="x" * 20)
+    rds.create_db_cluster(DBClusterIdentifier="els2", Engine="aurora-postgresql", MasterUsername="rootels",
+                          MasterUserPassword="x" * 20, EngineLifecycleSupport="open-source-rds-extended-support-disabled")
+    rds.create_db_cluster_snapshot(DBClusterIdentifier="els2", DBClusterSnapshotIdentifier="els2snap")
+    rds.restore_db_cluster_from_snapshot(DBClusterIdentifier="els3", SnapshotIdentifier="els2snap",
+                                         Engine="aurora-postgresql",
+                                         EngineLifecycleSupport="open-source-rds-extended-support-disabled")
+    found = {c["DBClusterIdentifier"]: c.get("EngineLifecycleSupport")
+             for c in rds.describe_db_clusters()["DBClusters"] if c["DBClusterIdentifier"].startswith("els")}
+    assert found == {"els1": "open-source-rds-extended-support", "els2": "open-source-rds-extended-support-disabled",
+                     "els3": "open-source-rds-extended-support-disabled"}

@@ -5,7 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from cdktf import Precondition, TerraformLocal, TerraformResourceLifecycle, TerraformStack
+from cdktf import (
+    DataResource,
+    IResolvable,
+    Postcondition,
+    Precondition,
+    TerraformLocal,
+    TerraformResourceLifecycle,
+    TerraformStack,
+)
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.data_aws_rds_cluster import DataAwsRdsCluster
 from cdktf_cdktf_provider_aws.data_aws_rds_clusters import DataAwsRdsClusters, DataAwsRdsClustersFilter
@@ -30,6 +38,7 @@ RESTORE_IAM_CHECK = "restored-iam-authentication"
 UPGRADE_TARGET_RULE = "major-upgrade-target"
 UPGRADE_IMMEDIATELY_RULE = "major-upgrade-needs-apply-immediately"
 STANDARD_VERSION_RULE = "standard-engine-version"
+EXTENDED_SUPPORT_RULE = "extended-support-fixed-at-creation"
 
 
 @dataclass(frozen=True)
@@ -197,7 +206,7 @@ def build_cluster(stack: TerraformStack, network: Network, groups: ParameterGrou
         # EngineVersion and AllowMajorVersionUpgrade, applied immediately (engine_preconditions).
         db_cluster_parameter_group_name=groups.cluster_name,
         db_instance_parameter_group_name=groups.instance_name,
-        apply_immediately=b("var.database.apply_immediately"),
+        apply_immediately=restore_apply_immediately(stack),
         port=PORT,
         # A restored cluster keeps the snapshot's root user (AWS ignores a new one and the provider
         # would replace the cluster forever); the password is reset to ours after the restore.
@@ -218,8 +227,12 @@ def build_cluster(stack: TerraformStack, network: Network, groups: ParameterGrou
         skip_final_snapshot=b("var.backup.skip_final_snapshot"),
         final_snapshot_identifier=f"${{format(\"%s-final-%s\", local.identifier, {secrets.snapshot_suffix})}}",
         enabled_cloudwatch_logs_exports=strings("var.observability.log_exports"),
+        engine_lifecycle_support="${var.database.extended_support}",
         depends_on=[logs],
         lifecycle=TerraformResourceLifecycle(
+            # RDS Extended Support is chosen at creation only: see extended_support_postcondition.
+            ignore_changes=["engine_lifecycle_support"],
+            postcondition=[extended_support_postcondition()],
             precondition=[*(Precondition(condition=f"${{{rule.condition}}}", error_message=rule.message())
                             for rule in RULES),
                           *engine_preconditions(running),
@@ -236,6 +249,63 @@ def build_cluster(stack: TerraformStack, network: Network, groups: ParameterGrou
         },
     })
     return cluster
+
+
+RESTORED = "try(var.database.snapshot_identifier, null) != null"
+# What the cluster's configuration is made of: the params a deployment sends to it (not the alarms).
+PARAMS_DIGEST = "sha256(jsonencode([var.database, var.networking, var.scaling, var.backup, var.observability]))"
+
+
+def restore_apply_immediately(stack: TerraformStack) -> IResolvable:
+    """The cluster's ``apply_immediately``: the param, except that a restored package turns IAM authentication
+    on at once, and keeps every plan after a deployment clean.
+
+    The AWS provider restores without IAM authentication (RestoreDBClusterFromSnapshot is called without it,
+    and so is the ModifyDBCluster after it: hashicorp/terraform-provider-aws#35189), so the package's second
+    deployment turns it on with ModifyDBCluster, whose ApplyImmediately covers it (AWS keeps it in
+    ClusterPendingModifiedValues.IAMDatabaseAuthenticationEnabled until the maintenance window otherwise; the
+    provider then reads it back off, and every plan shows it again). So a restored package with IAM
+    authentication asked for applies immediately while IAM authentication is off on the running cluster.
+
+    The trap: ``apply_immediately`` is Optional + Computed in the provider (5.100, cluster.go), never read
+    from AWS (AWS does not keep it), so the state holds what the last deployment configured, and a value
+    that was true for one deployment and false for the next is a diff (an update that changes nothing).
+    So the value stays true, for a restored package with IAM authentication, for as long as its params are
+    those it was created with: ``terraform_data.restore_params`` keeps their digest from the first deployment
+    (``ignore_changes``: it never changes afterwards). The documented path, deploy the new package a second
+    time unchanged, is then true in all three plans (creation, IAM on, the plan after: clean). The first
+    deployment with other params goes back to ``database.apply_immediately``, its value changing with the
+    params' change (the plan after that is clean too). Only a second deployment that also changes params
+    leaves a change of ``apply_immediately`` alone for the next one: IAM logins working at once come first.
+    """
+    latch = make(DataResource, stack, "restore_params", lifecycle=TerraformResourceLifecycle(ignore_changes=["input"]))
+    latch.add_override("count", f"${{{RESTORED} ? 1 : 0}}")
+    latch.add_override("input", f"${{{PARAMS_DIGEST}}}")
+    iam_off = "one([for c in values(data.aws_rds_cluster.running) : c.iam_database_authentication_enabled]) == false"
+    unchanged = f"one({address(latch)}[*].input) == {PARAMS_DIGEST}"
+    return b(f"var.database.apply_immediately || ({RESTORED} && var.database.iam_authentication && "
+             f"({iam_off} || {unchanged}))")
+
+
+def extended_support_postcondition() -> Postcondition:
+    """A plan that would change database.extended_support on a deployed cluster fails, in one line.
+
+    AWS takes EngineLifecycleSupport only in CreateDBCluster and RestoreDBClusterFromSnapshot (RDS API
+    reference; ModifyDBCluster has no such parameter), and "enrolls it permanently for the lifetime of the
+    cluster" (Aurora User Guide, extended-support-creating-db-instance.html). The AWS provider (5.100,
+    internal/service/rds/cluster.go) sends ``engine_lifecycle_support`` in those two calls only: it is
+    Optional + Computed, not ForceNew, and its update never sends it, so a change would plan an in-place
+    update that changes nothing and diffs forever. ``ignore_changes`` keeps the planned value the state's
+    (what AWS reports), and this postcondition compares it with the param: a package deployed before the
+    param existed holds AWS's default, which is the param's default, so it plans no change. The message is
+    rendered even when the condition holds: never interpolate null."""
+    running = 'coalesce(self.engine_lifecycle_support, "unknown")'  # coalesce refuses only nulls and ""
+    return Postcondition(
+        condition=f'${{contains(["unknown", var.database.extended_support], {running})}}',
+        error_message=f"database.extended_support: is ${{var.database.extended_support}}, but the cluster was created "
+                      f"with ${{{running}}}: AWS sets RDS Extended Support only when a cluster is created, so put the "
+                      f"param back (to change it, restore a snapshot into a new package) [{EXTENDED_SUPPORT_RULE}].",
+    )
 
 
 # database.snapshot_identifier ("-" when none): a name, or arn:<partition>:rds:<region>:<account>:cluster-snapshot:<name>.

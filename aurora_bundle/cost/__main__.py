@@ -7,6 +7,7 @@ files are still estimated.
 from __future__ import annotations
 
 import argparse
+import datetime
 import os
 import sys
 from pathlib import Path
@@ -27,6 +28,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="assumed I/O requests a month, millions")
     parser.add_argument("--daily-change", type=float, default=defaults.daily_change,
                         help="assumed share of the volume changed a day (0.05 = 5%%)")
+    parser.add_argument("--on", type=datetime.date.fromisoformat, default=None, metavar="YYYY-MM-DD",
+                        help="the month estimated (default: today): RDS Extended Support depends on it")
     args = parser.parse_args(argv)
     assumptions = Assumptions(args.storage_gib, args.io_millions, args.daily_change)
     from aurora_bundle.inputs import spec as spec_module
@@ -42,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     for path in paths:
         shown = str(path.relative_to(args.root)) if path.is_absolute() and path.is_relative_to(args.root) else str(path)
         try:
-            report = text(estimate(read_params(path, spec, shown), assumptions), shown)
+            report = text(estimate(read_params(path, spec, shown), assumptions, args.on), shown)
         except BundleError as error:
             failed = True
             for problem in error.problems:

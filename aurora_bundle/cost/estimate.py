@@ -12,6 +12,7 @@ and left out of the total, never guessed. No cdktf: the estimate is cheap to com
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -19,12 +20,13 @@ from typing import Any
 from aurora_bundle.aws.alarm_table import ALARMS
 from aurora_bundle.aws.conditions import HAS_READERS, SERVERLESS
 from aurora_bundle.cost import prices
-from aurora_bundle.inputs.engine import INSTANCE_VCPUS, SERVERLESS_CLASS
+from aurora_bundle.inputs.engine import INSTANCE_VCPUS, MAJORS, SERVERLESS_CLASS
 
 IO_OPTIMIZED = "aurora-iopt1"
 LEAVES_OUT = ("It leaves out data transfer, manual snapshots and snapshot exports, CloudWatch Logs (exported "
               "logs and enhanced monitoring), the KMS key, RDS Proxy, burstable CPU credits above baseline, "
-              "RDS Extended Support, Reserved Instance and Savings Plans discounts, and taxes.")
+              "Reserved Instance and Savings Plans discounts, and taxes.")
+EXTENDED_SUPPORT_DISABLED = "open-source-rds-extended-support-disabled"
 
 
 @dataclass(frozen=True)
@@ -246,11 +248,55 @@ def _alarms(params: dict[str, Any]) -> Line:
                   count * rate)
 
 
-def estimate(params: dict[str, Any], assumptions: Assumptions | None = None) -> Estimate:
-    """The monthly estimate of complete params (``md_metadata`` is ignored)."""
+def _years_later(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def _extended_support(params: dict[str, Any], shape: _Shape, on: datetime.date) -> Line:
+    """RDS Extended Support, for a month at the date ``on``: charged from the day after the major's end of
+    standard support (``engine.MAJORS``) when ``database.extended_support`` enrolls the cluster, at the
+    years 1-2 rate for two years, then the year-3 rate (``prices.EXTENDED_SUPPORT_*``)."""
+    item = "RDS Extended Support"
+    database = params["database"]
+    major = database["engine_version"]
+    end = datetime.date.fromisoformat(MAJORS[major].end_of_standard_support)
+    if on <= end:
+        return _fixed(item, f"PostgreSQL {major} is in standard support until {end} (estimate of {on}): none", 0)
+    if database.get("extended_support") == EXTENDED_SUPPORT_DISABLED:
+        return _fixed(item, f"off: PostgreSQL {major}'s standard support ended {end}, so AWS upgrades the major "
+                            f"instead: none", 0)
+    third = on > _years_later(end, 2)
+    year = "year 3" if third else "years 1-2"
+    hours = prices.HOURS_PER_MONTH
+    index = 1 if third else 0
+    started = f"PostgreSQL {major} past its end of standard support ({end}), {year} on {on}"
+    if shape.serverless:
+        capacity = params["scaling"]["serverless"]
+        rate = prices.EXTENDED_SUPPORT_ACU_HOUR[index].usd
+        assert rate is not None
+        low, high = capacity["min_capacity"] * shape.low, capacity["max_capacity"] * shape.high
+        return Line(item, f"{started}: {_range(capacity['min_capacity'], capacity['max_capacity'])} ACUs × "
+                          f"{_range(shape.low, shape.high)} instances × {_usd_rate(rate)}/ACU-hour × {hours} h",
+                    round(low * rate * hours, 2), round(high * rate * hours, 2))
+    rate = prices.EXTENDED_SUPPORT_VCPU_HOUR[index].usd
+    assert rate is not None
+    vcpus = INSTANCE_VCPUS[shape.instance_class]
+    return Line(item, f"{started}: {vcpus} vCPUs × {_range(shape.low, shape.high)} instances × {_usd_rate(rate)}"
+                      f"/vCPU-hour × {hours} h", round(vcpus * shape.low * rate * hours, 2),
+                round(vcpus * shape.high * rate * hours, 2))
+
+
+def estimate(params: dict[str, Any], assumptions: Assumptions | None = None,
+             on: datetime.date | None = None) -> Estimate:
+    """The monthly estimate of complete params (``md_metadata`` is ignored), for a month at the date ``on``
+    (default: today; RDS Extended Support depends on it)."""
     assumptions = assumptions or Assumptions()
     shape = _shape(params)
     io_optimized = params["database"]["storage_type"] == IO_OPTIMIZED
     lines = [_compute(params, shape, io_optimized), *_storage(assumptions, io_optimized), _backup(params, assumptions),
-             _performance_insights(params, shape), _alarms(params)]
+             _performance_insights(params, shape), _alarms(params),
+             _extended_support(params, shape, on or datetime.date.today())]
     return Estimate(tuple(lines), assumptions)

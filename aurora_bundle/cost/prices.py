@@ -99,4 +99,23 @@ PERFORMANCE_INSIGHTS_ACU_MONTH = Price(None, "ACU-month of retention beyond 7 da
 # account, shared with everything else there, so the estimate does not count them.
 ALARM_MONTH = Price(0.10, "standard-resolution alarm-month", ALARM_SOURCE)
 
-SOURCES: tuple[str, ...] = (AURORA_PRICING, AWS_TOOLKIT, AWS_TOOLKIT_TABLES, CLOUDWATCH_PRICING, ALARM_SOURCE)
+# RDS Extended Support: billed from the day after the major's end of Aurora standard support, per vCPU-hour
+# of provisioned instances and per ACU-hour of Serverless v2, a rate for its first two years and a higher
+# one from its third (AWS, Aurora User Guide, "Amazon RDS Extended Support charges"; the amounts are on
+# the Aurora pricing page, whose stored copy holds no table). The amounts are third parties' readings of
+# AWS's us-east-1 rates, the only ones found in the stored material: per vCPU-hour, usage.ai's "RDS
+# Extended Support Pricing" (published 2026-05-06: "$0.100 per vCPU-hour in US East for the first two
+# years. In year 3, it doubles to $0.200"); per ACU-hour, CloudYali's "RDS Extended Support cost" (2026-05,
+# read through its Hacker News mirror: "$0.085 in years one and two and $0.17 in year three (us-east-1 and
+# us-east-2)"). Check them against the pricing page.
+EXTENDED_SUPPORT_CHARGES = "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/extended-support-charges.html"
+EXTENDED_SUPPORT_VCPU_SOURCE = "https://www.usage.ai/blogs/aws/reserved-instances/rds/extended-support/"
+EXTENDED_SUPPORT_ACU_SOURCE = "https://hackernews-dynamic.seasondane.workers.dev/news/48297210"
+EXTENDED_SUPPORT_AS_OF = "2026-05-06"
+EXTENDED_SUPPORT_VCPU_HOUR = (Price(0.100, "vCPU-hour, RDS Extended Support years 1-2", EXTENDED_SUPPORT_VCPU_SOURCE),
+                              Price(0.200, "vCPU-hour, RDS Extended Support year 3", EXTENDED_SUPPORT_VCPU_SOURCE))
+EXTENDED_SUPPORT_ACU_HOUR = (Price(0.085, "ACU-hour, RDS Extended Support years 1-2", EXTENDED_SUPPORT_ACU_SOURCE),
+                             Price(0.170, "ACU-hour, RDS Extended Support year 3", EXTENDED_SUPPORT_ACU_SOURCE))
+
+SOURCES: tuple[str, ...] = (AURORA_PRICING, AWS_TOOLKIT, AWS_TOOLKIT_TABLES, CLOUDWATCH_PRICING, ALARM_SOURCE,
+                            EXTENDED_SUPPORT_VCPU_SOURCE, EXTENDED_SUPPORT_ACU_SOURCE)

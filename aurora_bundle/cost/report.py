@@ -61,7 +61,12 @@ def readme_note(assumptions: Assumptions) -> str:
         f"({prices.AURORA_PRICING}). It assumes {assumptions.describe()}. A range runs from the fewest instances "
         f"(autoscaling at its minimum, Serverless v2 at its minimum ACUs; 0 is paused all month) to the most. "
         f"Not priced, for want of a {prices.REGION} rate in the material the table was built from: Performance "
-        f"Insights retention beyond 7 days, and the {classes} classes. {LEAVES_OUT} "
+        f"Insights retention beyond 7 days, and the {classes} classes. RDS Extended Support is priced when the "
+        f"major is past its [end of standard support]({prices.EXTENDED_SUPPORT_CHARGES}) on the estimate's date "
+        f"and `database.extended_support` enrolls the cluster, per vCPU-hour (provisioned) or ACU-hour "
+        f"(Serverless v2), years 1–2 and year 3, at third parties' readings of AWS's rates "
+        f"([per vCPU]({prices.EXTENDED_SUPPORT_VCPU_SOURCE}), [per ACU]({prices.EXTENDED_SUPPORT_ACU_SOURCE}); "
+        f"{prices.EXTENDED_SUPPORT_AS_OF}). {LEAVES_OUT} "
         f"`make cost PARAMS=path` prints the line items for any params file."
     )
 

@@ -47,6 +47,8 @@ class Restore:
     leftovers: list[str]
     second_deploy: dict[str, list[str]]  # address -> attributes the package's second deployment changed
     first_deploy_warnings: list[str]  # ids of the check blocks that warned at the end of the first deployment
+    iam_after_second_deploy: bool | None = None  # IAM authentication as AWS reports it after the second deployment
+    apply_immediately: bool | None = None  # the restored package's database.apply_immediately
 
 
 @dataclass
@@ -143,11 +145,14 @@ def day2_example(example: Example, part: str, vpc_digits: str) -> Example:
 
 def restore_example(example: Example, params: Params, snapshot_arn: str) -> Example:
     """A second package, in the same VPC, created from ``snapshot_arn`` with the params the cluster ran;
-    unprotected, without autoscaling or a final snapshot, so it can be decommissioned at once."""
+    unprotected, without autoscaling or a final snapshot, so it can be decommissioned at once. Changes not
+    applied immediately: its second deployment must turn IAM authentication on all the same (AWS would
+    keep it for the maintenance window otherwise)."""
     restored = _with(params, "database.snapshot_identifier", snapshot_arn)
     restored = _with(restored, "database.deletion_protection", False)
     restored = _with(restored, "backup.skip_final_snapshot", True)
     restored = _with(restored, "scaling.autoscaling.mode", "disabled")
+    restored = _with(restored, "database.apply_immediately", False)
     prefix = params["md_metadata"]["name_prefix"]
     restored = _with(restored, "md_metadata.name_prefix", prefix.replace("-day2-", "-restored-"))
     return replace(example, slug=f"{example.slug}-restored", params=restored)

@@ -37,7 +37,7 @@ from aurora_bundle.inputs.spec import Example
 from aurora_bundle.offline.day2 import RESTORES, Day2Result, EngineControl, Restore, restore_example, run_day2
 from aurora_bundle.offline.emulator import CUSTOM_ID_TAG, ENGINE_VERSION_TAG
 from aurora_bundle.offline.mass_build import write_schemas
-from aurora_bundle.offline.mutations import mutations
+from aurora_bundle.offline.mutations import REFUSED_AT_PLAN, mutations
 from aurora_bundle.offline.provisioner import Deployment, Step, changed_resources, lay_out_bundle
 from aurora_bundle.offline.terraform import TerraformError, cli_environment
 from aurora_bundle.terraform.synth import STEPS
@@ -65,6 +65,9 @@ class PresetResult:
     heal_actions: dict[str, list[str]] = field(default_factory=dict)  # the next deployment: actions + reason
     mutations: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # param path -> address -> actions
     mutation_refusals: dict[str, str] = field(default_factory=dict)  # param path -> the refused plan's error
+    # Immutable params the plan refuses (mutations.REFUSED_AT_PLAN) changed alone: path -> the plan's error,
+    # or "(planned: <address -> actions>)" when it was not refused.
+    immutable_refusals: dict[str, str] = field(default_factory=dict)
     protected_decommission_error: str | None = None  # a decommission with deletion protection on
     left_after_protected_decommission: list[str] = field(default_factory=list)
     autoscaled_decommission_error: str | None = None  # a decommission with reader autoscaling on
@@ -78,6 +81,8 @@ class PresetResult:
     # the settings the AWS provider does not pass to RestoreDBClusterFromSnapshot.
     second_deploy: dict[str, list[str]] = field(default_factory=dict)
     first_deploy_warnings: list[str] = field(default_factory=list)  # ids of the check blocks that warned
+    # IAMDatabaseAuthenticationEnabled as AWS reports it after the second deployment (None: not read).
+    iam_after_second_deploy: bool | None = None
     what_if: dict[str, list[str]] = field(default_factory=dict)  # address -> actions, for changed params
     # Deployed first with an older bundle's src: what the first plan of this bundle's src changes (address ->
     # actions), and with which attributes (address -> attributes).
@@ -333,6 +338,12 @@ def _mutate_each_param(src: Step, example: Example, params_schema: dict[str, Any
                 result.mutations[path] = _actions(src.plan(label="mutation.plan", refresh=False))
             except TerraformError as exc:
                 result.mutation_refusals[path] = " ".join(str(exc).split())
+        for path, changed in mutations(params_schema, base, immutable=REFUSED_AT_PLAN).items():
+            src.configure({**changed, "md_metadata": example.params["md_metadata"]}, example.connections)
+            try:
+                result.immutable_refusals[path] = f"(planned: {_actions(src.plan(label='immutable.plan', refresh=False))})"
+            except TerraformError as exc:
+                result.immutable_refusals[path] = str(exc)
     finally:
         src.configure(example.params, example.connections)
 
@@ -421,6 +432,8 @@ def run_preset(example: Example, bundle_root: Path, definitions: Path, endpoint:
             # The AWS provider restores a snapshot without IAM authentication (it is not in its
             # RestoreDBClusterFromSnapshot call): the package's second deployment turns it on.
             result.second_deploy = changed_attributes(steps["src"].deploy(label="second."))
+            result.iam_after_second_deploy = bool(_client("rds", endpoint, region).describe_db_clusters(
+                DBClusterIdentifier=result.identifier)["DBClusters"][0]["IAMDatabaseAuthenticationEnabled"])
         for name, step in steps.items():
             changes = step.changes()
             if changes:
@@ -459,13 +472,16 @@ def run_preset(example: Example, bundle_root: Path, definitions: Path, endpoint:
             snapshot = _client("rds", endpoint, region).create_db_cluster_snapshot(
                 DBClusterIdentifier=result.identifier, DBClusterSnapshotIdentifier=f"{result.identifier}-day2"
             )["DBClusterSnapshot"]
-            restored = run_preset(restore_example(example, params, snapshot["DBClusterSnapshotArn"]), bundle_root,
+            restored_example = restore_example(example, params, snapshot["DBClusterSnapshotArn"])
+            restored = run_preset(restored_example, bundle_root,
                                   definitions, endpoint, state_url, build_dir, network_of=network)
             result.day2.restore = Restore(snapshot_username=snapshot["MasterUsername"],
                                           username=restored.master_username, error=restored.error,
                                           replan_changes=restored.replan_changes, leftovers=restored.leftovers,
                                           second_deploy=restored.second_deploy,
-                                          first_deploy_warnings=restored.first_deploy_warnings)
+                                          first_deploy_warnings=restored.first_deploy_warnings,
+                                          iam_after_second_deploy=restored.iam_after_second_deploy,
+                                          apply_immediately=restored_example.params["database"]["apply_immediately"])
             _client("rds", endpoint, region).delete_db_cluster_snapshot(
                 DBClusterSnapshotIdentifier=snapshot["DBClusterSnapshotIdentifier"])
         if what_if is not None:

@@ -20,6 +20,11 @@ from aurora_bundle.inputs.rules import broken_rules
 
 Path = tuple[str, ...]
 
+# Immutable leaves the plan itself refuses to change on a deployed cluster, in one line (Massdriver's form
+# refuses every ``$md.immutable`` change first; params that reach Terraform another way meet this):
+# database.extended_support, aws/cluster.py's extended-support-fixed-at-creation.
+REFUSED_AT_PLAN = ("database.extended_support",)
+
 
 def leaves(schema: dict[str, Any], path: Path = ()) -> Iterator[tuple[Path, dict[str, Any]]]:
     properties = schema.get("properties")
@@ -69,12 +74,14 @@ def candidates(leaf: dict[str, Any], current: Any) -> list[Any]:
     return [v for v in [*leaf.get("examples", []), leaf.get("default")] if v is not None and v != current]
 
 
-def mutations(params_schema: dict[str, Any], params: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """dotted path -> the params with that one leaf changed (leaves without an accepted value are left out)."""
+def mutations(params_schema: dict[str, Any], params: dict[str, Any], *,
+              immutable: tuple[str, ...] = ()) -> dict[str, dict[str, Any]]:
+    """dotted path -> the params with that one leaf changed (leaves without an accepted value are left out).
+    Mutable leaves only; with ``immutable``, those immutable leaves only (e.g. ``REFUSED_AT_PLAN``)."""
     validator = Draft7Validator(params_schema)
     found: dict[str, dict[str, Any]] = {}
     for path, leaf in leaves(merged(params_schema)):  # the fields conditional branches add too
-        if leaf.get("$md.immutable"):
+        if bool(leaf.get("$md.immutable")) != bool(immutable) or (immutable and ".".join(path) not in immutable):
             continue
         try:
             current = _get(params, path)

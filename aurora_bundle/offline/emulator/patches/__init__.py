@@ -10,7 +10,9 @@ from aurora_bundle.offline.emulator.patches.ec2 import _patch_ec2_custom_ids
 from aurora_bundle.offline.emulator.patches.iam import _patch_iam_managed_policies
 from aurora_bundle.offline.emulator.patches.rds import (
     _patch_rds_aurora_storage_types,
+    _patch_rds_cluster_pending_iam,
     _patch_rds_default_ca,
+    _patch_rds_engine_lifecycle_support,
     _patch_rds_master_password,
     _patch_rds_modify_cluster_iam_auth,
     _patch_rds_parameter_reset,
@@ -43,6 +45,8 @@ PATCHES: dict[str, Callable[[], bool]] = {
     "ec2_custom_ids": _patch_ec2_custom_ids,
     "rds_availability": _patch_rds_availability,
     "rds_engine_rules": _patch_rds_engine_rules,  # after rds_availability: it checks what that one defers
+    "rds_cluster_pending_iam": _patch_rds_cluster_pending_iam,  # after rds_availability: extends its property
+    "rds_engine_lifecycle_support": _patch_rds_engine_lifecycle_support,
     "rds_master_password": _patch_rds_master_password,  # last: it checks a request before the other patches see it
 }
 _applied: list[str] | None = None

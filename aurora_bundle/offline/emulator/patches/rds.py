@@ -248,10 +248,21 @@ def _patch_rds_restore_from_snapshot_arn() -> bool:
     return True
 
 
+_PENDING_IAM = "_emu_pending_iam"  # IAM authentication waiting for the maintenance window
+
+
 def _patch_rds_modify_cluster_iam_auth() -> bool:
     # ModifyDBCluster sets EnableIAMDatabaseAuthentication on an attribute DescribeDBClusters never
     # reads (the cluster reports ``iam_auth``): turning IAM authentication on or off was lost, e.g.
     # when the provider turns it on after restoring a snapshot.
+    #
+    # And it honours ApplyImmediately, as AWS documents: ModifyDBCluster's ApplyImmediately lists
+    # "EnableIAMDatabaseAuthentication" among the settings it decides, and ClusterPendingModifiedValues has
+    # "IAMDatabaseAuthenticationEnabled" ("whether mapping of AWS IAM accounts to database accounts is
+    # enabled", pending) (RDS API reference, ModifyDBCluster and ClusterPendingModifiedValues). Not applied
+    # immediately, the cluster keeps its setting and reports the new one in PendingModifiedValues until the
+    # maintenance window (here: a ModifyDBCluster with ApplyImmediately, which AWS says applies "any pending
+    # modifications" too). The reading hardest on the bundle: nothing but the window turns it on.
     from moto.rds import models as rds_models
 
     backend_cls: Any = rds_models.RDSBackend
@@ -260,12 +271,93 @@ def _patch_rds_modify_cluster_iam_auth() -> bool:
     modify = backend_cls.modify_db_cluster
 
     def modify_db_cluster(self: Any, kwargs: dict[str, Any]) -> Any:
-        wanted = {"enable_iam_database_authentication": kwargs.get("enable_iam_database_authentication")}
+        stored = self.clusters.get(kwargs.get("db_cluster_identifier"))
+        immediately = str(kwargs.get("apply_immediately", "")).lower() == "true"
+        requested = kwargs.get("enable_iam_database_authentication")
         returned = modify(self, kwargs)  # a copy of the cluster, as it was when the call returned
-        _apply_flags(self, returned, wanted, tuple(wanted))
+        if stored is None:
+            return returned
+        if immediately:
+            pending = stored.__dict__.pop(_PENDING_IAM, None)
+            wanted = requested if requested is not None else pending
+            if wanted is not None:
+                _apply_flags(self, returned, {"enable_iam_database_authentication": wanted},
+                             ("enable_iam_database_authentication",))
+        elif requested is not None:
+            if (str(requested).lower() == "true") == bool(getattr(stored, "iam_auth", False)):
+                stored.__dict__.pop(_PENDING_IAM, None)  # asks for what runs: nothing left to wait for
+            else:
+                stored.__dict__[_PENDING_IAM] = requested
+                returned.__dict__[_PENDING_IAM] = requested
         return returned
 
     backend_cls.modify_db_cluster = modify_db_cluster
+    return True
+
+
+def _patch_rds_cluster_pending_iam() -> bool:
+    # DescribeDBClusters' PendingModifiedValues.IAMDatabaseAuthenticationEnabled for IAM authentication kept
+    # for the window (above), beside what the other patches report there (rds_availability: EngineVersion).
+    # Applied after rds_availability, whose property it extends.
+    from moto.rds import models as rds_models
+
+    cluster_cls: Any = rds_models.DBCluster
+    if not first_time(cluster_cls, "_emu_pending_iam_values"):
+        return False
+    before = vars(cluster_cls).get("pending_modified_values")
+
+    def pending_modified_values(self: Any) -> Any:
+        pending = dict((before.fget(self) if isinstance(before, property) and before.fget else None) or {})
+        if _PENDING_IAM in self.__dict__:
+            pending["IAMDatabaseAuthenticationEnabled"] = str(self.__dict__[_PENDING_IAM]).lower() == "true"
+        return pending or None
+
+    cluster_cls.pending_modified_values = property(pending_modified_values)
+    return True
+
+
+# RDS API reference, CreateDBCluster and RestoreDBClusterFromSnapshot, EngineLifecycleSupport: "Valid Values:
+# open-source-rds-extended-support | open-source-rds-extended-support-disabled. Default:
+# open-source-rds-extended-support"; DescribeDBClusters reports it (DBCluster.EngineLifecycleSupport).
+EXTENDED_SUPPORT_DEFAULT = "open-source-rds-extended-support"
+EXTENDED_SUPPORT_VALUES = (EXTENDED_SUPPORT_DEFAULT, "open-source-rds-extended-support-disabled")
+
+
+def _patch_rds_engine_lifecycle_support() -> bool:
+    # moto 5.2.5 drops EngineLifecycleSupport: a cluster reports none, so the provider would read "" back.
+    # Keep what CreateDBCluster or RestoreDBClusterFromSnapshot asked for (AWS's default otherwise), refuse
+    # a value AWS does not know, and report it. ModifyDBCluster has no such parameter: it never changes.
+    from moto.rds import models as rds_models
+    from moto.rds.exceptions import InvalidParameterValue
+
+    backend_cls: Any = rds_models.RDSBackend
+    if not first_time(backend_cls, "_emu_engine_lifecycle_support"):
+        return False
+    rds_models.DBCluster.engine_lifecycle_support = EXTENDED_SUPPORT_DEFAULT
+    create, restore = backend_cls.create_db_cluster, backend_cls.restore_db_cluster_from_snapshot
+
+    def chosen(kwargs: dict[str, Any]) -> str:
+        value = kwargs.get("engine_lifecycle_support") or EXTENDED_SUPPORT_DEFAULT
+        if value not in EXTENDED_SUPPORT_VALUES:
+            raise InvalidParameterValue(f"Invalid value {value} for EngineLifecycleSupport.")
+        return str(value)
+
+    def keep(self: Any, cluster: Any, value: str) -> Any:
+        for each in (cluster, self.clusters.get(cluster.db_cluster_identifier)):
+            if each is not None:
+                each.engine_lifecycle_support = value
+        return cluster
+
+    def create_db_cluster(self: Any, kwargs: dict[str, Any]) -> Any:
+        value = chosen(kwargs)
+        return keep(self, create(self, kwargs), value)
+
+    def restore_db_cluster_from_snapshot(self: Any, from_snapshot_id: str, overrides: dict[str, Any]) -> Any:
+        value = chosen(overrides)
+        return keep(self, restore(self, from_snapshot_id, overrides), value)
+
+    backend_cls.create_db_cluster = create_db_cluster
+    backend_cls.restore_db_cluster_from_snapshot = restore_db_cluster_from_snapshot
     return True
 
 
