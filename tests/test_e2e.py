@@ -170,7 +170,14 @@ def test_alarms_registered_per_params(results, examples, slug):
     assert registered == expected
     instance = params["md_metadata"]["name_prefix"].rsplit("-", 1)[0]
     for key in registered:
-        (registration,) = results[slug].alarms[key]
+        per_instance = next(a for a in ALARMS if a.key == key).per_instance
+        registrations = results[slug].alarms[key]
+        # A per-instance alarm (database load) is registered once for the writer and once per fixed reader.
+        assert len(registrations) == (1 + params["scaling"]["reader_count"] if per_instance else 1), key
+        registration = registrations[0]
+        if per_instance:  # each on its own instance's identifier
+            assert all([d["name"] for d in r["metric"]["dimensions"]] == ["DBInstanceIdentifier"] for r in registrations)
+            assert len({r["metric"]["dimensions"][0]["value"] for r in registrations}) == len(registrations)
         assert registration["instance_id"] == instance
         assert registration["cloudResourceId"].startswith("arn:aws:cloudwatch:")
         assert registration["metric"]["namespace"] == "AWS/RDS"

@@ -32,6 +32,7 @@ from typing import Any
 import boto3
 import yaml
 
+from aurora_bundle.aws.alarm_table import ALARMS
 from aurora_bundle.aws.naming import KEY_ALIAS_FORMAT
 from aurora_bundle.inputs.spec import Example
 from aurora_bundle.offline.day2 import RESTORES, Day2Result, Restore, restore_example, run_day2
@@ -220,6 +221,8 @@ def read_requests(record: Path, identifier: str, result: PresetResult) -> None:
         elif request.get("graphql") == "createInstanceAlarm":
             sent = request["variables"]["input"]
             key = sent["cloudResourceId"].rsplit(":", 1)[1].removeprefix(f"{identifier}-").replace("-", "_")
+            # A per-instance alarm is named <identifier>-<key>-<instance>: its registrations gather under its key.
+            key = next((a.key for a in ALARMS if a.per_instance and key.startswith(f"{a.key}_")), key)
             result.alarms.setdefault(key, []).append({"instance_id": request["variables"]["instanceId"], **sent})
 
 
