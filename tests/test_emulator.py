@@ -49,7 +49,7 @@ def test_endpoint_and_endpoints(emu: Emulator) -> None:
     assert re.fullmatch(r"http://127\.0\.0\.1:\d+", emu.endpoint)
     eps = provider_endpoints(emu.endpoint)
     assert set(eps) == {"ec2", "rds", "kms", "cloudwatch", "sns", "iam", "sts",
-                        "secretsmanager", "applicationautoscaling", "logs"}
+                        "secretsmanager", "applicationautoscaling", "logs", "servicequotas"}
     port = int(emu.endpoint.rsplit(":", 1)[1])
     if shutil.which("ss") is None:
         return  # cannot list sockets here; the CLI test below still shows only 127.0.0.1 is accepted
@@ -366,3 +366,31 @@ def test_a_master_password_aws_refuses_is_refused(emu: Emulator) -> None:
         assert refused.value.response["Error"]["Code"] == "InvalidParameterValue", password
     assert rds.describe_db_clusters(DBClusterIdentifier="pwok")["DBClusters"][0]["Status"] == "available"
     rds.modify_db_cluster(DBClusterIdentifier="pwok", MasterUserPassword="Z9y" + "w" * 38, ApplyImmediately=True)
+
+
+def test_the_db_instance_quota_is_served_and_enforced(monkeypatch) -> None:
+    """AWS: "Quotas in Amazon Aurora" (AuroraUserGuide/CHAP_Limits.html): "DB instances", 40 per Region by
+    default, adjustable, Aurora's instances counted. Service Quotas answers the default and the applied value
+    (GetAWSDefaultServiceQuota, GetServiceQuota); CreateDBInstance beyond the quota fails with
+    InstanceQuotaExceeded (APIReference/API_CreateDBInstance.html, Errors; the code in AWS's API model,
+    botocore rds service-2.json InstanceQuotaExceededFault)."""
+    monkeypatch.setenv("AURORA_EMULATOR_DB_INSTANCE_QUOTA", "3")  # the emulator's applied quota (DB_INSTANCE_QUOTA_ENV)
+    with Emulator() as running:
+        quotas = client("service-quotas", running.endpoint)
+        listed = quotas.list_aws_default_service_quotas(ServiceCode="rds")["Quotas"]
+        (instances,) = [q for q in listed if q["QuotaName"] == "DB instances"]
+        assert instances["Value"] == 40 and instances["Adjustable"]
+        code = instances["QuotaCode"]
+        assert quotas.get_aws_default_service_quota(ServiceCode="rds", QuotaCode=code)["Quota"]["Value"] == 40
+        assert quotas.get_service_quota(ServiceCode="rds", QuotaCode=code)["Quota"]["Value"] == 3
+        rds = client("rds", running.endpoint)
+        rds.create_db_cluster(DBClusterIdentifier="q1", Engine="aurora-postgresql", MasterUsername="rootq",
+                              MasterUserPassword="x" * 20)
+        for name in ("q-w", "q-r1", "q-r2"):
+            rds.create_db_instance(DBInstanceIdentifier=name, DBClusterIdentifier="q1", Engine="aurora-postgresql",
+                                   DBInstanceClass="db.r7g.large")
+        with pytest.raises(rds.exceptions.InstanceQuotaExceededFault) as refused:
+            rds.create_db_instance(DBInstanceIdentifier="q-r3", DBClusterIdentifier="q1", Engine="aurora-postgresql",
+                                   DBInstanceClass="db.r7g.large")
+        assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+        assert [i["DBInstanceIdentifier"] for i in rds.describe_db_instances()["DBInstances"]] == ["q-w", "q-r1", "q-r2"]

@@ -33,6 +33,11 @@ Patches (name: gap):
                              snapshot ARN.
   rds_modify_cluster_iam_auth  ModifyDBCluster loses IAM authentication.
   ec2_custom_ids             Harness: a `_custom_id_` tag sets VPC/subnet IDs.
+  servicequotas_rds          Service Quotas knows no rds quota: serves "DB
+                             instances" (default 40, applied value from
+                             AURORA_EMULATOR_DB_INSTANCE_QUOTA, else 200).
+  rds_instance_quota         CreateDBInstance has no limit: refuses beyond the
+                             applied quota with InstanceQuotaExceeded.
   rds_availability           Instances are available at once and never fail over:
                              creating/restarting take time, deleting the writer
                              fails over, changes not applied immediately stay
@@ -46,6 +51,7 @@ LOOPBACK = "127.0.0.1"
 READY_PREFIX = "EMULATOR_READY "
 WATCH_PARENT_ENV = "AURORA_EMULATOR_WATCH_PARENT"
 TIMELINE_ENV = "AURORA_EMULATOR_TIMELINE"  # a file the emulator logs instances' availability to
+DB_INSTANCE_QUOTA_ENV = "AURORA_EMULATOR_DB_INSTANCE_QUOTA"  # the account's applied DB-instance quota
 CUSTOM_ID_TAG = "_custom_id_"  # a tag that sets the ID of a VPC or subnet the harness creates
 
 SERVICES: tuple[str, ...] = (
@@ -57,6 +63,7 @@ SERVICES: tuple[str, ...] = (
     "logs",
     "rds",
     "secretsmanager",
+    "servicequotas",
     "sns",
     "sts",
 )

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable
 from aurora_bundle.offline.emulator.patches.appautoscaling import _patch_appautoscaling_tags
 from aurora_bundle.offline.emulator.patches.ec2 import _patch_ec2_custom_ids
 from aurora_bundle.offline.emulator.patches.iam import _patch_iam_managed_policies
+from aurora_bundle.offline.emulator.patches.quotas import _patch_rds_instance_quota, _patch_servicequotas_rds
 from aurora_bundle.offline.emulator.patches.rds import (
     _patch_rds_aurora_storage_types,
     _patch_rds_default_ca,
@@ -41,6 +42,8 @@ PATCHES: dict[str, Callable[[], bool]] = {
     "rds_modify_cluster_iam_auth": _patch_rds_modify_cluster_iam_auth,
     "rds_cluster_endpoints": _patch_rds_cluster_endpoints,
     "ec2_custom_ids": _patch_ec2_custom_ids,
+    "servicequotas_rds": _patch_servicequotas_rds,
+    "rds_instance_quota": _patch_rds_instance_quota,
     "rds_availability": _patch_rds_availability,
     "rds_master_password": _patch_rds_master_password,  # last: it checks a request before the other patches see it
 }
