@@ -16,7 +16,7 @@ import pytest
 from jsonschema import Draft7Validator
 
 from aurora_bundle.aws.alarms import ALARMS
-from aurora_bundle.aws.protection import AUTOSCALING_MESSAGE, GUARD_MESSAGE
+from aurora_bundle.aws.protection import AUTOSCALED_READERS_MESSAGE, AUTOSCALING_MESSAGE, AUTOSCALING_OFF_RULE, GUARD_MESSAGE
 from aurora_bundle.aws.tls import TLS_SCHEMA
 from aurora_bundle.inputs.engine import MAJORS
 from aurora_bundle.massdriver.wiring import PASSWORD_LENGTH
@@ -368,9 +368,10 @@ def test_the_kms_step_reads_no_param():
 # ------------------------------------------------------------------ the day-2 scenario (Production)
 
 DAY2_CHANGES = ["maintenance window", "class change", "readers down", "readers up", "autoscaling off",
-                "autoscaling on", "subnet added", "custom endpoint added", "major upgrade in the window",
+                "autoscaling on", "autoscaling off with AWS's readers", "autoscaling drained", "autoscaling off, drained",
+                "AWS's reader left after autoscaling off", "subnet added", "custom endpoint added", "major upgrade in the window",
                 "after the maintenance window", "major upgrade, immediately"]
-DAY2_REFUSED: set[str] = set()  # every change deploys; the refusals are tested where they are planned
+DAY2_REFUSED: set[str] = {"autoscaling off with AWS's readers"}  # refused at plan; the others deploy
 
 
 @pytest.fixture(scope="module")
@@ -480,3 +481,27 @@ def test_day2_a_snapshot_restores_into_a_new_package_that_keeps_its_root_user(da
         restore.second_deploy
     assert restore.replan_changes == {}, restore.replan_changes
     assert restore.leftovers == []
+
+
+def test_day2_autoscaling_off_is_refused_while_awss_readers_run(day2):
+    """Turning autoscaling off leaves AWS's readers running: refused at plan with the runbook; draining
+    (minimum and maximum 0) removes them, then autoscaling turns off."""
+    refused = _change(day2, "autoscaling off with AWS's readers")
+    flat = " ".join((refused.error or "").split())
+    assert f"[{AUTOSCALING_OFF_RULE}]" in flat and "1 readers added by AWS's autoscaling still run" in flat, flat
+    assert refused.actions == {}
+    drained = _change(day2, "autoscaling drained").actions
+    assert not any(a.startswith("aws_rds_cluster_instance.") for a in drained), drained
+
+
+def test_day2_a_decommission_with_awss_readers_left_is_refused_then_the_runbook_leaves_nothing(results):
+    """A reader AWS added while autoscaling was being turned off is left running: the deployment after it
+    records it in the decommission guard, the decommission is refused before anything is deleted, and the
+    runbook (autoscaling on with minimum and maximum 0, deploy, off, deploy) lets it through, leaving nothing."""
+    result = results["production-day-2-instances"]
+    assert result.readers_left_decommission_error is not None
+    assert AUTOSCALED_READERS_MESSAGE in " ".join(result.readers_left_decommission_error.split())
+    left = result.left_after_readers_left_decommission
+    assert any(x.startswith("rds instance application-autoscaling-") for x in left), left
+    assert any(x.startswith("rds cluster ") for x in left) and any(x.startswith("alarm ") for x in left), left
+    assert result.leftovers == [] and result.error is None, (result.leftovers, result.error)

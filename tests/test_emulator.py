@@ -394,3 +394,31 @@ def test_the_db_instance_quota_is_served_and_enforced(monkeypatch) -> None:
                                    DBInstanceClass="db.r7g.large")
         assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
         assert [i["DBInstanceIdentifier"] for i in rds.describe_db_instances()["DBInstances"]] == ["q-w", "q-r1", "q-r2"]
+
+
+def test_autoscaling_scales_in_only_its_own_readers_and_deregistering_leaves_them(emu: Emulator) -> None:
+    """Aurora Auto Scaling's readers are named application-autoscaling-<id>, and it scales in only the readers
+    it created (AuroraUserGuide, Aurora.Integrating.AutoScaling); deregistering the scalable target deletes
+    its policies and scheduled actions, not its readers (Application Auto Scaling API reference,
+    DeregisterScalableTarget). A maximum below the readers scales in (here at once; AWS: shortly after)."""
+    rds = client("rds", emu.endpoint)
+    aas = client("application-autoscaling", emu.endpoint)
+    rds.create_db_cluster(DBClusterIdentifier="as1", Engine="aurora-postgresql", MasterUsername="rootas",
+                          MasterUserPassword="x" * 20)
+    for name in ("as1-w", "as1-r1", "application-autoscaling-1111", "application-autoscaling-2222"):
+        rds.create_db_instance(DBInstanceIdentifier=name, DBClusterIdentifier="as1", Engine="aurora-postgresql",
+                               DBInstanceClass="db.r7g.large")
+    target = {"ServiceNamespace": "rds", "ResourceId": "cluster:as1", "ScalableDimension": "rds:cluster:ReadReplicaCount"}
+
+    def members() -> set[str]:
+        return {m["DBInstanceIdentifier"] for m in rds.describe_db_clusters(DBClusterIdentifier="as1")["DBClusters"][0]
+                ["DBClusterMembers"]}
+
+    aas.register_scalable_target(**target, MinCapacity=1, MaxCapacity=4)
+    assert len(members()) == 4  # 3 readers, within the maximum
+    aas.register_scalable_target(**target, MinCapacity=1, MaxCapacity=2)
+    assert members() == {"as1-w", "as1-r1", "application-autoscaling-2222"}
+    aas.deregister_scalable_target(**target)
+    assert members() == {"as1-w", "as1-r1", "application-autoscaling-2222"}
+    aas.register_scalable_target(**target, MinCapacity=0, MaxCapacity=0)  # never below the fixed readers
+    assert members() == {"as1-w", "as1-r1"}

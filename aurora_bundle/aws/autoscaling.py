@@ -19,10 +19,17 @@ from cdktf_cdktf_provider_aws.rds_cluster_instance import RdsClusterInstance
 from aurora_bundle.terraform.hcl import make, n
 
 ENABLED = 'var.scaling.autoscaling.mode == "disabled" ? 0 : 1'
+# Whether autoscaling was off at the last deployment, kept where the next plan can read it: a tag on the
+# cluster (read back through data.aws_rds_cluster.running), set while the mode is "disabled". Terraform
+# gives a plan no other way to see what the last deployment applied (a resource's planned value is the
+# new one). Only a tag: AddTagsToResource changes nothing else on the cluster.
+OFF_TAG = "aurora-bundle:autoscaling-off"
+WAS_OFF = f'anytrue([for c in values(data.aws_rds_cluster.running) : lookup(c.tags, "{OFF_TAG}", "") == "true"])'
 METRIC = {"cpu": "RDSReaderAverageCPUUtilization", "connections": "RDSReaderAverageDatabaseConnections"}
 
 
 def build_autoscaling(stack: TerraformStack, cluster: RdsCluster, readers: list[RdsClusterInstance]) -> None:
+    cluster.add_override("tags", f'${{var.scaling.autoscaling.mode == "disabled" ? {{"{OFF_TAG}" = "true"}} : {{}}}}')
     target = make(AppautoscalingTarget, stack, "readers",
         count=n(ENABLED),
         service_namespace="rds",

@@ -136,6 +136,10 @@ def _room_checks(stack: TerraformStack) -> list[Precondition]:
     (``_quota_check``). Read at plan time: what runs now, and whether it changes."""
     members = make(DataAwsDbInstances, stack, "members",
                    filter=[DataAwsDbInstancesFilter(name="db-cluster-id", values=["${local.identifier}"])])
+    # The readers AWS's autoscaling added and still runs (the decommission guard and the autoscaling-off
+    # check read it): Application Auto Scaling names them application-autoscaling-<id>.
+    TerraformLocal(stack, "autoscaled_readers", f"${{length([for id in {address(members)}.instance_identifiers : id "
+                   f'if startswith(id, "{AUTOSCALED_READER_PREFIX}-")])}}')
     member = make(DataAwsDbInstance, stack, "member", db_instance_identifier="${each.value}")
     member.add_override("for_each", f"${{toset({address(members)}.instance_identifiers)}}")
     ours = (f'[for i in values({address(member)}) : i if !startswith(i.db_instance_identifier, '

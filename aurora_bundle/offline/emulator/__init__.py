@@ -15,6 +15,9 @@ Patches (name: gap):
                              (AmazonRDSEnhancedMonitoringRole not loaded).
   appautoscaling_tags        Gap 1: application-autoscaling TagResource,
                              UntagResource, ListTagsForResource not implemented.
+  appautoscaling_rds_readers  Aurora's autoscaled readers: RegisterScalableTarget
+                             with a maximum below the readers removes the
+                             application-autoscaling-* ones (only those).
   rds_aurora_storage_types   CreateDBCluster StorageType=aurora-iopt1 -> 500.
   rds_parameter_source       Gap 2: parameters lack Source=user.
   rds_parameter_reset        ResetDB[Cluster]ParameterGroup not implemented

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterable
 
-from aurora_bundle.offline.emulator.patches.appautoscaling import _patch_appautoscaling_tags
+from aurora_bundle.offline.emulator.patches.appautoscaling import _patch_appautoscaling_rds_readers, _patch_appautoscaling_tags
 from aurora_bundle.offline.emulator.patches.ec2 import _patch_ec2_custom_ids
 from aurora_bundle.offline.emulator.patches.iam import _patch_iam_managed_policies
 from aurora_bundle.offline.emulator.patches.quotas import _patch_rds_instance_quota, _patch_servicequotas_rds
@@ -30,6 +30,7 @@ MOTO_VERSION = "5.2.5"
 PATCHES: dict[str, Callable[[], bool]] = {
     "iam_managed_policies": _patch_iam_managed_policies,
     "appautoscaling_tags": _patch_appautoscaling_tags,
+    "appautoscaling_rds_readers": _patch_appautoscaling_rds_readers,
     "rds_aurora_storage_types": _patch_rds_aurora_storage_types,
     "rds_parameter_source": _patch_rds_parameter_source,
     "rds_parameter_reset": _patch_rds_parameter_reset,
