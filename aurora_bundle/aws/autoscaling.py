@@ -2,11 +2,25 @@
 
 Autoscaled readers are created by AWS, not Terraform. Capacity counts every reader, so the fixed
 readers are added to the params' minimum and maximum.
+
+A rolling change (a new class or CA: ``instances.build_instances``) doubles the instances for a while,
+and the target-tracking metric (RDSReaderAverageCPUUtilization or ...DatabaseConnections) averages
+every reader, the new set's idle ones included: the policy would see load halve and scale in AWS's
+readers in the middle of the change. So the roll replaces the policy (``replace_triggered_by`` the
+instance shape): Terraform deletes it when the apply starts (nothing orders it after anything, and
+it is not create-before-destroy), and creates it again only after the new readers exist (it depends
+on the target, which depends on them). While no policy exists nothing scales: AWS deletes a target
+tracking policy's CloudWatch alarms with it (Application Auto Scaling, DeleteScalingPolicy) and keeps
+the scalable target and the readers it added. The new policy's alarms start without data, so it
+cannot act until its metric has been evaluated afresh, by when the old set is leaving. The
+alternative, ``suspended_state`` on the target, would have to be turned on for the change and off
+after it, which Terraform cannot do in one apply (any value held "during the roll" is a diff on the
+next plan).
 """
 
 from __future__ import annotations
 
-from cdktf import TerraformStack
+from cdktf import TerraformResourceLifecycle, TerraformStack
 from cdktf_cdktf_provider_aws.appautoscaling_policy import (
     AppautoscalingPolicy,
     AppautoscalingPolicyTargetTrackingScalingPolicyConfiguration,
@@ -16,6 +30,7 @@ from cdktf_cdktf_provider_aws.appautoscaling_target import AppautoscalingTarget
 from cdktf_cdktf_provider_aws.rds_cluster import RdsCluster
 from cdktf_cdktf_provider_aws.rds_cluster_instance import RdsClusterInstance
 
+from aurora_bundle.aws.instances import SHAPE_ADDRESS
 from aurora_bundle.terraform.hcl import make, n
 
 ENABLED = 'var.scaling.autoscaling.mode == "disabled" ? 0 : 1'
@@ -56,4 +71,5 @@ def build_autoscaling(stack: TerraformStack, cluster: RdsCluster, readers: list[
             scale_out_cooldown=300,
         ),
         depends_on=[target],
+        lifecycle=TerraformResourceLifecycle(replace_triggered_by=[SHAPE_ADDRESS]),
     )

@@ -55,6 +55,7 @@ NAME_PREFIX = f'replace(substr(local.identifier, 0, {NAME_KEEP}), "/-+$/", "")'
 WRITER_NAME = f'${{format("%s-writer-%s", {NAME_PREFIX}, {STAMP})}}'
 READER_NAME = f'${{format("%s-reader%d-%s", {NAME_PREFIX}, count.index + 1, {STAMP})}}'
 ROOM_RULE = "rolling-change-needs-room"
+SHAPE_ADDRESS = "terraform_data.instance_shape"  # what a rolling change changes (autoscaling replaces its policy)
 QUOTA_RULE = "db-instance-quota"
 # The account's quota of DB instances in a Region: "Quotas in Amazon Aurora"
 # (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/CHAP_Limits.html) lists it as
@@ -187,6 +188,7 @@ def build_instances(stack: TerraformStack, cluster: RdsCluster, groups: Paramete
     shape = make(DataResource, stack, "instance_shape",
                  lifecycle=TerraformResourceLifecycle(precondition=_room_checks(stack)))
     shape.add_override("input", {key: f"${{{value}}}" for key, value in SHAPE.items()})
+    assert address(shape) == SHAPE_ADDRESS
     rolling = TerraformResourceLifecycle(create_before_destroy=True, ignore_changes=KEPT,
                                          replace_triggered_by=[address(shape)])
     writer = _instance(stack, "writer", cluster, groups, monitoring, WRITER_NAME, f"{zones}[0]", tier=0,
