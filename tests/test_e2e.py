@@ -505,3 +505,12 @@ def test_day2_a_decommission_with_awss_readers_left_is_refused_then_the_runbook_
     assert any(x.startswith("rds instance application-autoscaling-") for x in left), left
     assert any(x.startswith("rds cluster ") for x in left) and any(x.startswith("alarm ") for x in left), left
     assert result.leftovers == [] and result.error is None, (result.leftovers, result.error)
+
+
+def test_day2_a_class_change_replaces_the_scaling_policy(day2):
+    """No target-tracking policy acts while the instances are doubled: the roll deletes the policy and
+    creates it again after the new readers (its alarms go with it; the target and AWS's readers stay)."""
+    actions = _change(day2, "class change").actions
+    assert actions.get("aws_appautoscaling_policy.readers[0]") == ["delete", "create"], actions
+    assert "aws_appautoscaling_target.readers[0]" not in actions, actions
+    assert "aws_appautoscaling_policy.readers[0]" not in _change(day2, "readers up").actions
