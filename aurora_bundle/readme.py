@@ -91,16 +91,24 @@ def params_reference(spec: BundleSpec) -> str:
     return "\n".join(lines)
 
 
+_DIMENSION_VALUES = {"DBClusterIdentifier": "<cluster>", "DBInstanceIdentifier": "<each instance>"}
+
+
 def _alarm_metrics() -> list[str]:
     """How each alarm is measured, and where AWS documents its metric (from the alarm table)."""
     from aurora_bundle.aws.alarm_table import ALARMS
 
     rows = ["### How the alarms measure", "",
-            "Every alarm is a CloudWatch alarm in the `AWS/RDS` namespace, on the cluster's identifier (and the "
-            "instance role where it says so, so it follows failovers).", "",
+            "Every alarm is a CloudWatch alarm in the `AWS/RDS` namespace, on dimensions AWS documents for its "
+            "metric (the table `DOCUMENTED_DIMENSIONS` in `aurora_bundle/aws/alarm_table.py`, each row citing "
+            "its AWS page; a unit test holds every alarm to it): the cluster's identifier, and the instance "
+            "role where it says so, so it follows failovers. Performance Insights publishes `DBLoad` per "
+            "instance only, and only while the instance has load, so the database load alarm is one alarm "
+            "per instance of the package (the writer and each fixed reader, named `<cluster>-db-load-writer`, "
+            "`-reader1`, …; autoscaled readers get none).", "",
             "| Alarm | Metric (unit) | Dimensions | Statistic, period | AWS source |", "|---|---|---|---|---|"]
     for spec in ALARMS:
-        dimensions = ", ".join(f"`{k}={'<cluster>' if k == 'DBClusterIdentifier' else v}`" for k, v in spec.dimensions.items())
+        dimensions = ", ".join(f"`{k}={_DIMENSION_VALUES.get(k, v)}`" for k, v in spec.dimensions.items())
         rows.append(f"| `alarms.{spec.key}` ({spec.title}) | `{spec.metric}` ({spec.unit}) | {dimensions} | "
                     f"{spec.statistic}, {spec.periods} × {spec.period} s | [AWS docs]({spec.source}) |")
     return [*rows, ""]

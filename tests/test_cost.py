@@ -13,7 +13,7 @@ import pytest
 
 from aurora_bundle.aws.alarm_table import ALARMS
 from aurora_bundle.cost import prices
-from aurora_bundle.cost.estimate import APPLIES, Estimate, alarm_keys, estimate
+from aurora_bundle.cost.estimate import APPLIES, Estimate, alarm_count, alarm_keys, estimate
 from aurora_bundle.inputs import engine
 from tests.conftest import ROOT
 
@@ -130,7 +130,8 @@ def test_alarms_are_counted_as_terraform_creates_them():
     assert "acu_utilization" in serverless and "db_load" not in serverless
     off = _with(_example("production"), **{"alarms.deadlocks.enabled": False})
     assert len(alarm_keys(off)) == len(alarm_keys(_example("production"))) - 1
-    assert estimate(_example("production")).line("alarms").low == pytest.approx(0.8)  # type: ignore[union-attr]
+    # 8 alarms, the database load alarm once more for each of the 2 readers: 10 × $0.10
+    assert estimate(_example("production")).line("alarms").low == pytest.approx(1.0)  # type: ignore[union-attr]
 
 
 def test_every_condition_of_the_alarm_table_has_a_python_reading():
@@ -143,7 +144,16 @@ def test_the_conditions_read_in_python_are_the_ones_terraform_counts_the_alarms_
     assert set(generated) == {spec.key for spec in ALARMS}
     for spec in ALARMS:
         condition = "" if spec.applies == "true" else f" && ({spec.applies})"
+        if spec.per_instance:  # one per instance of the package: the estimate counts the writer and fixed readers
+            assert generated[spec.key]["for_each"] == (f"${{{{for key, id in local.instance_members : key => id if "
+                                                       f"var.alarms.{spec.key}.enabled{condition}}}}}")
+            continue
         assert generated[spec.key]["count"] == f"${{var.alarms.{spec.key}.enabled{condition} ? 1 : 0}}"
+
+
+def test_the_database_load_alarm_is_counted_once_per_instance():
+    production = _example("production")
+    assert alarm_count(production) == len(alarm_keys(production)) + production["scaling"]["reader_count"]
 
 
 def test_the_estimate_is_json_for_other_tools():

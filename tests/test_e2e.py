@@ -16,7 +16,7 @@ import pytest
 from jsonschema import Draft7Validator
 
 from aurora_bundle.aws.alarms import ALARMS
-from aurora_bundle.aws.protection import AUTOSCALING_MESSAGE, GUARD_MESSAGE
+from aurora_bundle.aws.protection import AUTOSCALED_READERS_MESSAGE, AUTOSCALING_MESSAGE, AUTOSCALING_OFF_RULE, GUARD_MESSAGE
 from aurora_bundle.aws.tls import TLS_SCHEMA
 from aurora_bundle.inputs.engine import MAJORS
 from aurora_bundle.massdriver.wiring import PASSWORD_LENGTH
@@ -175,7 +175,14 @@ def test_alarms_registered_per_params(results, examples, slug):
     assert registered == expected
     instance = params["md_metadata"]["name_prefix"].rsplit("-", 1)[0]
     for key in registered:
-        (registration,) = results[slug].alarms[key]
+        per_instance = next(a for a in ALARMS if a.key == key).per_instance
+        registrations = results[slug].alarms[key]
+        # A per-instance alarm (database load) is registered once for the writer and once per fixed reader.
+        assert len(registrations) == (1 + params["scaling"]["reader_count"] if per_instance else 1), key
+        registration = registrations[0]
+        if per_instance:  # each on its own instance's identifier
+            assert all([d["name"] for d in r["metric"]["dimensions"]] == ["DBInstanceIdentifier"] for r in registrations)
+            assert len({r["metric"]["dimensions"][0]["value"] for r in registrations}) == len(registrations)
         assert registration["instance_id"] == instance
         assert registration["cloudResourceId"].startswith("arn:aws:cloudwatch:")
         assert registration["metric"]["namespace"] == "AWS/RDS"
@@ -386,11 +393,13 @@ def test_the_kms_step_reads_no_param():
 # ------------------------------------------------------------------ the day-2 scenario (Production)
 
 DAY2_CHANGES = ["maintenance window", "class change", "readers down", "readers up", "autoscaling off",
-                "autoscaling on", "subnet added", "custom endpoint added", "major upgrade in the window",
-                "major upgrade from a minor without a target", "major upgrade to a listed target",
-                "major upgrade, immediately"]
+                "autoscaling on", "autoscaling off with AWS's readers", "autoscaling drained", "autoscaling off, drained",
+                "AWS's reader left after autoscaling off", "subnet added", "custom endpoint added",
+                "major upgrade in the window", "major upgrade from a minor without a target",
+                "major upgrade to a listed target", "major upgrade, immediately"]
 # Planned only, and refused: the plan fails, nothing changes.
-DAY2_REFUSED: set[str] = {"major upgrade in the window", "major upgrade from a minor without a target"}
+DAY2_REFUSED: set[str] = {"autoscaling off with AWS's readers", "major upgrade in the window",
+                          "major upgrade from a minor without a target"}
 
 
 @pytest.fixture(scope="module")
@@ -554,3 +563,36 @@ def test_day2_a_snapshot_restores_into_a_new_package_that_keeps_its_root_user(da
     assert restore.iam_after_second_deploy is True, "IAM logins must work after the second deployment"
     assert restore.replan_changes == {}, restore.replan_changes
     assert restore.leftovers == []
+
+
+def test_day2_autoscaling_off_is_refused_while_awss_readers_run(day2):
+    """Turning autoscaling off leaves AWS's readers running: refused at plan with the runbook; draining
+    (minimum and maximum 0) removes them, then autoscaling turns off."""
+    refused = _change(day2, "autoscaling off with AWS's readers")
+    flat = " ".join((refused.error or "").split())
+    assert f"[{AUTOSCALING_OFF_RULE}]" in flat and "1 readers added by AWS's autoscaling still run" in flat, flat
+    assert refused.actions == {}
+    drained = _change(day2, "autoscaling drained").actions
+    assert not any(a.startswith("aws_rds_cluster_instance.") for a in drained), drained
+
+
+def test_day2_a_decommission_with_awss_readers_left_is_refused_then_the_runbook_leaves_nothing(results):
+    """A reader AWS added while autoscaling was being turned off is left running: the deployment after it
+    records it in the decommission guard, the decommission is refused before anything is deleted, and the
+    runbook (autoscaling on with minimum and maximum 0, deploy, off, deploy) lets it through, leaving nothing."""
+    result = results["production-day-2-instances"]
+    assert result.readers_left_decommission_error is not None
+    assert AUTOSCALED_READERS_MESSAGE in " ".join(result.readers_left_decommission_error.split())
+    left = result.left_after_readers_left_decommission
+    assert any(x.startswith("rds instance application-autoscaling-") for x in left), left
+    assert any(x.startswith("rds cluster ") for x in left) and any(x.startswith("alarm ") for x in left), left
+    assert result.leftovers == [] and result.error is None, (result.leftovers, result.error)
+
+
+def test_day2_a_class_change_replaces_the_scaling_policy(day2):
+    """No target-tracking policy acts while the instances are doubled: the roll deletes the policy and
+    creates it again after the new readers (its alarms go with it; the target and AWS's readers stay)."""
+    actions = _change(day2, "class change").actions
+    assert actions.get("aws_appautoscaling_policy.readers[0]") == ["delete", "create"], actions
+    assert "aws_appautoscaling_target.readers[0]" not in actions, actions
+    assert "aws_appautoscaling_policy.readers[0]" not in _change(day2, "readers up").actions

@@ -49,7 +49,7 @@ def test_endpoint_and_endpoints(emu: Emulator) -> None:
     assert re.fullmatch(r"http://127\.0\.0\.1:\d+", emu.endpoint)
     eps = provider_endpoints(emu.endpoint)
     assert set(eps) == {"ec2", "rds", "kms", "cloudwatch", "sns", "iam", "sts",
-                        "secretsmanager", "applicationautoscaling", "logs"}
+                        "secretsmanager", "applicationautoscaling", "logs", "servicequotas"}
     port = int(emu.endpoint.rsplit(":", 1)[1])
     if shutil.which("ss") is None:
         return  # cannot list sockets here; the CLI test below still shows only 127.0.0.1 is accepted
@@ -524,3 +524,59 @@ def test_extended_support_is_kept_as_created_and_defaults_to_aws(emu: Emulator) 
              for c in rds.describe_db_clusters()["DBClusters"] if c["DBClusterIdentifier"].startswith("els")}
     assert found == {"els1": "open-source-rds-extended-support", "els2": "open-source-rds-extended-support-disabled",
                      "els3": "open-source-rds-extended-support-disabled"}
+
+
+def test_the_db_instance_quota_is_served_and_enforced(monkeypatch) -> None:
+    """AWS: "Quotas in Amazon Aurora" (AuroraUserGuide/CHAP_Limits.html): "DB instances", 40 per Region by
+    default, adjustable, Aurora's instances counted. Service Quotas answers the default and the applied value
+    (GetAWSDefaultServiceQuota, GetServiceQuota); CreateDBInstance beyond the quota fails with
+    InstanceQuotaExceeded (APIReference/API_CreateDBInstance.html, Errors; the code in AWS's API model,
+    botocore rds service-2.json InstanceQuotaExceededFault)."""
+    monkeypatch.setenv("AURORA_EMULATOR_DB_INSTANCE_QUOTA", "3")  # the emulator's applied quota (DB_INSTANCE_QUOTA_ENV)
+    with Emulator() as running:
+        quotas = client("service-quotas", running.endpoint)
+        listed = quotas.list_aws_default_service_quotas(ServiceCode="rds")["Quotas"]
+        (instances,) = [q for q in listed if q["QuotaName"] == "DB instances"]
+        assert instances["Value"] == 40 and instances["Adjustable"]
+        code = instances["QuotaCode"]
+        assert quotas.get_aws_default_service_quota(ServiceCode="rds", QuotaCode=code)["Quota"]["Value"] == 40
+        assert quotas.get_service_quota(ServiceCode="rds", QuotaCode=code)["Quota"]["Value"] == 3
+        rds = client("rds", running.endpoint)
+        rds.create_db_cluster(DBClusterIdentifier="q1", Engine="aurora-postgresql", MasterUsername="rootq",
+                              MasterUserPassword="x" * 20)
+        for name in ("q-w", "q-r1", "q-r2"):
+            rds.create_db_instance(DBInstanceIdentifier=name, DBClusterIdentifier="q1", Engine="aurora-postgresql",
+                                   DBInstanceClass="db.r7g.large")
+        with pytest.raises(rds.exceptions.InstanceQuotaExceededFault) as refused:
+            rds.create_db_instance(DBInstanceIdentifier="q-r3", DBClusterIdentifier="q1", Engine="aurora-postgresql",
+                                   DBInstanceClass="db.r7g.large")
+        assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+        assert [i["DBInstanceIdentifier"] for i in rds.describe_db_instances()["DBInstances"]] == ["q-w", "q-r1", "q-r2"]
+
+
+def test_autoscaling_scales_in_only_its_own_readers_and_deregistering_leaves_them(emu: Emulator) -> None:
+    """Aurora Auto Scaling's readers are named application-autoscaling-<id>, and it scales in only the readers
+    it created (AuroraUserGuide, Aurora.Integrating.AutoScaling); deregistering the scalable target deletes
+    its policies and scheduled actions, not its readers (Application Auto Scaling API reference,
+    DeregisterScalableTarget). A maximum below the readers scales in (here at once; AWS: shortly after)."""
+    rds = client("rds", emu.endpoint)
+    aas = client("application-autoscaling", emu.endpoint)
+    rds.create_db_cluster(DBClusterIdentifier="as1", Engine="aurora-postgresql", MasterUsername="rootas",
+                          MasterUserPassword="x" * 20)
+    for name in ("as1-w", "as1-r1", "application-autoscaling-1111", "application-autoscaling-2222"):
+        rds.create_db_instance(DBInstanceIdentifier=name, DBClusterIdentifier="as1", Engine="aurora-postgresql",
+                               DBInstanceClass="db.r7g.large")
+    target = {"ServiceNamespace": "rds", "ResourceId": "cluster:as1", "ScalableDimension": "rds:cluster:ReadReplicaCount"}
+
+    def members() -> set[str]:
+        return {m["DBInstanceIdentifier"] for m in rds.describe_db_clusters(DBClusterIdentifier="as1")["DBClusters"][0]
+                ["DBClusterMembers"]}
+
+    aas.register_scalable_target(**target, MinCapacity=1, MaxCapacity=4)
+    assert len(members()) == 4  # 3 readers, within the maximum
+    aas.register_scalable_target(**target, MinCapacity=1, MaxCapacity=2)
+    assert members() == {"as1-w", "as1-r1", "application-autoscaling-2222"}
+    aas.deregister_scalable_target(**target)
+    assert members() == {"as1-w", "as1-r1", "application-autoscaling-2222"}
+    aas.register_scalable_target(**target, MinCapacity=0, MaxCapacity=0)  # never below the fixed readers
+    assert members() == {"as1-w", "as1-r1"}

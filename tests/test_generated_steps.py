@@ -113,7 +113,12 @@ def test_published_wiring_uses_random_and_massdriver(published):
     registrations = resources["massdriver_instance_alarm"]
     assert set(registrations) == {a.key for a in ALARMS}
     for key, registration in registrations.items():
-        assert registration["count"] == published["src"]["resource"]["aws_cloudwatch_metric_alarm"][key]["count"]
+        alarm = published["src"]["resource"]["aws_cloudwatch_metric_alarm"][key]
+        if "for_each" in alarm:  # one alarm per instance: one registration per alarm
+            assert registration["for_each"] == f"${{aws_cloudwatch_metric_alarm.{key}}}"
+            assert registration["cloud_resource_id"] == "${each.value.arn}"
+            continue
+        assert registration["count"] == alarm["count"]
         assert f"aws_cloudwatch_metric_alarm.{key}[count.index].arn" in registration["cloud_resource_id"]
 
 

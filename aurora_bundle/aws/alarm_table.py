@@ -47,6 +47,35 @@ PERFORMANCE_INSIGHTS_METRICS = ("https://docs.aws.amazon.com/AmazonRDS/latest/Au
                                 "USER_PerfInsights.Cloudwatch.html")
 SERVERLESS_METRICS = ("https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/"
                       "aurora-serverless-v2.viewing.monitoring.html")
+DIMENSIONS_REFERENCE = "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/dimensions.html"
+
+# The dimension sets AWS documents each (namespace, metric) of the alarm table under: a CloudWatch
+# alarm on any other set watches a series that never exists, and with treat_missing_data =
+# notBreaching stays OK forever. Each row cites the pages it comes from.
+#
+# - Aurora's instance-level metrics (Aurora.AuroraMonitoring.Metrics, "Instance-level metrics for
+#   Amazon Aurora") are published per instance (DBInstanceIdentifier) and aggregated per cluster and
+#   role (DBClusterIdentifier + Role, WRITER or READER: "Amazon CloudWatch dimensions for Aurora",
+#   which creating_alarms.html recommends for alarms, since roles change on failover).
+# - Cluster-level metrics ("Cluster-level metrics for Amazon Aurora") are per cluster
+#   (DBClusterIdentifier).
+# - Performance Insights' metrics (USER_PerfInsights.Cloudwatch: DBLoad, DBLoadCPU, DBLoadNonCPU,
+#   DBLoadRelativeToNumVCPUs) are documented per DB instance only (its example queries
+#   DBInstanceIdentifier), and "published to CloudWatch only if there is load on the DB instance".
+INSTANCE_SETS = (frozenset({"DBInstanceIdentifier"}), frozenset({"DBClusterIdentifier", "Role"}))
+DOCUMENTED_DIMENSIONS: dict[tuple[str, str], tuple[tuple[frozenset[str], ...], tuple[str, ...]]] = {
+    ("AWS/RDS", "CPUUtilization"): (INSTANCE_SETS, (INSTANCE_METRICS, DIMENSIONS_REFERENCE)),
+    ("AWS/RDS", "FreeableMemory"): (INSTANCE_SETS, (INSTANCE_METRICS, DIMENSIONS_REFERENCE)),
+    ("AWS/RDS", "DatabaseConnections"): (INSTANCE_SETS, (INSTANCE_METRICS, DIMENSIONS_REFERENCE)),
+    ("AWS/RDS", "AuroraReplicaLag"): (INSTANCE_SETS, (INSTANCE_METRICS, DIMENSIONS_REFERENCE)),
+    ("AWS/RDS", "MaximumUsedTransactionIDs"): (INSTANCE_SETS, (INSTANCE_METRICS, DIMENSIONS_REFERENCE)),
+    ("AWS/RDS", "Deadlocks"): (INSTANCE_SETS, (INSTANCE_METRICS, DIMENSIONS_REFERENCE)),
+    # Serverless v2's capacity metrics are instance-level metrics of the same tables (the serverless page
+    # shows them per instance and for the writer or readers of a cluster).
+    ("AWS/RDS", "ACUUtilization"): (INSTANCE_SETS, (INSTANCE_METRICS, SERVERLESS_METRICS, DIMENSIONS_REFERENCE)),
+    ("AWS/RDS", "VolumeBytesUsed"): ((frozenset({"DBClusterIdentifier"}),), (CLUSTER_METRICS, DIMENSIONS_REFERENCE)),
+    ("AWS/RDS", "DBLoad"): ((frozenset({"DBInstanceIdentifier"}),), (PERFORMANCE_INSIGHTS_METRICS,)),
+}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -68,13 +97,21 @@ class AlarmSpec:
     threshold: str = "{threshold}"
     message: str  # what Massdriver shows when the alarm fires: what to do about it
     role: str | None = "WRITER"  # None: cluster-wide metric
+    # One alarm per instance of the package (the writer and each fixed reader, keyed "writer",
+    # "reader1".. as local.instance_members names them), on DBInstanceIdentifier: for metrics AWS
+    # publishes per instance only. ``role`` is then ignored.
+    per_instance: bool = False
     applies: str = "true"  # HCL: besides being enabled, does the alarm make sense here
+    namespace: str = "AWS/RDS"
     dimensions: dict[str, str] = field(init=False)
 
     def __post_init__(self) -> None:
-        dims = {"DBClusterIdentifier": f"${{{CLUSTER}}}"}
-        if self.role:
-            dims["Role"] = self.role
+        if self.per_instance:
+            dims = {"DBInstanceIdentifier": "${each.value}"}
+        else:
+            dims = {"DBClusterIdentifier": f"${{{CLUSTER}}}"}
+            if self.role:
+                dims["Role"] = self.role
         object.__setattr__(self, "dimensions", dims)
 
     @property
@@ -154,15 +191,16 @@ ALARMS: list[AlarmSpec] = [
     ),
     AlarmSpec(
         key="db_load", title="Database load",
-        description="Writer load (average active sessions, from Performance Insights) above this multiple of the "
-        "instance's vCPUs for 15 minutes: sessions are queueing for CPU or waiting. Provisioned classes only.",
+        description="Load of each instance, the writer and every fixed reader (average active sessions, from "
+        "Performance Insights) above this multiple of the instance's vCPUs for 15 minutes: sessions are queueing "
+        "for CPU or waiting. Provisioned classes only.",
         param=Threshold(2, minimum=0.5, maximum=20, unit="× vCPUs"),
-        display_name="Writer database load", metric="DBLoad", unit="Count", source=PERFORMANCE_INSIGHTS_METRICS,
+        display_name="Database load", metric="DBLoad", unit="Count", source=PERFORMANCE_INSIGHTS_METRICS,
         statistic="Average", comparison="GreaterThanThreshold", period=300, periods=3,
         threshold="{threshold} * lookup(local.instance_vcpus, var.database.instance_class, 2)",
-        message="More sessions are active than the writer has vCPUs: find the top waits and SQL in Performance "
-        "Insights, then tune or size up.",
-        applies=f"!({SERVERLESS})",
+        message="More sessions are active on this instance than it has vCPUs: find the top waits and SQL in "
+        "Performance Insights, then tune or size up.",
+        per_instance=True, applies=f"!({SERVERLESS})",
     ),
     AlarmSpec(
         key="deadlocks", title="Deadlocks",

@@ -4,7 +4,8 @@ Which alarms exist and how each is measured is the table in ``alarm_table`` (one
 which also gives its params); Terraform decides per deployment whether each one exists
 (``alarms.<key>.enabled`` and whether it applies: replica lag needs readers, ACU utilization needs
 Serverless v2). Alarms use the WRITER/READER role dimensions so they follow the roles across
-failovers.
+failovers, where AWS publishes the metric so; a metric AWS publishes per instance only (Performance
+Insights' DBLoad) gets one alarm per instance of the package (``per_instance`` in the table).
 """
 
 from __future__ import annotations
@@ -58,14 +59,22 @@ def build_alarms(stack: TerraformStack, wiring: Wiring) -> None:
     )
     for spec in ALARMS:
         applies = "" if spec.applies == "true" else f" && ({spec.applies})"
-        count = f"var.alarms.{spec.key}.enabled{applies} ? 1 : 0"
+        enabled = f"var.alarms.{spec.key}.enabled{applies}"
+        count: str | None = f"{enabled} ? 1 : 0"
+        name = f"${{local.identifier}}-{spec.key.replace('_', '-')}"
+        display: object = spec.display_name
+        if spec.per_instance:
+            # One alarm per instance of the package, keyed as custom endpoints name them ("writer",
+            # "reader1"..): the keys are known at plan, the identifiers may not be yet.
+            count = None
+            name += "-${each.key}"
+            display = f"{spec.display_name}: ${{each.key}}"
         alarm = CloudwatchMetricAlarm(
             stack,
             spec.key,
-            count=n(count),
-            alarm_name=f"${{local.identifier}}-{spec.key.replace('_', '-')}",
+            alarm_name=name,
             alarm_description=jsonencode({"name_prefix": Expr("local.name_prefix"), "message": spec.message}),
-            namespace="AWS/RDS",
+            namespace=spec.namespace,
             metric_name=spec.metric,
             statistic=spec.statistic,
             period=spec.period,
@@ -77,15 +86,19 @@ def build_alarms(stack: TerraformStack, wiring: Wiring) -> None:
             alarm_actions=[topic.arn],
             ok_actions=[topic.arn],
         )
+        if count is None:
+            alarm.add_override("for_each", f"${{{{for key, id in local.instance_members : key => id if {enabled}}}}}")
+        else:
+            alarm.add_override("count", f"${{{count}}}")
 
-        def registration(alarm_ref: str, spec: AlarmSpec = spec) -> dict[str, object]:
+        def registration(alarm_ref: str, spec: AlarmSpec = spec, display: object = display) -> dict[str, object]:
             return {
-                "display_name": spec.display_name,
+                "display_name": display,
                 "cloud_resource_id": Expr(f"{alarm_ref}.arn"),
                 "comparison_operator": spec.comparison,
                 "threshold": Expr(f"{alarm_ref}.threshold"),
                 "period": spec.period,
-                "metric": {"name": spec.metric, "namespace": "AWS/RDS", "statistic": spec.statistic,
+                "metric": {"name": spec.metric, "namespace": spec.namespace, "statistic": spec.statistic,
                            "dimensions": Expr(f"{alarm_ref}.dimensions")},
             }
 

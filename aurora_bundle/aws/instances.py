@@ -21,6 +21,7 @@ from cdktf import (
 )
 from cdktf_cdktf_provider_aws.data_aws_db_instance import DataAwsDbInstance
 from cdktf_cdktf_provider_aws.data_aws_db_instances import DataAwsDbInstances, DataAwsDbInstancesFilter
+from cdktf_cdktf_provider_aws.data_aws_servicequotas_service_quota import DataAwsServicequotasServiceQuota
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 from cdktf_cdktf_provider_aws.rds_cluster import RdsCluster
@@ -54,6 +55,17 @@ NAME_PREFIX = f'replace(substr(local.identifier, 0, {NAME_KEEP}), "/-+$/", "")'
 WRITER_NAME = f'${{format("%s-writer-%s", {NAME_PREFIX}, {STAMP})}}'
 READER_NAME = f'${{format("%s-reader%d-%s", {NAME_PREFIX}, count.index + 1, {STAMP})}}'
 ROOM_RULE = "rolling-change-needs-room"
+SHAPE_ADDRESS = "terraform_data.instance_shape"  # what a rolling change changes (autoscaling replaces its policy)
+QUOTA_RULE = "db-instance-quota"
+# The account's quota of DB instances in a Region: "Quotas in Amazon Aurora"
+# (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/CHAP_Limits.html) lists it as
+# "DB instances", 40 in each Region by default, adjustable, and Aurora's instances count. Service Quotas
+# names it so for the rds service code; the data source looks it up by that name (its code, which public
+# tools record as L-7B6409FD, is printed on no AWS guide page), then reads the applied value
+# (GetServiceQuota; the default when none is applied: terraform-provider-aws 5.100
+# internal/service/servicequotas/service_quota_data_source.go).
+QUOTA_SERVICE = "rds"
+QUOTA_NAME = "DB instances"
 
 
 def build_monitoring_role(stack: TerraformStack) -> Monitoring:
@@ -119,11 +131,16 @@ def _instance(stack: TerraformStack, logical_id: str, cluster: RdsCluster, group
 
 
 
-def _room_check(stack: TerraformStack) -> Precondition:
+def _room_checks(stack: TerraformStack) -> list[Precondition]:
     """A class or CA change brings a whole new set of instances up before the old set leaves; a
-    cluster holds at most MAX_INSTANCES. Read at plan time: what runs now, and whether it changes."""
+    cluster holds at most MAX_INSTANCES, and the account a quota of DB instances in the Region
+    (``_quota_check``). Read at plan time: what runs now, and whether it changes."""
     members = make(DataAwsDbInstances, stack, "members",
                    filter=[DataAwsDbInstancesFilter(name="db-cluster-id", values=["${local.identifier}"])])
+    # The readers AWS's autoscaling added and still runs (the decommission guard and the autoscaling-off
+    # check read it): Application Auto Scaling names them application-autoscaling-<id>.
+    TerraformLocal(stack, "autoscaled_readers", f"${{length([for id in {address(members)}.instance_identifiers : id "
+                   f'if startswith(id, "{AUTOSCALED_READER_PREFIX}-")])}}')
     member = make(DataAwsDbInstance, stack, "member", db_instance_identifier="${each.value}")
     member.add_override("for_each", f"${{toset({address(members)}.instance_identifiers)}}")
     ours = (f'[for i in values({address(member)}) : i if !startswith(i.db_instance_identifier, '
@@ -131,12 +148,33 @@ def _room_check(stack: TerraformStack) -> Precondition:
     changing = (f"anytrue([for i in {ours} : i.db_instance_class != {SHAPE['instance_class']} || "
                 f"i.ca_cert_identifier != {SHAPE['ca_cert_identifier']}])")
     running = f"length({address(members)}.instance_identifiers)"
-    return Precondition(
+    room = Precondition(
         condition=f"${{!{changing} || {running} + 1 + var.scaling.reader_count <= {MAX_INSTANCES}}}",
         error_message=f"database.instance_class: a new class or CA brings up a new writer and "
         f"${{var.scaling.reader_count}} new readers before the ${{{running}}} running instances leave, and an "
         f"Aurora cluster holds at most {MAX_INSTANCES}: lower scaling.reader_count (and "
         f"scaling.autoscaling.max_readers) first, deploy, then change the class or CA [{ROOM_RULE}].")
+    return [room, _quota_check(stack, ours, changing)]
+
+
+def _quota_check(stack: TerraformStack, ours: str, changing: str) -> Precondition:
+    """The account's DB-instance quota in the Region (every engine, every cluster, AWS's autoscaled readers
+    too): what this deployment brings up (a whole new set on a class or CA change, or on creation; the
+    readers added otherwise) must fit beside what already runs there, or AWS refuses the instance midway
+    (CreateDBInstance: InstanceQuotaExceeded) with half the new set up. Read at plan time."""
+    region = make(DataAwsDbInstances, stack, "region")  # no filter: every DB instance of the account here
+    quota = make(DataAwsServicequotasServiceQuota, stack, "db_instances",
+                 service_code=QUOTA_SERVICE, quota_name=QUOTA_NAME)
+    in_region = f"length({address(region)}.instance_identifiers)"
+    limit = f"floor({address(quota)}.value)"
+    new_set = "(1 + var.scaling.reader_count)"
+    adding = f"({changing} ? {new_set} : max(0, {new_set} - length({ours})))"
+    return Precondition(
+        condition=f"${{{in_region} + {adding} <= {limit}}}",
+        error_message=f"database.instance_class: this deployment brings up ${{{adding}}} new DB instances while "
+        f"${{{in_region}}} run in ${{local.region}}, and the account's quota there is ${{{limit}}} DB instances "
+        f"(Service Quotas, Amazon RDS \"{QUOTA_NAME}\"; AWS's default is 40): request an increase in Service "
+        f"Quotas, or delete unused DB instances in ${{local.region}}, then deploy again [{QUOTA_RULE}].")
 
 
 def build_instances(stack: TerraformStack, cluster: RdsCluster, groups: ParameterGroups) -> list[RdsClusterInstance]:
@@ -144,12 +182,13 @@ def build_instances(stack: TerraformStack, cluster: RdsCluster, groups: Paramete
     replaced create-before-destroy. The writer's successor (tier 0) comes up first, then the new
     readers; only then do the old readers leave, and the old writer last: Aurora fails over once,
     to the tier-0 successor. At every moment the cluster has an available writer and available
-    readers, and no instance restarts. It needs room for the new set (``_room_check``)."""
+    readers, and no instance restarts. It needs room for the new set (``_room_checks``)."""
     monitoring = build_monitoring_role(stack)
     zones = "local.availability_zones"
     shape = make(DataResource, stack, "instance_shape",
-                 lifecycle=TerraformResourceLifecycle(precondition=[_room_check(stack)]))
+                 lifecycle=TerraformResourceLifecycle(precondition=_room_checks(stack)))
     shape.add_override("input", {key: f"${{{value}}}" for key, value in SHAPE.items()})
+    assert address(shape) == SHAPE_ADDRESS
     rolling = TerraformResourceLifecycle(create_before_destroy=True, ignore_changes=KEPT,
                                          replace_triggered_by=[address(shape)])
     writer = _instance(stack, "writer", cluster, groups, monitoring, WRITER_NAME, f"{zones}[0]", tier=0,

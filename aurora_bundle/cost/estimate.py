@@ -240,8 +240,15 @@ def alarm_keys(params: dict[str, Any]) -> list[str]:
     return keys
 
 
+def alarm_count(params: dict[str, Any]) -> int:
+    """The CloudWatch alarms the params create: one per key, and a per-instance alarm once for the
+    writer and once for each fixed reader (autoscaled readers get none)."""
+    per_instance = {spec.key for spec in ALARMS if spec.per_instance}
+    return sum(1 + params["scaling"]["reader_count"] if key in per_instance else 1 for key in alarm_keys(params))
+
+
 def _alarms(params: dict[str, Any]) -> Line:
-    count = len(alarm_keys(params))
+    count = alarm_count(params)
     rate = prices.ALARM_MONTH.usd
     assert rate is not None
     return _fixed("alarms", f"{count} standard-resolution CloudWatch alarms × {_usd_rate(rate)}/alarm-month",

@@ -97,10 +97,17 @@ class Wiring:
         resource.add_override("name", attribute(name))
         resource.add_override("resource", jsonencode(payload))
 
-    def register_alarm(self, stack: TerraformStack, key: str, alarm_fqn: str, count: str,
+    def register_alarm(self, stack: TerraformStack, key: str, alarm_fqn: str, count: str | None,
                        registration: Registration) -> None:
+        """One registration per alarm: ``count`` as the alarm's, or, with ``count`` None, one per
+        instance of a ``for_each`` alarm (``registration`` then gets ``each.value``)."""
         resource = make(TerraformResource, stack, key, terraform_resource_type="massdriver_instance_alarm",
                         provider=self._massdriver)
-        resource.add_override("count", f"${{{count}}}")
-        for attr, value in registration(f"{alarm_fqn}[count.index]").items():
+        if count is None:
+            resource.add_override("for_each", f"${{{alarm_fqn}}}")
+            alarm_ref = "each.value"
+        else:
+            resource.add_override("count", f"${{{count}}}")
+            alarm_ref = f"{alarm_fqn}[count.index]"
+        for attr, value in registration(alarm_ref).items():
             resource.add_override(attr, attribute(value))

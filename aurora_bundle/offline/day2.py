@@ -186,6 +186,22 @@ class EngineControl:
 MINOR_FIRST = re.compile(r"--engine-version (\S+) --apply-immediately")
 
 
+def _autoscaled_readers_left(operator: Operator, scale_out: Callable[[], str]) -> None:
+    """AWS's autoscaled readers (``scale_out`` creates one with the RDS API, as a scale-out would): turning
+    autoscaling off while one runs is refused at plan with the runbook; the runbook's first step drains
+    it. Then a reader AWS added while autoscaling was being turned off (created right after that
+    deployment) is left: the next deployment records it in the decommission guard, and the e2e's
+    decommission (``e2e._decommission``) is refused before anything is deleted, then follows the runbook."""
+    scale_out()
+    autoscaling = operator.params["scaling"]["autoscaling"]
+    operator.refused("autoscaling off with AWS's readers", _with(operator.params, "scaling.autoscaling.mode", "disabled"))
+    operator.change("autoscaling drained", _with(operator.params, "scaling.autoscaling",
+                                                 {**autoscaling, "min_readers": 0, "max_readers": 0}))
+    operator.set("autoscaling off, drained", "scaling.autoscaling.mode", "disabled")
+    scale_out()
+    operator.change("AWS's reader left after autoscaling off")
+
+
 def _network_endpoints_and_engine(operator: Operator, add_subnet: Callable[[], dict[str, Any]],
                                   engine: EngineControl | None) -> None:
     """The network, a custom endpoint, then the major upgrades. The package is one major older than the
@@ -219,16 +235,20 @@ RESTORES = "engine"
 
 def run_day2(src: Step, example: Example, part: str, timeline: Path, identifier: str,
              add_subnet: Callable[[], dict[str, Any]], window: Callable[[], None],
-             running_version: Callable[[], str], engine: EngineControl | None = None) -> Day2Result:
+             running_version: Callable[[], str], engine: EngineControl | None = None,
+             scale_out: Callable[[], str] | None = None) -> Day2Result:
     """One part of the scenario (``PARTS``) on the deployed ``example`` (see ``day2_example``).
     ``add_subnet`` creates one more subnet in the emulator and returns the vpc connection listing it;
     ``window`` makes the cluster's maintenance window happen (its pending modifications are applied);
     ``running_version`` reads the engine version the cluster runs; ``engine``: what happens to the engine
-    outside Terraform (the engine part)."""
+    outside Terraform (the engine part); ``scale_out`` adds a reader as AWS's autoscaling would
+    (``application-autoscaling-<id>``) and returns its identifier."""
     result = Day2Result()
     operator = Operator(src, example.params, example.connections, result)
     if part == "instances":
         _instances_and_scaling(operator, timeline, identifier)
+        if scale_out is not None:
+            _autoscaled_readers_left(operator, scale_out)
     else:
         operator.running_version = running_version
         _network_endpoints_and_engine(operator, add_subnet, engine)

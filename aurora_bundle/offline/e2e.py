@@ -22,6 +22,7 @@ import json
 import re
 import shutil
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -32,6 +33,8 @@ from typing import Any
 import boto3
 import yaml
 
+from aurora_bundle.aws.alarm_table import ALARMS
+from aurora_bundle.aws.instances import AUTOSCALED_READER_PREFIX
 from aurora_bundle.aws.naming import KEY_ALIAS_FORMAT
 from aurora_bundle.inputs.spec import Example
 from aurora_bundle.offline.day2 import RESTORES, Day2Result, EngineControl, Restore, restore_example, run_day2
@@ -72,6 +75,9 @@ class PresetResult:
     left_after_protected_decommission: list[str] = field(default_factory=list)
     autoscaled_decommission_error: str | None = None  # a decommission with reader autoscaling on
     left_after_autoscaled_decommission: list[str] = field(default_factory=list)
+    # A decommission with AWS's autoscaled readers left after autoscaling was turned off.
+    readers_left_decommission_error: str | None = None
+    left_after_readers_left_decommission: list[str] = field(default_factory=list)
     leftovers: list[str] = field(default_factory=list)
     kept_key: bool = False
     final_snapshots: list[str] = field(default_factory=list)
@@ -225,6 +231,8 @@ def read_requests(record: Path, identifier: str, result: PresetResult) -> None:
         elif request.get("graphql") == "createInstanceAlarm":
             sent = request["variables"]["input"]
             key = sent["cloudResourceId"].rsplit(":", 1)[1].removeprefix(f"{identifier}-").replace("-", "_")
+            # A per-instance alarm is named <identifier>-<key>-<instance>: its registrations gather under its key.
+            key = next((a.key for a in ALARMS if a.per_instance and key.startswith(f"{a.key}_")), key)
             result.alarms.setdefault(key, []).append({"instance_id": request["variables"]["instanceId"], **sent})
 
 
@@ -464,9 +472,22 @@ def run_preset(example: Example, bundle_root: Path, definitions: Path, endpoint:
                 return str(_client("rds", endpoint, region).describe_db_clusters(
                     DBClusterIdentifier=result.identifier)["DBClusters"][0]["EngineVersion"])
 
+            def scale_out() -> str:
+                """A reader as AWS's autoscaling adds one (its name, the primary's class)."""
+                rds = _client("rds", endpoint, region)
+                cluster = rds.describe_db_clusters(DBClusterIdentifier=result.identifier)["DBClusters"][0]
+                writer = next(m["DBInstanceIdentifier"] for m in cluster["DBClusterMembers"] if m["IsClusterWriter"])
+                primary = rds.describe_db_instances(DBInstanceIdentifier=writer)["DBInstances"][0]
+                name = f"{AUTOSCALED_READER_PREFIX}-{len(cluster['DBClusterMembers']):04d}{int(time.time()) % 10000:04d}"
+                rds.create_db_instance(DBInstanceIdentifier=name, DBClusterIdentifier=result.identifier,
+                                       Engine=cluster["Engine"], DBInstanceClass=primary["DBInstanceClass"],
+                                       PromotionTier=15)
+                return name
+
             part, timeline = day2
             result.day2 = run_day2(steps["src"], example, part, timeline, result.identifier, add_subnet, window,
-                                   running_version, _engine_control(endpoint, region, result.identifier))
+                                   running_version, _engine_control(endpoint, region, result.identifier),
+                                   scale_out)
             params = result.day2.params
         if day2 is not None and day2[0] == RESTORES and result.day2 is not None:
             snapshot = _client("rds", endpoint, region).create_db_cluster_snapshot(
@@ -548,6 +569,17 @@ def _decommission(example: Example, params: dict[str, Any], src: Step, result: P
             params = {**params, "scaling": {**params["scaling"], "autoscaling": {**drained, "mode": "disabled"}}}
             src.configure(params, example.connections)
             src.deploy(label="autoscaling-off.")
+        if any(x.startswith(f"rds instance {AUTOSCALED_READER_PREFIX}-") for x in inspect()):
+            # AWS's readers left after autoscaling was turned off: refused; the runbook: autoscaling on with
+            # minimum and maximum 0 (AWS removes them), then off again.
+            result.readers_left_decommission_error, result.left_after_readers_left_decommission = refused("readers-left")
+            drained = {**params["scaling"]["autoscaling"], "mode": "cpu", "min_readers": 0, "max_readers": 0}
+            params = {**params, "scaling": {**params["scaling"], "autoscaling": drained}}
+            src.configure(params, example.connections)
+            src.deploy(label="drain-left.")
+            params = {**params, "scaling": {**params["scaling"], "autoscaling": {**drained, "mode": "disabled"}}}
+            src.configure(params, example.connections)
+            src.deploy(label="autoscaling-off-left.")
         src.deploy("decommission", label="decommission.")
     except TerraformError as exc:
         result.error = (result.error + "\n" if result.error else "") + str(exc)

@@ -15,6 +15,9 @@ Patches (name: gap):
                              (AmazonRDSEnhancedMonitoringRole not loaded).
   appautoscaling_tags        Gap 1: application-autoscaling TagResource,
                              UntagResource, ListTagsForResource not implemented.
+  appautoscaling_rds_readers  Aurora's autoscaled readers: RegisterScalableTarget
+                             with a maximum below the readers removes the
+                             application-autoscaling-* ones (only those).
   rds_aurora_storage_types   CreateDBCluster StorageType=aurora-iopt1 -> 500.
   rds_parameter_source       Gap 2: parameters lack Source=user.
   rds_parameter_reset        ResetDB[Cluster]ParameterGroup not implemented
@@ -39,6 +42,11 @@ Patches (name: gap):
                              snapshot ARN.
   rds_modify_cluster_iam_auth  ModifyDBCluster loses IAM authentication.
   ec2_custom_ids             Harness: a `_custom_id_` tag sets VPC/subnet IDs.
+  servicequotas_rds          Service Quotas knows no rds quota: serves "DB
+                             instances" (default 40, applied value from
+                             AURORA_EMULATOR_DB_INSTANCE_QUOTA, else 200).
+  rds_instance_quota         CreateDBInstance has no limit: refuses beyond the
+                             applied quota with InstanceQuotaExceeded.
   rds_availability           Instances are available at once and never fail over:
                              creating/restarting take time, deleting the writer
                              fails over, changes not applied immediately stay
@@ -52,6 +60,7 @@ LOOPBACK = "127.0.0.1"
 READY_PREFIX = "EMULATOR_READY "
 WATCH_PARENT_ENV = "AURORA_EMULATOR_WATCH_PARENT"
 TIMELINE_ENV = "AURORA_EMULATOR_TIMELINE"  # a file the emulator logs instances' availability to
+DB_INSTANCE_QUOTA_ENV = "AURORA_EMULATOR_DB_INSTANCE_QUOTA"  # the account's applied DB-instance quota
 CUSTOM_ID_TAG = "_custom_id_"  # a tag that sets the ID of a VPC or subnet the harness creates
 # Test only: AddTagsToResource with this tag on a cluster makes it run the tag's engine version at once, as if
 # created on that minor long ago (no upgrade rule applies; the tag is not kept). patches/rds_engine.py.
@@ -66,6 +75,7 @@ SERVICES: tuple[str, ...] = (
     "logs",
     "rds",
     "secretsmanager",
+    "servicequotas",
     "sns",
     "sts",
 )

@@ -5,9 +5,10 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterable
 
-from aurora_bundle.offline.emulator.patches.appautoscaling import _patch_appautoscaling_tags
+from aurora_bundle.offline.emulator.patches.appautoscaling import _patch_appautoscaling_rds_readers, _patch_appautoscaling_tags
 from aurora_bundle.offline.emulator.patches.ec2 import _patch_ec2_custom_ids
 from aurora_bundle.offline.emulator.patches.iam import _patch_iam_managed_policies
+from aurora_bundle.offline.emulator.patches.quotas import _patch_rds_instance_quota, _patch_servicequotas_rds
 from aurora_bundle.offline.emulator.patches.rds import (
     _patch_rds_aurora_storage_types,
     _patch_rds_cluster_pending_iam,
@@ -31,6 +32,7 @@ MOTO_VERSION = "5.2.5"
 PATCHES: dict[str, Callable[[], bool]] = {
     "iam_managed_policies": _patch_iam_managed_policies,
     "appautoscaling_tags": _patch_appautoscaling_tags,
+    "appautoscaling_rds_readers": _patch_appautoscaling_rds_readers,
     "rds_aurora_storage_types": _patch_rds_aurora_storage_types,
     "rds_parameter_source": _patch_rds_parameter_source,
     "rds_parameter_reset": _patch_rds_parameter_reset,
@@ -43,6 +45,8 @@ PATCHES: dict[str, Callable[[], bool]] = {
     "rds_modify_cluster_iam_auth": _patch_rds_modify_cluster_iam_auth,
     "rds_cluster_endpoints": _patch_rds_cluster_endpoints,
     "ec2_custom_ids": _patch_ec2_custom_ids,
+    "servicequotas_rds": _patch_servicequotas_rds,
+    "rds_instance_quota": _patch_rds_instance_quota,
     "rds_availability": _patch_rds_availability,
     "rds_engine_rules": _patch_rds_engine_rules,  # after rds_availability: it checks what that one defers
     "rds_cluster_pending_iam": _patch_rds_cluster_pending_iam,  # after rds_availability: extends its property

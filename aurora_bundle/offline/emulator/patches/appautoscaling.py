@@ -74,3 +74,49 @@ def _patch_appautoscaling_tags() -> bool:
     resp_cls.register_scalable_target = register_scalable_target
     backend_cls.deregister_scalable_target = deregister_scalable_target
     return True
+
+
+AUTOSCALED_PREFIX = "application-autoscaling-"  # how AWS names the Aurora replicas it adds
+
+
+def _patch_appautoscaling_rds_readers() -> bool:
+    """Aurora Auto Scaling's own readers, which moto does not model: a scalable target whose maximum is
+    below the cluster's readers scales in, removing only the readers autoscaling added (AWS names them
+    ``application-autoscaling-<id>``; "Aurora Auto Scaling only scales in Aurora Replicas that it
+    created": AuroraUserGuide, Aurora.Integrating.AutoScaling), never the fixed readers nor the writer.
+    AWS scales in asynchronously; here RegisterScalableTarget does it at once. A scale-out is not
+    modelled: the e2e creates an ``application-autoscaling-`` reader with CreateDBInstance in its stead.
+    Deregistering the target leaves them running (Application Auto Scaling API reference,
+    DeregisterScalableTarget: it deletes the target's policies and scheduled actions)."""
+    from moto.applicationautoscaling import models as aas_models
+
+    backend_cls: Any = getattr(aas_models, "ApplicationAutoscalingBackend", None)
+    orig_register = getattr(backend_cls, "register_scalable_target", None)
+    if orig_register is None:
+        return False
+
+    def register_scalable_target(self: Any, namespace: str, r_id: str, dimension: str, min_capacity: int | None,
+                                 max_capacity: int | None, *args: Any, **kwargs: Any) -> Any:
+        target = orig_register(self, namespace, r_id, dimension, min_capacity, max_capacity, *args, **kwargs)
+        if (namespace, dimension) == ("rds", "rds:cluster:ReadReplicaCount") and r_id.startswith("cluster:"):
+            _scale_in(self.account_id, self.region_name, r_id.removeprefix("cluster:"), target.max_capacity)
+        return target
+
+    backend_cls.register_scalable_target = register_scalable_target
+    return True
+
+
+def _scale_in(account: str, region: str, cluster_id: str, maximum: int | None) -> None:
+    from moto.rds.models import rds_backends
+
+    rds = rds_backends[account][region]
+    cluster = rds.clusters.get(cluster_id)
+    if cluster is None or maximum is None:
+        return
+    members = [db for db in rds.databases.values() if getattr(db, "db_cluster_identifier", None) == cluster_id]
+    writer = getattr(cluster, "writer", None)
+    readers = [db for db in members if db is not writer and not getattr(db, "is_cluster_writer", False)]
+    ours = sorted(db.db_instance_identifier for db in readers
+                  if db.db_instance_identifier.startswith(AUTOSCALED_PREFIX))
+    for identifier in ours[:max(0, len(readers) - int(maximum))]:
+        rds.delete_db_instance(identifier, skip_final_snapshot=True)
