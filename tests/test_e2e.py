@@ -16,6 +16,7 @@ import pytest
 from jsonschema import Draft7Validator
 
 from aurora_bundle.aws.alarms import ALARMS
+from aurora_bundle.aws.instances import WRITER_ROLE_CHECK
 from aurora_bundle.aws.protection import AUTOSCALING_MESSAGE, GUARD_MESSAGE
 from aurora_bundle.aws.tls import TLS_SCHEMA
 from aurora_bundle.inputs.engine import MAJORS
@@ -419,6 +420,7 @@ def test_day2_after_an_unplanned_failover_a_class_change_fails_over_at_most_once
     the old `writer`'s deletion later is no failover. A writer and a reader stay available throughout."""
     assert day2.failed_over_to is not None and "-reader1-" in day2.failed_over_to, describe(day2)
     assert _change(day2, "unplanned failover").replan == [], describe(day2)
+    assert _change(day2, "unplanned failover").warnings == [WRITER_ROLE_CHECK], describe(day2)  # the way back
     seen = day2.class_change
     assert seen is not None and seen.writers[0] == day2.failed_over_to, seen
     assert seen.failovers <= 1 and "-writer-" in seen.writers[-1], seen

@@ -34,6 +34,7 @@ class Change:
     seconds: float = 0.0
     error: str | None = None
     running_version: str | None = None  # the engine version the cluster runs after the change (engine part)
+    warnings: list[str] = field(default_factory=list)  # ids of the check blocks that warned (unplanned failover)
 
 
 @dataclass
@@ -123,8 +124,12 @@ class Operator:
         self.result.changes.append(change)
         if self.unplanned_failover is not None:
             self.result.failed_over_to = self.unplanned_failover()
+        from aurora_bundle.offline.e2e import check_warnings  # e2e imports this module
+
         self.src.configure(self.params, self.connections)
+        seen = len(self.src.log.read_text()) if self.src.log.exists() else 0
         change.replan = self.src.changes(label=f"day2.{name.replace(' ', '-')}.replan")
+        change.warnings = check_warnings(self.src.log.read_text()[seen:])
         return change
 
 
