@@ -414,10 +414,11 @@ def test_day2_a_class_change_keeps_a_writer_and_a_reader_available_throughout(da
 
 def test_day2_after_an_unplanned_failover_a_class_change_fails_over_at_most_once(day2):
     """The writer role moved to reader1 (FailoverDBCluster, as an instance failure leaves it); the plan after
-    it has nothing to do. The class change (to a larger class) then starts with that reader as the writer:
-    deleting it promotes a tier-0 instance, and the emulator promotes as AWS documents (tier, then size, then
-    the oldest: AuroraUserGuide, "Fault tolerance for an Aurora DB cluster"), so the larger new writer, once;
-    the old `writer`'s deletion later is no failover. A writer and a reader stay available throughout."""
+    it has nothing to do and warns with the way back (writer-role-moved). The class change (to a larger
+    class) then starts with that reader as the writer: deleting it promotes a tier-0 instance, and the
+    emulator promotes as AWS documents (tier, then size, then the oldest: AuroraUserGuide, "Fault tolerance
+    for an Aurora DB cluster"), so the larger new writer, once; the old `writer`'s deletion later is no
+    failover. A writer and a reader stay available throughout."""
     assert day2.failed_over_to is not None and "-reader1-" in day2.failed_over_to, describe(day2)
     assert _change(day2, "unplanned failover").replan == [], describe(day2)
     assert _change(day2, "unplanned failover").warnings == [WRITER_ROLE_CHECK], describe(day2)  # the way back
