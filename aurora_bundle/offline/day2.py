@@ -122,6 +122,7 @@ class Operator:
         must have nothing to do (which instance is the writer is no input of the bundle)."""
         change = Change(name)
         self.result.changes.append(change)
+        started = time.monotonic()
         if self.unplanned_failover is not None:
             self.result.failed_over_to = self.unplanned_failover()
         from aurora_bundle.offline.e2e import check_warnings  # e2e imports this module
@@ -130,6 +131,7 @@ class Operator:
         seen = len(self.src.log.read_text()) if self.src.log.exists() else 0
         change.replan = self.src.changes(label=f"day2.{name.replace(' ', '-')}.replan")
         change.warnings = check_warnings(self.src.log.read_text()[seen:])
+        change.seconds = round(time.monotonic() - started, 1)
         return change
 
 
