@@ -145,7 +145,8 @@ def build_instances(stack: TerraformStack, cluster: RdsCluster, groups: Paramete
     """The rolling change (what a new class or CA does, with Terraform alone): every instance is
     replaced create-before-destroy. The writer's successor (tier 0) comes up first, then the new
     readers; only then do the old readers leave, and the old writer last: Aurora fails over once,
-    to the tier-0 successor. At every moment the cluster has an available writer and available
+    to the tier-0 successor, while ``writer`` is the writer (after an unplanned failover, see
+    ``writer_role_check``). At every moment the cluster has an available writer and available
     readers, and no instance restarts. It needs room for the new set (``_room_check``)."""
     monitoring = build_monitoring_role(stack)
     zones = "local.availability_zones"
