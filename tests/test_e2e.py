@@ -16,6 +16,7 @@ import pytest
 from jsonschema import Draft7Validator
 
 from aurora_bundle.aws.alarms import ALARMS
+from aurora_bundle.aws.instances import WRITER_ROLE_CHECK
 from aurora_bundle.aws.protection import AUTOSCALED_READERS_MESSAGE, AUTOSCALING_MESSAGE, AUTOSCALING_OFF_RULE, GUARD_MESSAGE
 from aurora_bundle.aws.tls import TLS_SCHEMA
 from aurora_bundle.inputs.engine import MAJORS
@@ -392,7 +393,7 @@ def test_the_kms_step_reads_no_param():
 
 # ------------------------------------------------------------------ the day-2 scenario (Production)
 
-DAY2_CHANGES = ["maintenance window", "class change", "readers down", "readers up", "autoscaling off",
+DAY2_CHANGES = ["maintenance window", "unplanned failover", "class change", "readers down", "readers up", "autoscaling off",
                 "autoscaling on", "autoscaling off with AWS's readers", "autoscaling drained", "autoscaling off, drained",
                 "AWS's reader left after autoscaling off", "subnet added", "custom endpoint added",
                 "major upgrade in the window", "major upgrade from a minor without a target",
@@ -416,6 +417,7 @@ def day2(results):
     merged = Day2Result(changes=[c for part in parts for c in part.day2.changes])
     merged.class_change = next((p.day2.class_change for p in parts if p.day2.class_change is not None), None)
     merged.restore = next((p.day2.restore for p in parts if p.day2.restore is not None), None)
+    merged.failed_over_to = next((p.day2.failed_over_to for p in parts if p.day2.failed_over_to), None)
     return merged
 
 
@@ -449,6 +451,22 @@ def test_day2_a_class_change_keeps_a_writer_and_a_reader_available_throughout(da
                          "aws_rds_cluster_instance.reader[0]": ["create", "delete"],
                          "aws_rds_cluster_instance.reader[1]": ["create", "delete"]}, actions
     assert "aws_rds_cluster.main" not in actions
+
+
+def test_day2_after_an_unplanned_failover_a_class_change_fails_over_at_most_once(day2):
+    """The writer role moved to reader1 (FailoverDBCluster, as an instance failure leaves it); the plan after
+    it has nothing to do and warns with the way back (writer-role-moved). The class change (to a larger
+    class) then starts with that reader as the writer: deleting it promotes a tier-0 instance, and the
+    emulator promotes as AWS documents (tier, then size, then the oldest: AuroraUserGuide, "Fault tolerance
+    for an Aurora DB cluster"), so the larger new writer, once; the old `writer`'s deletion later is no
+    failover. A writer and a reader stay available throughout."""
+    assert day2.failed_over_to is not None and "-reader1-" in day2.failed_over_to, describe(day2)
+    assert _change(day2, "unplanned failover").replan == [], describe(day2)
+    assert _change(day2, "unplanned failover").warnings == [WRITER_ROLE_CHECK], describe(day2)  # the way back
+    seen = day2.class_change
+    assert seen is not None and seen.writers[0] == day2.failed_over_to, seen
+    assert seen.failovers <= 1 and "-writer-" in seen.writers[-1], seen
+    assert seen.no_writer == [] and seen.no_reader == [], seen
 
 
 def test_day2_readers_and_subnets_change_no_other_instance(day2):

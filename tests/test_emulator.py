@@ -580,3 +580,138 @@ def test_autoscaling_scales_in_only_its_own_readers_and_deregistering_leaves_the
     assert members() == {"as1-w", "as1-r1", "application-autoscaling-2222"}
     aas.register_scalable_target(**target, MinCapacity=0, MaxCapacity=0)  # never below the fixed readers
     assert members() == {"as1-w", "as1-r1"}
+
+
+# ------------------------------------------------------------------ failover, as AWS documents it
+# AuroraUserGuide, Concepts.AuroraHighAvailability.html, "Fault tolerance for an Aurora DB cluster": the
+# writer's failure (or deletion) promotes the replica with the lowest promotion tier; "If two or more Aurora
+# Replicas share the same priority, then Amazon RDS promotes the replica that is largest in size. If two or
+# more Aurora Replicas share the same priority and size, then Amazon RDS promotes an arbitrary replica in
+# the same promotion tier." The emulator reads "arbitrary" the way hardest on a rolling change: the oldest.
+
+def _cluster(rds, name: str, **extra) -> None:
+    rds.create_db_cluster(DBClusterIdentifier=name, Engine="aurora-postgresql", MasterUsername="rootfo",
+                          MasterUserPassword="x" * 20, **extra)
+
+
+def _add(rds, cluster: str, name: str, klass: str, tier: int) -> None:
+    rds.create_db_instance(DBInstanceIdentifier=name, DBClusterIdentifier=cluster, Engine="aurora-postgresql",
+                           DBInstanceClass=klass, PromotionTier=tier)
+
+
+def _writer(rds, cluster: str) -> str:
+    members = rds.describe_db_clusters(DBClusterIdentifier=cluster)["DBClusters"][0]["DBClusterMembers"]
+    return next(m["DBInstanceIdentifier"] for m in members if m["IsClusterWriter"])
+
+
+def test_deleting_the_writer_promotes_the_largest_replica_of_the_lowest_tier() -> None:
+    """Same tier: the larger class wins (r7g.xlarge, 32 GiB, over r7g.large, 16 GiB), whatever the names;
+    a lower tier still beats a larger class."""
+    with Emulator() as running:
+        rds = client("rds", running.endpoint)
+        _cluster(rds, "size1")
+        for name, klass, tier in (("size1-w", "db.r7g.large", 0), ("size1-a", "db.r7g.large", 1),
+                                  ("size1-b", "db.r7g.xlarge", 1), ("size1-c", "db.r7g.4xlarge", 2)):
+            _add(rds, "size1", name, klass, tier)
+        time.sleep(3.2)
+        rds.delete_db_instance(DBInstanceIdentifier="size1-w", SkipFinalSnapshot=True)
+        assert _writer(rds, "size1") == "size1-b"
+
+
+def test_a_serverless_replica_is_as_large_as_its_maximum_capacity() -> None:
+    """db.serverless has no fixed size: it is compared by the cluster's maximum ACUs (2 GiB each), so a
+    64-ACU serverless replica (128 GiB) outranks a db.r7g.large (16 GiB) of the same tier."""
+    with Emulator() as running:
+        rds = client("rds", running.endpoint)
+        _cluster(rds, "sv1", ServerlessV2ScalingConfiguration={"MinCapacity": 2, "MaxCapacity": 64})
+        for name, klass in (("sv1-w", "db.r7g.large"), ("sv1-a", "db.r7g.large"), ("sv1-b", "db.serverless")):
+            _add(rds, "sv1", name, klass, 1)
+        time.sleep(3.2)
+        rds.delete_db_instance(DBInstanceIdentifier="sv1-w", SkipFinalSnapshot=True)
+        assert _writer(rds, "sv1") == "sv1-b"
+
+
+def test_equal_tier_and_size_promote_the_oldest_replica() -> None:
+    """AWS promotes "an arbitrary replica" among equals; the emulator takes the oldest (in a rolling change,
+    the instance the roll has yet to delete), whatever the names."""
+    with Emulator() as running:
+        rds = client("rds", running.endpoint)
+        _cluster(rds, "old1")
+        for name in ("old1-w", "old1-z-first", "old1-a-second"):
+            _add(rds, "old1", name, "db.r7g.large", 0)
+        time.sleep(3.2)
+        rds.delete_db_instance(DBInstanceIdentifier="old1-w", SkipFinalSnapshot=True)
+        assert _writer(rds, "old1") == "old1-z-first"
+
+
+def test_failover_db_cluster_moves_the_writer_and_is_logged(tmp_path) -> None:
+    """FailoverDBCluster (AWS's API reference: TargetDBInstanceIdentifier, "the name of the DB instance to
+    promote to the primary DB instance"), what the harness calls for an unplanned failover: the target becomes
+    the writer, the old writer a reader, and the timeline records it. Without a target, the documented order
+    picks the replica (tier 0 before tier 2, though created later)."""
+    from aurora_bundle.offline.availability import assess, read_timeline
+
+    timeline = tmp_path / "timeline.jsonl"
+    with Emulator(timeline=timeline) as running:
+        rds = client("rds", running.endpoint)
+        _cluster(rds, "fo1")
+        for name, tier in (("fo1-w", 0), ("fo1-r2", 2), ("fo1-r0", 0)):
+            _add(rds, "fo1", name, "db.r7g.large", tier)
+        time.sleep(3.2)
+        rds.failover_db_cluster(DBClusterIdentifier="fo1", TargetDBInstanceIdentifier="fo1-r2")
+        assert _writer(rds, "fo1") == "fo1-r2"
+        time.sleep(3.2)  # the demoted writer restarts as a reader
+        rds.failover_db_cluster(DBClusterIdentifier="fo1")
+        assert _writer(rds, "fo1") == "fo1-w"  # tier 0, older than fo1-r0
+    seen = assess(read_timeline(timeline, "fo1", 0, time.time()))
+    assert seen.writers == ["fo1-w", "fo1-r2", "fo1-w"]
+    assert [e["event"] for e in read_timeline(timeline, "fo1", 0, time.time())][-2:] == ["failover", "failover"]
+
+
+ROLL_CASES = {  # (class before, class after, writer when the roll starts) -> failovers the roll causes
+    "bigger, writer on `writer`": ("db.r7g.large", "db.r7g.xlarge", "w", 1),
+    "smaller, writer on `writer`": ("db.r7g.xlarge", "db.r7g.large", "w", 1),
+    "CA only, writer on `writer`": ("db.r7g.large", "db.r7g.large", "w", 1),
+    "bigger, after a failover": ("db.r7g.large", "db.r7g.xlarge", "r1", 1),
+    "smaller, after a failover": ("db.r7g.xlarge", "db.r7g.large", "r1", 2),
+    "CA only, after a failover": ("db.r7g.large", "db.r7g.large", "r1", 2),
+}
+
+
+def test_the_rolling_change_fails_over_once_except_after_a_failover_to_a_same_or_smaller_class(tmp_path) -> None:
+    """The bundle's roll in the order Terraform runs it (create_before_destroy, readers depending on the
+    writer: new writer (tier 0), new readers (tier 1), old readers deleted, old writer deleted last;
+    hashicorp/terraform docs/destroying.md), against the documented failover order. Writer on `writer`: one
+    failover whatever the change. After an unplanned failover (the writer is an old reader), deleting that
+    reader promotes a tier-0 instance: the new writer only when it is larger; otherwise the old writer (larger,
+    or the oldest of equals), whose own deletion is a second failover. README, "Rolling changes and failovers"."""
+    from aurora_bundle.offline.availability import assess, read_timeline
+
+    timeline = tmp_path / "timeline.jsonl"
+    with Emulator(timeline=timeline) as running:
+        rds = client("rds", running.endpoint)
+        names = {case: f"roll{i}" for i, case in enumerate(ROLL_CASES)}
+        for case, (before, _, _, _) in ROLL_CASES.items():
+            name = names[case]
+            _cluster(rds, name)
+            for member, tier in (("w", 0), ("r1", 1), ("r2", 1)):
+                _add(rds, name, f"{name}-{member}", before, tier)
+        time.sleep(3.2)
+        started = time.time()
+        for case, (_, _, writer, _) in ROLL_CASES.items():
+            if writer != "w":
+                rds.failover_db_cluster(DBClusterIdentifier=names[case], TargetDBInstanceIdentifier=f"{names[case]}-{writer}")
+        time.sleep(3.2)
+        rolled = time.time()
+        for case, (_, after, _, _) in ROLL_CASES.items():
+            for member, tier in (("w2", 0), ("r1b", 1), ("r2b", 1)):
+                _add(rds, names[case], f"{names[case]}-{member}", after, tier)
+        time.sleep(3.2)
+        for case in ROLL_CASES:
+            for member in ("r1", "r2", "w"):
+                rds.delete_db_instance(DBInstanceIdentifier=f"{names[case]}-{member}", SkipFinalSnapshot=True)
+        assert started < rolled
+    for case, (_, _, _, failovers) in ROLL_CASES.items():
+        seen = assess(read_timeline(timeline, names[case], rolled, time.time()))
+        assert (seen.failovers, seen.writers[-1]) == (failovers, f"{names[case]}-w2"), (case, seen)
+        assert seen.no_writer == [] and seen.no_reader == [], (case, seen)

@@ -34,6 +34,7 @@ class Change:
     seconds: float = 0.0
     error: str | None = None
     running_version: str | None = None  # the engine version the cluster runs after the change (engine part)
+    warnings: list[str] = field(default_factory=list)  # ids of the check blocks that warned (unplanned failover)
 
 
 @dataclass
@@ -59,6 +60,7 @@ class Day2Result:
     original_username: str | None = None
     params: Params = field(default_factory=dict)  # what the package is deployed with at the end
     restore: Restore | None = None
+    failed_over_to: str | None = None  # the reader an unplanned failover made the writer before the class change
 
 
 def _with(params: Params, path: str, value: Any) -> Params:
@@ -80,6 +82,7 @@ class Operator:
     connections: dict[str, Any]
     result: Day2Result
     running_version: Callable[[], str] | None = None  # reads the emulator: what the cluster runs
+    unplanned_failover: Callable[[], str] | None = None  # moves the writer role to a reader; returns it
 
     def change(self, name: str, params: Params | None = None, connections: dict[str, Any] | None = None) -> Change:
         self.params = params if params is not None else self.params
@@ -115,6 +118,23 @@ class Operator:
 
     def set(self, name: str, path: str, value: Any) -> Change:
         return self.change(name, _with(self.params, path, value))
+
+    def fail_over(self, name: str) -> Change:
+        """AWS moves the writer role to a reader (an instance failure); nothing is deployed: the next plan
+        must have nothing to do (which instance is the writer is no input of the bundle)."""
+        change = Change(name)
+        self.result.changes.append(change)
+        started = time.monotonic()
+        if self.unplanned_failover is not None:
+            self.result.failed_over_to = self.unplanned_failover()
+        from aurora_bundle.offline.e2e import check_warnings  # e2e imports this module
+
+        self.src.configure(self.params, self.connections)
+        seen = len(self.src.log.read_text()) if self.src.log.exists() else 0
+        change.replan = self.src.changes(label=f"day2.{name.replace(' ', '-')}.replan")
+        change.warnings = check_warnings(self.src.log.read_text()[seen:])
+        change.seconds = round(time.monotonic() - started, 1)
+        return change
 
 
 # An analytics endpoint pinned to the first reader.
@@ -161,6 +181,8 @@ def restore_example(example: Example, params: Params, snapshot_arn: str) -> Exam
 def _instances_and_scaling(operator: Operator, timeline: Path, identifier: str) -> None:
     params = operator.params
     operator.set("maintenance window", "database.maintenance_window", "sat:06:00-sat:07:00")
+    # The writer role on a reader when the roll starts: the old `writer` is no longer the one deleted last.
+    operator.fail_over("unplanned failover")
     started = time.time()
     operator.set("class change", "database.instance_class", bigger_class(params["database"]["instance_class"]))
     operator.result.class_change = assess(read_timeline(timeline, identifier, started, time.time()))
@@ -236,15 +258,17 @@ RESTORES = "engine"
 def run_day2(src: Step, example: Example, part: str, timeline: Path, identifier: str,
              add_subnet: Callable[[], dict[str, Any]], window: Callable[[], None],
              running_version: Callable[[], str], engine: EngineControl | None = None,
-             scale_out: Callable[[], str] | None = None) -> Day2Result:
+             scale_out: Callable[[], str] | None = None,
+             unplanned_failover: Callable[[], str] | None = None) -> Day2Result:
     """One part of the scenario (``PARTS``) on the deployed ``example`` (see ``day2_example``).
     ``add_subnet`` creates one more subnet in the emulator and returns the vpc connection listing it;
     ``window`` makes the cluster's maintenance window happen (its pending modifications are applied);
     ``running_version`` reads the engine version the cluster runs; ``engine``: what happens to the engine
     outside Terraform (the engine part); ``scale_out`` adds a reader as AWS's autoscaling would
-    (``application-autoscaling-<id>``) and returns its identifier."""
+    (``application-autoscaling-<id>``) and returns its identifier;
+    ``unplanned_failover`` moves the writer role to a reader, as AWS does when the writer fails."""
     result = Day2Result()
-    operator = Operator(src, example.params, example.connections, result)
+    operator = Operator(src, example.params, example.connections, result, unplanned_failover=unplanned_failover)
     if part == "instances":
         _instances_and_scaling(operator, timeline, identifier)
         if scale_out is not None:

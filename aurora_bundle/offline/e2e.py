@@ -332,6 +332,21 @@ def maintenance_window(endpoint: str, region: str, identifier: str) -> None:
     _client("rds", endpoint, region).modify_db_cluster(DBClusterIdentifier=identifier, ApplyImmediately=True)
 
 
+def unplanned_failover(endpoint: str, region: str, identifier: str) -> str:
+    """The writer fails and Aurora promotes a reader, behind Terraform's back: FailoverDBCluster to the
+    first fixed reader (``-reader1-``), as an instance failure would leave the cluster. Waits until the
+    demoted writer is available again (it restarts as a reader); returns the new writer's identifier."""
+    rds = _client("rds", endpoint, region)
+    members = rds.describe_db_clusters(DBClusterIdentifier=identifier)["DBClusters"][0]["DBClusterMembers"]
+    target = next(m["DBInstanceIdentifier"] for m in members
+                  if not m["IsClusterWriter"] and "-reader1-" in m["DBInstanceIdentifier"])
+    rds.failover_db_cluster(DBClusterIdentifier=identifier, TargetDBInstanceIdentifier=target)
+    for member in members:
+        rds.get_waiter("db_instance_available").wait(DBInstanceIdentifier=member["DBInstanceIdentifier"],
+                                                     WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+    return target
+
+
 def _mutate_each_param(src: Step, example: Example, params_schema: dict[str, Any], result: PresetResult) -> None:
     """Plan every leaf param changed alone against the deployed cluster: dotted path -> address -> actions
     (``result.mutations``), or what the plan said when it refused the change (``result.mutation_refusals``:
@@ -484,10 +499,13 @@ def run_preset(example: Example, bundle_root: Path, definitions: Path, endpoint:
                                        PromotionTier=15)
                 return name
 
+            def fail_over() -> str:
+                return unplanned_failover(endpoint, region, result.identifier)
+
             part, timeline = day2
             result.day2 = run_day2(steps["src"], example, part, timeline, result.identifier, add_subnet, window,
                                    running_version, _engine_control(endpoint, region, result.identifier),
-                                   scale_out)
+                                   scale_out, unplanned_failover=fail_over)
             params = result.day2.params
         if day2 is not None and day2[0] == RESTORES and result.day2 is not None:
             snapshot = _client("rds", endpoint, region).create_db_cluster_snapshot(

@@ -20,7 +20,7 @@ from aurora_bundle.aws.alarms import build_alarms
 from aurora_bundle.aws.autoscaling import build_autoscaling
 from aurora_bundle.aws.cluster import build_cluster, restored_iam_check
 from aurora_bundle.aws.endpoints import build_custom_endpoints
-from aurora_bundle.aws.instances import build_instances
+from aurora_bundle.aws.instances import build_instances, writer_role_check
 from aurora_bundle.aws.kms import account_context, build_kms_step, lookup_kms_key
 from aurora_bundle.aws.naming import declare_names
 from aurora_bundle.aws.network import build_network
@@ -111,6 +111,7 @@ def src_stack(app: App, spec: BundleSpec, wiring: Wiring) -> Step:
         step.check(*restored_iam_check(cluster))
     with step.concern("instances", _module(build_instances)):
         readers = build_instances(stack, cluster, groups)
+        step.check(*writer_role_check(*readers))
     with step.concern("autoscaling", _module(build_autoscaling)):
         build_autoscaling(stack, cluster, readers)
     with step.concern("endpoints", _module(build_custom_endpoints)):

@@ -7,7 +7,15 @@ not show two instances restarting together. Here, for the instances of a cluster
   immediately, is unavailable (``creating`` / ``modifying``) for ``RESTART_SECONDS``;
 - such a change not applied immediately is kept pending (AWS applies it in the maintenance window):
   the instance keeps its class and CA, and reports them in ``PendingModifiedValues``;
-- deleting the writer fails over to the available member with the lowest promotion tier (AWS's order);
+- deleting the writer fails over as AWS documents (AuroraUserGuide, Concepts.AuroraHighAvailability.html,
+  "Fault tolerance for an Aurora DB cluster"): to the available replica with the lowest promotion tier;
+  within a tier, "the replica that is largest in size" (here: the class's memory, ``INSTANCE_MEMORY_GIB``;
+  ``db.serverless`` by the cluster's maximum ACUs); within a tier and size AWS promotes "an arbitrary
+  replica", and the emulator takes the reading hardest on a rolling change: the oldest instance (the one
+  a create-before-destroy roll still has to delete, so a second failover follows);
+- ``FailoverDBCluster`` (what an unplanned failover looks like to the cluster, and what the harness calls
+  to cause one) moves the writer role to ``TargetDBInstanceIdentifier``, or without one to the replica the
+  rule above picks; the demoted writer restarts as a reader (``rebooting`` for ``RESTART_SECONDS``);
 - ``ModifyDBCluster`` with ``DBInstanceParameterGroupName`` (a major upgrade) moves every member to
   that group, and ``DeleteDBParameterGroup`` refuses a group an instance still uses;
 - a major upgrade not applied immediately (``ModifyDBCluster`` with a new major's ``EngineVersion``
@@ -36,6 +44,7 @@ import threading
 import time
 from typing import Any
 
+from aurora_bundle.inputs.engine import ACU_MEMORY_GIB, INSTANCE_MEMORY_GIB, SERVERLESS_CLASS
 from aurora_bundle.offline.emulator import TIMELINE_ENV
 from aurora_bundle.offline.emulator.patches.rds import first_time
 
@@ -70,6 +79,25 @@ def _record(backend: Any, cluster_id: str | None, event: str, instance: str) -> 
                         for db in _members(backend, cluster_id)]}
     with _lock, open(path, "a", encoding="utf-8") as out:
         out.write(json.dumps(line) + "\n")
+
+
+_created = iter(range(1, 1 << 62))  # creation order of instances: the oldest is promoted among equals
+
+
+def memory_gib(db: Any) -> float:
+    """The instance's size as failover compares it: its class's memory; db.serverless by its maximum ACUs."""
+    if db.db_instance_class == SERVERLESS_CLASS:
+        scaling = getattr(getattr(db, "cluster", None), "serverless_v2_scaling_configuration", None) or {}
+        return float(scaling.get("max_capacity") or scaling.get("MaxCapacity") or 0) * ACU_MEMORY_GIB
+    return float(INSTANCE_MEMORY_GIB.get(db.db_instance_class, 0))
+
+
+def promotion_order(candidates: list[Any]) -> list[Any]:
+    """Who AWS promotes first when the writer goes: available replicas before unavailable ones, then the
+    lowest promotion tier, then the largest, then (AWS: "an arbitrary replica") the oldest."""
+    now = time.time()
+    return sorted(candidates, key=lambda db: (available_from(db) > now, int(db.promotion_tier or 0),
+                                              -memory_gib(db), int(db.__dict__.get("_emu_created", 0))))
 
 
 def _busy(db: Any, state: str) -> None:
@@ -111,6 +139,7 @@ def _patch_rds_availability() -> bool:
         database = create(self, db_kwargs)
         cluster_id = getattr(database, "db_cluster_identifier", None)
         if cluster_id:
+            database.__dict__["_emu_created"] = next(_created)
             _busy(database, "creating")
             _record(self, cluster_id, "create", database.db_instance_identifier)
         return database
@@ -145,13 +174,29 @@ def _patch_rds_availability() -> bool:
         if cluster_id:
             rest = _members(self, cluster_id)
             if was_writer and rest:  # AWS fails over as part of the deletion: one event
-                now = time.time()
-                chosen = min(rest, key=lambda db: (available_from(db) > now, int(db.promotion_tier or 0),
-                                                   db.db_instance_identifier))
+                chosen = promotion_order(rest)[0]
                 for db in rest:
                     db.is_cluster_writer = db is chosen
             _record(self, cluster_id, "delete", db_instance_identifier)
         return deleted
+
+    failover = backend_cls.failover_db_cluster
+
+    def failover_db_cluster(self: Any, db_cluster_identifier: str,
+                            target_db_instance_identifier: str | None = None) -> Any:
+        cluster = self.clusters.get(db_cluster_identifier)
+        members = _members(self, db_cluster_identifier) if cluster is not None else []
+        demoted = next((db for db in members if db.is_cluster_writer), None)
+        if target_db_instance_identifier is None:
+            replicas = promotion_order([db for db in members if not db.is_cluster_writer])
+            if replicas and available_from(replicas[0]) <= time.time():
+                target_db_instance_identifier = replicas[0].db_instance_identifier
+        result = failover(self, db_cluster_identifier, target_db_instance_identifier)
+        if demoted is not None and not demoted.is_cluster_writer:
+            _busy(demoted, "rebooting")  # the old writer restarts as a reader
+        promoted = next((db for db in members if db.is_cluster_writer), None)
+        _record(self, db_cluster_identifier, "failover", promoted.db_instance_identifier if promoted else "")
+        return result
 
     modify_cluster = backend_cls.modify_db_cluster
 
@@ -211,6 +256,7 @@ def _patch_rds_availability() -> bool:
     backend_cls.create_db_instance = create_db_instance
     backend_cls.modify_db_instance = modify_db_instance
     backend_cls.delete_db_instance = delete_db_instance
+    backend_cls.failover_db_cluster = failover_db_cluster
     backend_cls.modify_db_cluster = modify_db_cluster
     backend_cls.delete_db_parameter_group = delete_db_parameter_group
     backend_cls.delete_db_cluster_parameter_group = delete_db_cluster_parameter_group
