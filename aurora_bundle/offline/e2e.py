@@ -67,6 +67,7 @@ class PresetResult:
     kill_heal_actions: dict[str, list[str]] = field(default_factory=dict)  # its successor: actions (+ "import")
     outside_state_after_kill: list[str] = field(default_factory=list)  # cluster members state does not know
     foreign_after_kill: list[str] = field(default_factory=list)  # instances in state that are not the cluster's
+    leaked_by_kill: list[str] = field(default_factory=list)  # objects named from a prefix, made but never recorded
     mutations: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # param path -> address -> actions
     mutation_refusals: dict[str, str] = field(default_factory=dict)  # param path -> the refused plan's error
     protected_decommission_error: str | None = None  # a decommission with deletion protection on
@@ -298,11 +299,35 @@ def instances_in_state(src: Step) -> dict[str, str]:
     return found
 
 
-def _kill_then_heal(src: Step, result: PresetResult, members: Callable[[], dict[str, str]]) -> None:
+def leaked_iam(endpoint: str, region: str, identifier: str, src: Step, delete: bool = False) -> list[str]:
+    """IAM roles and policies named from the package's identifier (AWS completes a ``name_prefix``) that the
+    state does not hold: what a killed deployment made in its last seconds and nothing can find by name.
+    ``delete``: then delete them, as operator.md says to ("A deployment cancelled or killed")."""
+    recorded = {r["type"]: {i.get("attributes", {}).get("name") for i in r.get("instances", [])}
+                for r in src.state_resources() if r["type"] in ("aws_iam_role", "aws_iam_policy")}
+    iam = _client("iam", endpoint, region)
+    policies = [p for p in iam.list_policies(Scope="Local")["Policies"]
+                if p["PolicyName"].startswith(identifier[:40]) and p["PolicyName"] not in recorded.get("aws_iam_policy", set())]
+    roles = [r for r in iam.list_roles()["Roles"]
+             if r["RoleName"].startswith(identifier[:32]) and r["RoleName"] not in recorded.get("aws_iam_role", set())]
+    if delete:
+        for policy in policies:
+            iam.delete_policy(PolicyArn=policy["Arn"])
+        for role in roles:
+            for attached in iam.list_attached_role_policies(RoleName=role["RoleName"])["AttachedPolicies"]:
+                iam.detach_role_policy(RoleName=role["RoleName"], PolicyArn=attached["PolicyArn"])
+            iam.delete_role(RoleName=role["RoleName"])
+    return [f"iam policy {p['PolicyName']}" for p in policies] + [f"iam role {r['RoleName']}" for r in roles]
+
+
+def _kill_then_heal(src: Step, result: PresetResult, members: Callable[[], dict[str, str]],
+                    leaked: Callable[[], list[str]]) -> None:
     """The first apply is killed outright (SIGKILL to the provisioner's process group) 5 s after the
     writer's creation began: RDS has the instance, the state never records it, the lock stays held.
     The operator unlocks the state and deploys again: that deployment must adopt the instance
-    (``aws/adoption.py``); afterwards every member of the cluster is in state and nothing else is."""
+    (``aws/adoption.py``); afterwards every member of the cluster is in state and nothing else is. What
+    the kill left that nothing can find by name (``leaked_iam``) is recorded, then deleted as the
+    operator's guide says, so the rest of the package's life measures the bundle alone."""
     killed = src.apply_killed(INSTANCE_CREATING, delay=5.0)
     result.killed_exit = killed.returncode
     src.unlock()
@@ -315,6 +340,7 @@ def _kill_then_heal(src: Step, result: PresetResult, members: Callable[[], dict[
     recorded = instances_in_state(src)
     result.outside_state_after_kill = sorted(set(members()) - set(recorded))
     result.foreign_after_kill = sorted(i for i, cluster in recorded.items() if cluster != result.identifier)
+    result.leaked_by_kill = leaked()
 
 
 def _after_aws_minor_upgrade(src: Step, endpoint: str, region: str, identifier: str) -> list[str]:
@@ -433,7 +459,8 @@ def run_preset(example: Example, bundle_root: Path, definitions: Path, endpoint:
             if name == "src" and interrupt:
                 _interrupt_then_heal(step, result)
             elif name == "src" and kill:
-                _kill_then_heal(step, result, lambda: cluster_members(endpoint, region, result.identifier))
+                _kill_then_heal(step, result, lambda: cluster_members(endpoint, region, result.identifier),
+                                lambda: leaked_iam(endpoint, region, result.identifier, steps["src"], delete=True))
             else:
                 step.apply()
         result.first_deploy_warnings = check_warnings(steps["src"].log.read_text())
