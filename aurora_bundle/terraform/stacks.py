@@ -121,6 +121,7 @@ def src_stack(app: App, spec: BundleSpec, wiring: Wiring) -> Step:
         step.check(*restored_iam_check(cluster))
     with step.concern("instances", _module(build_instances)):
         readers = build_instances(stack, cluster, groups)
+    with step.concern("adoption", _module(adoption_imports)):
         step.import_blocks(adoption_imports(stack, *(address(r) for r in readers)))
     with step.concern("autoscaling", _module(build_autoscaling)):
         build_autoscaling(stack, cluster, readers)
