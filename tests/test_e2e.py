@@ -495,6 +495,7 @@ def test_an_instance_a_killed_deployment_left_outside_state_is_adopted_by_the_ne
     assert all(x.startswith(("iam policy ", "iam role ")) for x in result.leaked_by_kill), result.leaked_by_kill
     assert result.error is None, result.error
     assert result.replan_changes == {}, result.replan_changes
+    assert result.leftovers == [], result.leftovers  # after its decommission: nothing the kill made is left
 
 
 def test_day2_a_class_change_cut_short_resumes_with_one_failover_and_no_in_place_change(results):
