@@ -119,7 +119,8 @@ def e2e_results(spec, emulator, state_server, broken_artifact_src, previous_rele
                    broken_src={"development": broken_artifact_src}, interrupt=frozenset({"development"}),
                    mutate=MUTATED, params_schema=spec.params_schema,
                    day2={example.slug: (part, TIMELINE) for part, example in day2.items()},
-                   previous_src={UPGRADED: previous_release_src} if previous_release_src else None)
+                   previous_src={UPGRADED: previous_release_src} if previous_release_src else None,
+                   kill=frozenset({"production-day-2-instances"}))
 
 
 def what_if_production(spec) -> dict:  # type: ignore[no-untyped-def]

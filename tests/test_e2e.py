@@ -394,7 +394,8 @@ def test_the_kms_step_reads_no_param():
 # ------------------------------------------------------------------ the day-2 scenario (Production)
 
 DAY2_CHANGES = ["maintenance window", "unplanned failover", "class change", "readers down", "readers up", "autoscaling off",
-                "autoscaling on", "autoscaling off with AWS's readers", "autoscaling drained", "autoscaling off, drained",
+                "autoscaling on", "class change interrupted", "interrupted class change resumed",
+                "after the resumed class change", "autoscaling off with AWS's readers", "autoscaling drained", "autoscaling off, drained",
                 "AWS's reader left after autoscaling off", "subnet added", "custom endpoint added",
                 "major upgrade in the window", "major upgrade from a minor without a target",
                 "major upgrade to a listed target", "major upgrade, immediately"]
@@ -614,3 +615,48 @@ def test_day2_a_class_change_replaces_the_scaling_policy(day2):
     assert actions.get("aws_appautoscaling_policy.readers[0]") == ["delete", "create"], actions
     assert "aws_appautoscaling_target.readers[0]" not in actions, actions
     assert "aws_appautoscaling_policy.readers[0]" not in _change(day2, "readers up").actions
+
+
+KILLED = "production-day-2-instances"  # its first deployment is SIGKILLed mid-create (e2e._kill_then_heal)
+
+
+def test_an_instance_a_killed_deployment_left_outside_state_is_adopted_by_the_next_one(results):
+    """The first deployment is killed (SIGKILL to the provisioner's process group) 5 s after the writer's
+    creation began, the state unlocked, the package deployed again: that deployment imports the writer
+    RDS already has into its address instead of creating a second one, and afterwards every instance of
+    the cluster is in state, and every instance in state is the cluster's."""
+    result = results[KILLED]
+    assert result.killed_exit not in (None, 0), result.kill_heal_actions
+    assert "import" in result.kill_heal_actions.get("aws_rds_cluster_instance.writer", []), result.kill_heal_actions
+    assert "create" not in result.kill_heal_actions["aws_rds_cluster_instance.writer"], result.kill_heal_actions
+    assert result.outside_state_after_kill == [], result.outside_state_after_kill
+    assert result.foreign_after_kill == [], result.foreign_after_kill
+    # What nothing can adopt (README, Interrupted deployments): IAM objects AWS named from a prefix, made in the
+    # kill's last seconds. Never an instance or a cluster. The e2e deletes them as operator.md says.
+    assert all(x.startswith(("iam policy ", "iam role ")) for x in result.leaked_by_kill), result.leaked_by_kill
+    assert result.error is None, result.error
+    assert result.replan_changes == {}, result.replan_changes
+    assert result.leftovers == [], result.leftovers  # after its decommission: nothing the kill made is left
+
+
+def test_day2_a_class_change_cut_short_resumes_with_one_failover_and_no_in_place_change(results):
+    """SIGINT once the new writer is being created, then two deployments: the first replaces what the
+    interrupted one left (the half-made writer, tainted, and the readers still on the old class), never
+    changing an instance's class in place; across the whole roll the writer fails over at most once and
+    is always available; every instance ends on the new class; the plans after are clean."""
+    day2 = results[KILLED].day2
+    assert day2 is not None, results[KILLED].error
+    interrupted = _change(day2, "class change interrupted")
+    assert interrupted.error is None, describe(day2)
+    resumed = _change(day2, "interrupted class change resumed")
+    instances = {a: act for a, act in resumed.actions.items() if a.startswith("aws_rds_cluster_instance.")}
+    assert all(act == ["create", "delete"] or act == ["delete"] for act in instances.values()), describe(day2)
+    assert {f"aws_rds_cluster_instance.reader[{i}]" for i in range(2)} <= set(instances), describe(day2)
+    assert resumed.error is None and resumed.replan == [], describe(day2)
+    after = _change(day2, "after the resumed class change")
+    assert after.error is None and after.actions == {} and after.replan == [], describe(day2)
+    seen = day2.interrupted_roll
+    assert seen is not None and seen.no_writer == [] and seen.failovers <= 1, seen
+    new_class = day2.params["database"]["instance_class"]
+    assert day2.classes_after_resume and set(day2.classes_after_resume.values()) == {new_class}, \
+        day2.classes_after_resume

@@ -141,6 +141,14 @@ CASES: dict[str, tuple[str, Callable[[dict[str, Any]], None], str, str, Any, str
         "src", _set((*WRITER, "lifecycle", "replace_triggered_by"), ["${terraform_data.instance_shape}"]),
         "aurora_bundle/aws/instances.py", "aws_rds_cluster_instance.writer lifecycle.replace_triggered_by[0]",
         "${terraform_data.instance_shape}", "cannot read the expression: write a bare reference"),
+    "an import block's target the step does not declare": (
+        "src", _set(("import", 0, "to"), "aws_rds_cluster_instance.writr"),
+        "aurora_bundle/aws/adoption.py", "import[0] to", "aws_rds_cluster_instance.writr",
+        "a managed resource this step declares"),
+    "an import block's id": (
+        "src", _set(("import", 0, "id"), "${local.adoptabel[each.key]}"),
+        "aurora_bundle/aws/adoption.py", "import[0] id", "${local.adoptabel[each.key]}",
+        "local.adoptabel is not declared"),
 }
 
 

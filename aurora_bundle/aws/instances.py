@@ -4,7 +4,9 @@ Identifiers end in the time the instance was created (instances made before that
 their zone's letter). Names and zones are chosen when an instance is created and kept afterwards, so
 a change of the VPC's subnets replaces no instance. A class or CA change rolls through the instances
 (see ``build_instances``); an instance left half-made by a cancelled deployment is replaced on the
-next one, under a new name, before the broken one is deleted.
+next one, under a new name, before the broken one is deleted, and a rolling change cut short resumes
+(``RESUME``). An instance a killed deployment created but never recorded is adopted by the next one
+(``aws/adoption.py``).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 from cdktf import (
     DataResource,
     ITerraformDependable,
+    Postcondition,
     Precondition,
     TerraformLocal,
     TerraformResourceLifecycle,
@@ -68,6 +71,20 @@ QUOTA_RULE = "db-instance-quota"
 QUOTA_SERVICE = "rds"
 QUOTA_NAME = "DB instances"
 WRITER_ROLE_CHECK = "writer-role-moved"
+# An instance's shape is never changed in place (that restarts it: both readers at once with
+# apply_immediately on). Only a replacement gives an instance a new shape: ignore_changes keeps an
+# update from ever sending one, and a postcondition refuses the plan that would leave one on another.
+SHAPE_KEPT = list(SHAPE)
+SHAPE_RULE = "instance-shape-follows-a-rolling-change"
+# A rolling change cut short (a cancelled deployment: the new writer half-made, so tainted; the old
+# one deposed, both still the writer's) resumes on the next deployment: the tainted writer is
+# replaced, and a replaced writer (its id unknown in the plan) replaces the readers too, whatever
+# shape ``terraform_data.instance_shape`` already records. The trigger reads the writer's id, not the
+# writer, so an in-place update of the writer replaces no reader. Terraform's replace_triggered_by on
+# an attribute fires when that attribute's planned value differs from its prior one, on an update or
+# a replacement only (hashicorp/terraform internal/terraform/eval_context_builtin.go
+# EvaluateReplaceTriggeredBy; the same in opentofu internal/tofu/eval_context_builtin.go).
+RESUME = "aws_rds_cluster_instance.writer.id"
 
 
 def build_monitoring_role(stack: TerraformStack) -> Monitoring:
@@ -98,6 +115,22 @@ def build_monitoring_role(stack: TerraformStack) -> Monitoring:
         policy_arn=f"arn:${{{PARTITION}}}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
     )
     return role, attachment
+
+
+def _shape_postcondition() -> Postcondition:
+    """Checked at plan time against each instance's planned state (Terraform evaluates postconditions
+    after planning, on the planned object: terraform/docs "Custom Conditions"): an instance kept (not
+    replaced) on another class or CA than the params ask for stops the plan before anything changes.
+    It can only happen when state and AWS disagree on a roll's progress (a deployment killed mid-roll
+    after the shape was recorded, or a class changed outside Terraform)."""
+    return Postcondition(
+        condition=f"${{self.instance_class == {SHAPE['instance_class']} && "
+        f"self.ca_cert_identifier == {SHAPE['ca_cert_identifier']}}}",
+        error_message=f"database.instance_class: instance ${{self.identifier}} runs "
+        f"${{self.instance_class}}/${{self.ca_cert_identifier}}, not ${{{SHAPE['instance_class']}}}/"
+        f"${{{SHAPE['ca_cert_identifier']}}}, and this plan would not replace it (its class or CA is never "
+        f"changed in place): set database.instance_class and database.ca_cert_identifier back to what it "
+        f"runs and deploy (a rolling change back), then to the new values and deploy [{SHAPE_RULE}].")
 
 
 def _instance(stack: TerraformStack, logical_id: str, cluster: RdsCluster, groups: ParameterGroups,
@@ -192,15 +225,18 @@ def build_instances(stack: TerraformStack, cluster: RdsCluster, groups: Paramete
                  lifecycle=TerraformResourceLifecycle(precondition=_room_checks(stack)))
     shape.add_override("input", {key: f"${{{value}}}" for key, value in SHAPE.items()})
     assert address(shape) == SHAPE_ADDRESS
-    rolling = TerraformResourceLifecycle(create_before_destroy=True, ignore_changes=KEPT,
-                                         replace_triggered_by=[address(shape)])
+    rolling = TerraformResourceLifecycle(create_before_destroy=True, ignore_changes=[*KEPT, *SHAPE_KEPT],
+                                         replace_triggered_by=[address(shape)], postcondition=[_shape_postcondition()])
     writer = _instance(stack, "writer", cluster, groups, monitoring, WRITER_NAME, f"{zones}[0]", tier=0,
                        lifecycle=rolling)
+    resuming = TerraformResourceLifecycle(create_before_destroy=True, ignore_changes=[*KEPT, *SHAPE_KEPT],
+                                          replace_triggered_by=[address(shape), RESUME],
+                                          postcondition=[_shape_postcondition()])
     # Readers start in the next zone over, so with one reader the two instances never share a zone.
     # Tier 1: serverless readers scale with the writer and are promoted first on failover. They come
     # up after the writer: the first instance of a new cluster becomes its writer.
     readers = _instance(stack, "reader", cluster, groups, monitoring, READER_NAME,
-                        f"{zones}[(count.index + 1) % length({zones})]", tier=1, lifecycle=rolling,
+                        f"{zones}[(count.index + 1) % length({zones})]", tier=1, lifecycle=resuming,
                         count="var.scaling.reader_count", depends_on=[writer])
     # What custom endpoints name as members: "writer" and "reader1".. for the fixed readers.
     TerraformLocal(stack, "instance_members", "${merge({writer = aws_rds_cluster_instance.writer.identifier}, "

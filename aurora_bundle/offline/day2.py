@@ -61,6 +61,10 @@ class Day2Result:
     params: Params = field(default_factory=dict)  # what the package is deployed with at the end
     restore: Restore | None = None
     failed_over_to: str | None = None  # the reader an unplanned failover made the writer before the class change
+    # A class change cut short (SIGINT once the new writer is being created), then two deployments: what
+    # the emulator saw from the interrupted apply to the end of the first one, and each member's class after.
+    interrupted_roll: Availability | None = None
+    classes_after_resume: dict[str, str] = field(default_factory=dict)
 
 
 def _with(params: Params, path: str, value: Any) -> Params:
@@ -114,6 +118,25 @@ class Operator:
         finally:
             self.src.configure(self.params, self.connections)
         change.replan = self.src.changes(label="day2.refused.replan")
+        return change
+
+    def interrupted(self, name: str, params: Params, interrupt_on: str) -> Change:
+        """Deploy ``params`` and cancel the apply (SIGINT, a provisioner's graceful cancel) once
+        ``interrupt_on`` shows; no second plan (the next deployment is the one that must finish it)."""
+        self.params = params
+        change = Change(name)
+        self.result.changes.append(change)
+        started = time.monotonic()
+        self.src.configure(self.params, self.connections)
+        label = f"day2.{name.replace(' ', '-')}."
+        try:
+            plan = self.src.plan(label=f"{label}plan")
+            change.actions = {address: c["actions"] for address, c in changed_resources(plan).items()}
+            exit_code = self.src.apply_interrupted(interrupt_on, label=f"{label}apply").returncode
+            change.error = None if exit_code != 0 else "the apply finished before it was interrupted"
+        except TerraformError as exc:
+            change.error = str(exc)
+        change.seconds = round(time.monotonic() - started, 1)
         return change
 
     def set(self, name: str, path: str, value: Any) -> Change:
@@ -176,6 +199,26 @@ def restore_example(example: Example, params: Params, snapshot_arn: str) -> Exam
     prefix = params["md_metadata"]["name_prefix"]
     restored = _with(restored, "md_metadata.name_prefix", prefix.replace("-day2-", "-restored-"))
     return replace(example, slug=f"{example.slug}-restored", params=restored)
+
+
+# The line Terraform prints when the writer's successor starts being created (the roll's first step).
+WRITER_CREATING = "aws_rds_cluster_instance.writer: Creating..."
+
+
+def _interrupted_class_change(operator: Operator, timeline: Path, identifier: str,
+                              members: Callable[[], dict[str, str]] | None) -> None:
+    """A class change cancelled once the new writer is being created, then two ordinary deployments: the
+    first must finish the roll (replacing, never modifying, the instances left on the old class), the
+    second and every plan after it must be clean."""
+    started = time.time()
+    bigger = bigger_class(operator.params["database"]["instance_class"])
+    operator.interrupted("class change interrupted", _with(operator.params, "database.instance_class", bigger),
+                         WRITER_CREATING)
+    operator.change("interrupted class change resumed")
+    operator.result.interrupted_roll = assess(read_timeline(timeline, identifier, started, time.time()))
+    if members is not None:
+        operator.result.classes_after_resume = members()
+    operator.change("after the resumed class change")
 
 
 def _instances_and_scaling(operator: Operator, timeline: Path, identifier: str) -> None:
@@ -259,18 +302,21 @@ def run_day2(src: Step, example: Example, part: str, timeline: Path, identifier:
              add_subnet: Callable[[], dict[str, Any]], window: Callable[[], None],
              running_version: Callable[[], str], engine: EngineControl | None = None,
              scale_out: Callable[[], str] | None = None,
-             unplanned_failover: Callable[[], str] | None = None) -> Day2Result:
+             unplanned_failover: Callable[[], str] | None = None,
+             members: Callable[[], dict[str, str]] | None = None) -> Day2Result:
     """One part of the scenario (``PARTS``) on the deployed ``example`` (see ``day2_example``).
     ``add_subnet`` creates one more subnet in the emulator and returns the vpc connection listing it;
     ``window`` makes the cluster's maintenance window happen (its pending modifications are applied);
     ``running_version`` reads the engine version the cluster runs; ``engine``: what happens to the engine
     outside Terraform (the engine part); ``scale_out`` adds a reader as AWS's autoscaling would
     (``application-autoscaling-<id>``) and returns its identifier;
-    ``unplanned_failover`` moves the writer role to a reader, as AWS does when the writer fails."""
+    ``unplanned_failover`` moves the writer role to a reader, as AWS does when the writer fails;
+    ``members``: the cluster's instances (identifier -> class) as the emulator has them."""
     result = Day2Result()
     operator = Operator(src, example.params, example.connections, result, unplanned_failover=unplanned_failover)
     if part == "instances":
         _instances_and_scaling(operator, timeline, identifier)
+        _interrupted_class_change(operator, timeline, identifier, members)
         if scale_out is not None:
             _autoscaled_readers_left(operator, scale_out)
     else:

@@ -66,6 +66,11 @@ class PresetResult:
     subnet_removed: dict[str, list[str]] = field(default_factory=dict)  # address -> actions, first zone's subnet gone
     interrupted_exit: int | None = None  # the first src apply, cancelled while the writer was being created
     heal_actions: dict[str, list[str]] = field(default_factory=dict)  # the next deployment: actions + reason
+    killed_exit: int | None = None  # the first src apply, SIGKILLed 5 s after the writer's creation began
+    kill_heal_actions: dict[str, list[str]] = field(default_factory=dict)  # its successor: actions (+ "import")
+    outside_state_after_kill: list[str] = field(default_factory=list)  # cluster members state does not know
+    foreign_after_kill: list[str] = field(default_factory=list)  # instances in state that are not the cluster's
+    leaked_by_kill: list[str] = field(default_factory=list)  # objects named from a prefix, made but never recorded
     mutations: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # param path -> address -> actions
     mutation_refusals: dict[str, str] = field(default_factory=dict)  # param path -> the refused plan's error
     # Immutable params the plan refuses (mutations.REFUSED_AT_PLAN) changed alone: path -> the plan's error,
@@ -307,6 +312,69 @@ def _engine_control(endpoint: str, region: str, identifier: str) -> EngineContro
     return EngineControl(oldest_minor=oldest_minor, created_long_ago=created_long_ago, modify_version=modify_version)
 
 
+def cluster_members(endpoint: str, region: str, identifier: str) -> dict[str, str]:
+    """The instances of the cluster as AWS (the emulator) has them: identifier -> class."""
+    rds = _client("rds", endpoint, region)
+    return {i["DBInstanceIdentifier"]: i["DBInstanceClass"] for i in rds.describe_db_instances()["DBInstances"]
+            if i.get("DBClusterIdentifier") == identifier}
+
+
+def instances_in_state(src: Step) -> dict[str, str]:
+    """The instances the src state records (current and deposed objects): identifier -> cluster."""
+    found = {}
+    for resource in src.state_resources():
+        if resource["type"] != "aws_rds_cluster_instance":
+            continue
+        for instance in resource.get("instances", []):
+            attributes = instance.get("attributes", {})
+            found[attributes.get("identifier", "?")] = attributes.get("cluster_identifier", "?")
+    return found
+
+
+def leaked_iam(endpoint: str, region: str, identifier: str, src: Step, delete: bool = False) -> list[str]:
+    """IAM roles and policies named from the package's identifier (AWS completes a ``name_prefix``) that the
+    state does not hold: what a killed deployment made in its last seconds and nothing can find by name.
+    ``delete``: then delete them, as operator.md says to ("A deployment cancelled or killed")."""
+    recorded = {r["type"]: {i.get("attributes", {}).get("name") for i in r.get("instances", [])}
+                for r in src.state_resources() if r["type"] in ("aws_iam_role", "aws_iam_policy")}
+    iam = _client("iam", endpoint, region)
+    policies = [p for p in iam.list_policies(Scope="Local")["Policies"]
+                if p["PolicyName"].startswith(identifier[:40]) and p["PolicyName"] not in recorded.get("aws_iam_policy", set())]
+    roles = [r for r in iam.list_roles()["Roles"]
+             if r["RoleName"].startswith(identifier[:32]) and r["RoleName"] not in recorded.get("aws_iam_role", set())]
+    if delete:
+        for policy in policies:
+            iam.delete_policy(PolicyArn=policy["Arn"])
+        for role in roles:
+            for attached in iam.list_attached_role_policies(RoleName=role["RoleName"])["AttachedPolicies"]:
+                iam.detach_role_policy(RoleName=role["RoleName"], PolicyArn=attached["PolicyArn"])
+            iam.delete_role(RoleName=role["RoleName"])
+    return [f"iam policy {p['PolicyName']}" for p in policies] + [f"iam role {r['RoleName']}" for r in roles]
+
+
+def _kill_then_heal(src: Step, result: PresetResult, members: Callable[[], dict[str, str]],
+                    leaked: Callable[[], list[str]]) -> None:
+    """The first apply is killed outright (SIGKILL to the provisioner's process group) 5 s after the
+    writer's creation began: RDS has the instance, the state never records it, the lock stays held.
+    The operator unlocks the state and deploys again: that deployment must adopt the instance
+    (``aws/adoption.py``); afterwards every member of the cluster is in state and nothing else is. What
+    the kill left that nothing can find by name (``leaked_iam``) is recorded, then deleted as the
+    operator's guide says, so the rest of the package's life measures the bundle alone."""
+    killed = src.apply_killed(INSTANCE_CREATING, delay=5.0)
+    result.killed_exit = killed.returncode
+    src.unlock()
+    plan = src.plan(label="kill-heal.plan")
+    result.kill_heal_actions = {
+        rc["address"]: [*rc["change"]["actions"], *(["import"] if rc["change"].get("importing") else [])]
+        for rc in plan.get("resource_changes", []) if rc["change"]["actions"] not in (["no-op"], ["read"])
+        or rc["change"].get("importing")}
+    src.apply(label="kill-heal.apply")
+    recorded = instances_in_state(src)
+    result.outside_state_after_kill = sorted(set(members()) - set(recorded))
+    result.foreign_after_kill = sorted(i for i, cluster in recorded.items() if cluster != result.identifier)
+    result.leaked_by_kill = leaked()
+
+
 def _after_aws_minor_upgrade(src: Step, endpoint: str, region: str, identifier: str) -> list[str]:
     """AWS upgrades the minor in the maintenance window, behind Terraform's back; what the next deployment
     would then change. The cluster runs the newest minor, so first it is made to run an older one (test only: as
@@ -401,7 +469,7 @@ def run_preset(example: Example, bundle_root: Path, definitions: Path, endpoint:
                what_if: dict[str, Any] | None = None, broken_src: Path | None = None,
                interrupt: bool = False, mutate_with: dict[str, Any] | None = None,
                day2: tuple[str, Path] | None = None, network_of: tuple[str, list[str]] | None = None,
-               previous_src: Path | None = None) -> PresetResult:
+               previous_src: Path | None = None, kill: bool = False) -> PresetResult:
     """One example's life cycle. ``what_if``: params to plan (not apply) against the deployed cluster;
     ``broken_src``: a generated src whose artifact template is broken, to deploy once (it must fail);
     ``interrupt``: cancel the first src apply while the writer is being created, then deploy again;
@@ -409,7 +477,8 @@ def run_preset(example: Example, bundle_root: Path, definitions: Path, endpoint:
     ``day2``: (part, the emulator's timeline): run that part of the day-2 scenario (``day2.PARTS``); after
     the part that ``RESTORES``, restore a snapshot of the cluster into a new package; ``network_of``: the VPC and subnets exist
     already (that restore's case): neither create nor delete them; ``previous_src``: an older bundle version's
-    generated src, deployed first (a package taking this version: ``bundle_upgrade``)."""
+    generated src, deployed first (a package taking this version: ``bundle_upgrade``); ``kill``: SIGKILL the
+    first src apply while the writer is being created, unlock the state, deploy again (``_kill_then_heal``)."""
     result = PresetResult(slug=example.slug)
     work = build_dir / "e2e" / example.slug
     shutil.rmtree(work, ignore_errors=True)
@@ -448,6 +517,9 @@ def run_preset(example: Example, bundle_root: Path, definitions: Path, endpoint:
             result.applied = True
             if name == "src" and interrupt:
                 _interrupt_then_heal(step, result)
+            elif name == "src" and kill:
+                _kill_then_heal(step, result, lambda: cluster_members(endpoint, region, result.identifier),
+                                lambda: leaked_iam(endpoint, region, result.identifier, steps["src"], delete=True))
             else:
                 step.apply()
         result.first_deploy_warnings = check_warnings(steps["src"].log.read_text())
@@ -505,7 +577,8 @@ def run_preset(example: Example, bundle_root: Path, definitions: Path, endpoint:
             part, timeline = day2
             result.day2 = run_day2(steps["src"], example, part, timeline, result.identifier, add_subnet, window,
                                    running_version, _engine_control(endpoint, region, result.identifier),
-                                   scale_out, unplanned_failover=fail_over)
+                                   scale_out, unplanned_failover=fail_over,
+                                   members=lambda: cluster_members(endpoint, region, result.identifier))
             params = result.day2.params
         if day2 is not None and day2[0] == RESTORES and result.day2 is not None:
             snapshot = _client("rds", endpoint, region).create_db_cluster_snapshot(
@@ -608,7 +681,7 @@ def run_all(examples: list[Example], bundle_root: Path, definitions: Path, endpo
             broken_src: dict[str, Path] | None = None, interrupt: frozenset[str] = frozenset(),
             mutate: frozenset[str] = frozenset(), params_schema: dict[str, Any] | None = None,
             day2: dict[str, tuple[str, Path]] | None = None, previous_src: dict[str, Path] | None = None,
-            parallel: int = 6) -> dict[str, PresetResult]:
+            parallel: int = 6, kill: frozenset[str] = frozenset()) -> dict[str, PresetResult]:
     """``day2``: slug -> (part, the emulator's timeline), for the examples that run the day-2 scenario;
     ``previous_src``: slug -> an older bundle version's src, to deploy before this one."""
     what_if, broken_src = what_if or {}, broken_src or {}
@@ -616,6 +689,6 @@ def run_all(examples: list[Example], bundle_root: Path, definitions: Path, endpo
         futures = {ex.slug: pool.submit(run_preset, ex, bundle_root, definitions, endpoint, state_url, build_dir,
                                         what_if.get(ex.slug), broken_src.get(ex.slug), ex.slug in interrupt,
                                         params_schema if ex.slug in mutate else None, (day2 or {}).get(ex.slug),
-                                        previous_src=(previous_src or {}).get(ex.slug))
+                                        previous_src=(previous_src or {}).get(ex.slug), kill=ex.slug in kill)
                    for ex in examples}
         return {slug: future.result() for slug, future in futures.items()}

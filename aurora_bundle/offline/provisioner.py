@@ -15,9 +15,12 @@ override file pointing the AWS provider at the emulator.
 
 from __future__ import annotations
 
+import base64
 import json
 import shutil
 import subprocess
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -148,6 +151,33 @@ class Step:
         """Apply the plan and cancel the apply gracefully once ``interrupt_on`` shows (a provisioner timeout)."""
         return self.terraform("provision").run_interrupted("apply", "-input=false", PLAN_FILE,
                                                            interrupt_on=interrupt_on, label=label)
+
+    def apply_killed(self, kill_on: str, delay: float = 5.0, label: str = "killed.apply"
+                     ) -> subprocess.CompletedProcess[str]:
+        """Apply the plan and SIGKILL the provisioner ``delay`` seconds after ``kill_on`` shows."""
+        return self.terraform("provision").run_killed("apply", "-input=false", PLAN_FILE, kill_on=kill_on, delay=delay,
+                                                      label=label)
+
+    def _state_request(self, method: str) -> bytes:
+        url = self.deployment.state_url + self.deployment.state_path(self.name)
+        auth = base64.b64encode(f"{self.deployment.deployment_id}:{self.deployment.token}".encode()).decode()
+        request = urllib.request.Request(url, method=method, headers={"Authorization": f"Basic {auth}"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return bytes(response.read())
+
+    def unlock(self) -> None:
+        """Release the step's state lock a killed run left held (Massdriver's "unlock state", an operator's action)."""
+        self._state_request("UNLOCK")
+
+    def state_resources(self) -> list[dict[str, Any]]:
+        """The managed resources of the step's state, as the backend stores them."""
+        try:
+            state = json.loads(self._state_request("GET") or b"{}")
+        except urllib.error.HTTPError as exc:  # 404: no state yet
+            if exc.code != 404:
+                raise
+            return []
+        return [r for r in state.get("resources", []) if r.get("mode") == "managed"]
 
     def deploy(self, action: str = "provision", label: str = "") -> dict[str, Any]:
         plan = self.plan(action, label=f"{label}plan")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -136,5 +137,43 @@ class Terraform:
         stdout = "".join(lines)
         with self.log.open("a") as handle:
             handle.write(f"$ terraform {' '.join(args)}  # interrupted on {interrupt_on!r}: exit {proc.returncode}, "
+                         f"{elapsed:.1f}s\n{stdout}{stderr}\n")
+        return subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
+
+    def run_killed(self, *args: str, kill_on: str, delay: float = 5.0, timeout: float = 1200,
+                   label: str | None = None) -> subprocess.CompletedProcess[str]:
+        """Run terraform and kill it outright (SIGKILL to its whole process group, provider plugins
+        included: an evicted pod, an out-of-memory kill) ``delay`` seconds after a line containing
+        ``kill_on`` appears. Nothing is cleaned up: the state keeps its lock and what the last
+        intermediate snapshot held. Never raises for the exit code."""
+        binary = shutil.which("terraform")
+        if binary is None:
+            raise TerraformError("terraform is not on PATH")
+        started = time.monotonic()
+        proc = subprocess.Popen([binary, *args, "-no-color"], cwd=self.workdir, env=self.env, text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+
+        def kill() -> None:
+            with contextlib.suppress(ProcessLookupError):  # the group this run started: terraform and its plugins
+                os.killpg(proc.pid, signal.SIGKILL)
+
+        lines: list[str] = []
+        timer: threading.Timer | None = None
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.append(line)
+            if timer is None and kill_on in line:
+                timer = threading.Timer(delay, kill)
+                timer.start()
+        stderr = proc.stderr.read() if proc.stderr else ""
+        proc.wait(timeout=timeout)
+        if timer is not None:
+            timer.cancel()
+        elapsed = time.monotonic() - started
+        name = label or args[0]
+        self.timings[name] = self.timings.get(name, 0.0) + elapsed
+        stdout = "".join(lines)
+        with self.log.open("a") as handle:
+            handle.write(f"$ terraform {' '.join(args)}  # killed on {kill_on!r}: exit {proc.returncode}, "
                          f"{elapsed:.1f}s\n{stdout}{stderr}\n")
         return subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)

@@ -729,7 +729,9 @@ class _Checker:
             self.check_output(name, output)
         for name, body in _merged(self.document.get("check")).items():
             self.check_check(name, body)
-        for section in ("moved", "import", "removed", "module"):
+        for index, body in enumerate(_as_list(self.document.get("import") or [])):
+            self.check_import(index, body)
+        for section in ("moved", "removed", "module"):
             if self.document.get(section):
                 self.problem(_Context(f"{self.step}/", ()), section,
                              f"the generator writes no {section} blocks: this check cannot read them")
@@ -785,6 +787,26 @@ class _Checker:
             else:
                 self.problem(context, key, "the generator's check blocks hold assert blocks only (this check "
                                            "cannot read a scoped data block)", value)
+
+    def check_import(self, index: int, body: Any) -> None:
+        """An import block: ``to`` a declared managed resource (with ``[each...]`` when it is counted), its
+        ``id`` and ``for_each`` references checked like any expression."""
+        context = _Context(f"import[{index}]", ("import", str(index)), has_for_each=isinstance(body, dict)
+                           and "for_each" in body)
+        if not isinstance(body, dict):
+            self.problem(context, "", "an import block must be an object", body)
+            return
+        for key in body.keys() - {"to", "id", "for_each", "provider"}:
+            self.problem(context, key, "an import block holds to, id, for_each and provider only", body[key])
+        target = re.fullmatch(r"([a-z0-9_]+)\.([a-z0-9_]+)(\[[^\]]+\])?", str(body.get("to", "")))
+        if target is None or target[2] not in self.resources.get(target[1], {}):
+            self.problem(context, "to", "a managed resource this step declares", body.get("to"))
+        elif (target[3] is not None) != ("count" in self.resources[target[1]][target[2]]
+                                          or "for_each" in self.resources[target[1]][target[2]]):
+            self.problem(context, "to", "an instance key exactly when the resource has count or for_each",
+                         body.get("to"))
+        for key in ("id", "for_each"):
+            self.scan(context, body.get(key), key)
 
     def check_top_block(self, kind: Literal["resource", "data"], type_name: str, name: str, body: Any) -> None:
         prefix = "data." if kind == "data" else ""

@@ -16,6 +16,7 @@ from typing import Any
 from cdktf import App, TerraformResource, TerraformStack
 
 from aurora_bundle.aws.access import build_connect_policy
+from aurora_bundle.aws.adoption import adoption_imports
 from aurora_bundle.aws.alarms import build_alarms
 from aurora_bundle.aws.autoscaling import build_autoscaling
 from aurora_bundle.aws.cluster import build_cluster, restored_iam_check
@@ -32,6 +33,7 @@ from aurora_bundle.inputs.spec import BundleSpec
 from aurora_bundle.massdriver.artifacts import load_artifacts, references
 from aurora_bundle.massdriver.variables import declare_inputs
 from aurora_bundle.massdriver.wiring import Wiring
+from aurora_bundle.terraform.hcl import address
 from aurora_bundle.terraform.synth import PROVIDERS
 
 
@@ -42,6 +44,7 @@ class Step:
     stack: TerraformStack
     concerns: list[tuple[str, str, int]] = field(default_factory=list)  # (concern, module, children so far)
     checks: dict[str, tuple[str, str]] = field(default_factory=dict)  # check block name -> (concern, module)
+    imports: list[tuple[dict[str, Any], tuple[str, str]]] = field(default_factory=list)  # import block, owner
     _current: tuple[str, str] | None = None
 
     @contextmanager
@@ -57,6 +60,13 @@ class Step:
             raise RuntimeError(f"check {name} added outside a concern")
         self.stack.add_override(f"check.{name}", body)
         self.checks[name] = self._current
+
+    def import_blocks(self, blocks: list[dict[str, Any]]) -> None:
+        """``import`` blocks (unlabelled, so CDKTF keeps them as one list), written with the current concern's file."""
+        if self._current is None:
+            raise RuntimeError("import blocks added outside a concern")
+        self.imports += [(block, self._current) for block in blocks]
+        self.stack.add_override("import", [block for block, _owner in self.imports])
 
     def owners(self) -> list[tuple[str, str, object]]:
         """(concern, module, construct) for every construct of the stack, in creation order."""
@@ -112,6 +122,8 @@ def src_stack(app: App, spec: BundleSpec, wiring: Wiring) -> Step:
     with step.concern("instances", _module(build_instances)):
         readers = build_instances(stack, cluster, groups)
         step.check(*writer_role_check(*readers))
+    with step.concern("adoption", _module(adoption_imports)):
+        step.import_blocks(adoption_imports(stack, *(address(r) for r in readers)))
     with step.concern("autoscaling", _module(build_autoscaling)):
         build_autoscaling(stack, cluster, readers)
     with step.concern("endpoints", _module(build_custom_endpoints)):

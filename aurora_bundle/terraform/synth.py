@@ -61,6 +61,9 @@ class RenderedStep:
             for section, body in json.loads(text).items():
                 if section == "//":
                     continue
+                if isinstance(body, list):  # unlabelled blocks (import)
+                    merged.setdefault(section, []).extend(body)
+                    continue
                 target = merged.setdefault(section, {})
                 for key, value in body.items():
                     if section in TYPED:
@@ -79,11 +82,19 @@ def _split(step: Any) -> RenderedStep:
             owner.setdefault(address, (concern, module))
     for name, concern_module in step.checks.items():
         owner[("check", name)] = concern_module
+    for index, (_block, concern_module) in enumerate(step.imports):
+        owner[("import", str(index))] = concern_module
     files: dict[str, dict[str, Any]] = {}
     origins: dict[tuple[str, ...], str] = {}
     for section, body in document.items():
         if section == "terraform":
             files.setdefault(PROVIDERS, {})[section] = body
+            continue
+        if isinstance(body, list):  # unlabelled blocks (import): each with the concern that added it
+            for index, value in enumerate(body):
+                concern, module = owner.get((section, str(index)), (PROVIDERS, "?"))
+                origins[(section, str(index))] = module
+                files.setdefault(concern, {}).setdefault(section, []).append(value)
             continue
         entries = [((section, kind, name), value) for kind, named in body.items() for name, value in named.items()] \
             if section in TYPED else [((section, name), value) for name, value in body.items()]
