@@ -24,7 +24,7 @@ SHARED = ROOT.parent / "shared" / "massdriver"
 BUILD = ROOT / "build"
 # The presets whose every leaf param the e2e changes alone against the deployed cluster.
 MUTATED = frozenset({"production", "development-serverless"})
-DAY2 = {"instances": "44", "engine": "66"}  # day-2 scenario parts -> their VPC's digits (Production, one major older)
+DAY2 = {"instances": "44", "engine": "66", "interruptions": "55"}  # day-2 scenario parts -> their VPC's digits (Production, one major older)
 TIMELINE = BUILD / "e2e" / "emulator-timeline.jsonl"  # the emulator's log of instances' availability
 # The last bundle version whose parameter groups were only main (no upgraded[...]): Production is deployed
 # with its src first, then takes this version (test_e2e.py, taking this version changes nothing deployed).
@@ -120,7 +120,7 @@ def e2e_results(spec, emulator, state_server, broken_artifact_src, previous_rele
                    mutate=MUTATED, params_schema=spec.params_schema,
                    day2={example.slug: (part, TIMELINE) for part, example in day2.items()},
                    previous_src={UPGRADED: previous_release_src} if previous_release_src else None,
-                   kill=frozenset({"production-day-2-instances"}))
+                   kill=frozenset({"production-day-2-interruptions"}))
 
 
 def what_if_production(spec) -> dict:  # type: ignore[no-untyped-def]

@@ -394,11 +394,11 @@ def test_the_kms_step_reads_no_param():
 # ------------------------------------------------------------------ the day-2 scenario (Production)
 
 DAY2_CHANGES = ["maintenance window", "unplanned failover", "class change", "readers down", "readers up", "autoscaling off",
-                "autoscaling on", "class change interrupted", "interrupted class change resumed",
-                "after the resumed class change", "autoscaling off with AWS's readers", "autoscaling drained", "autoscaling off, drained",
-                "AWS's reader left after autoscaling off", "subnet added", "custom endpoint added",
+                "autoscaling on", "autoscaling off with AWS's readers", "autoscaling drained",
+                "autoscaling off, drained", "AWS's reader left after autoscaling off", "subnet added", "custom endpoint added",
                 "major upgrade in the window", "major upgrade from a minor without a target",
-                "major upgrade to a listed target", "major upgrade, immediately"]
+                "major upgrade to a listed target", "major upgrade, immediately", "class change interrupted",
+                "interrupted class change resumed", "after the resumed class change"]
 # Planned only, and refused: the plan fails, nothing changes.
 DAY2_REFUSED: set[str] = {"autoscaling off with AWS's readers", "major upgrade in the window",
                           "major upgrade from a minor without a target"}
@@ -617,7 +617,7 @@ def test_day2_a_class_change_replaces_the_scaling_policy(day2):
     assert "aws_appautoscaling_policy.readers[0]" not in _change(day2, "readers up").actions
 
 
-KILLED = "production-day-2-instances"  # its first deployment is SIGKILLed mid-create (e2e._kill_then_heal)
+KILLED = "production-day-2-interruptions"  # its first deployment is SIGKILLed mid-create (e2e._kill_then_heal)
 
 
 def test_an_instance_a_killed_deployment_left_outside_state_is_adopted_by_the_next_one(results):

@@ -12,7 +12,8 @@ it is not create-before-destroy), and creates it again only after the new reader
 on the target, which depends on them). While no policy exists nothing scales: AWS deletes a target
 tracking policy's CloudWatch alarms with it ("It also deletes the CloudWatch alarms that Application
 Auto Scaling created on your behalf": Application Auto Scaling user guide,
-delete-target-tracking-policy.html) and keeps the scalable target and the readers it added. The new policy's alarms start without data, so it
+delete-target-tracking-policy.html) and keeps the scalable target and the readers it added. The new
+policy's alarms start without data, so it
 cannot act until its metric has been evaluated afresh, by when the old set is leaving. The
 alternative, ``suspended_state`` on the target, would have to be turned on for the change and off
 after it, which Terraform cannot do in one apply (any value held "during the roll" is a diff on the

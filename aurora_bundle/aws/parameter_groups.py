@@ -11,7 +11,8 @@ no address changes.
 ``<identifier>-pg17-<unique suffix>``): one pair for each major needed (the configured one, and,
 while a major upgrade an earlier bundle version left pending waits for the maintenance window with
 ``database.apply_immediately`` off, the one the cluster still runs) other than ``main``'s. This version
-refuses a major upgrade with ``database.apply_immediately`` off at plan (``cluster.engine_preconditions``). A major upgrade creates the new family's pair
+refuses a major upgrade with ``database.apply_immediately`` off at plan
+(``cluster.engine_preconditions``). A major upgrade creates the new family's pair
 first and moves the cluster to it (AWS moves every instance to the new instance group with the
 upgrade). An ``upgraded`` pair the cluster left is deleted at the end of the deployment that left
 it, or by the first deployment after the window that upgraded the engine. ``main`` stays until the

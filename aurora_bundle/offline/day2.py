@@ -291,10 +291,11 @@ def _network_endpoints_and_engine(operator: Operator, add_subnet: Callable[[], d
     operator.change("major upgrade, immediately", _with(immediately, "database.apply_immediately", True))
 
 
-# The scenario in two parts, each on its own Production package, run side by side (each deployment
+# The scenario in three parts, each on its own Production package, run side by side (each deployment
 # mostly waits for the provider's polling): the instances and scaling; the network, endpoints and
-# engine, whose cluster is then snapshotted and restored into a third package.
-PARTS = ("instances", "engine")
+# engine, whose cluster is then snapshotted and restored into a fourth package; the interruptions (the
+# package's first deployment killed, then a class change cut short).
+PARTS = ("instances", "engine", "interruptions")
 RESTORES = "engine"
 
 
@@ -316,9 +317,10 @@ def run_day2(src: Step, example: Example, part: str, timeline: Path, identifier:
     operator = Operator(src, example.params, example.connections, result, unplanned_failover=unplanned_failover)
     if part == "instances":
         _instances_and_scaling(operator, timeline, identifier)
-        _interrupted_class_change(operator, timeline, identifier, members)
         if scale_out is not None:
             _autoscaled_readers_left(operator, scale_out)
+    elif part == "interruptions":
+        _interrupted_class_change(operator, timeline, identifier, members)
     else:
         operator.running_version = running_version
         _network_endpoints_and_engine(operator, add_subnet, engine)
