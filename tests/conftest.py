@@ -24,7 +24,8 @@ SHARED = ROOT.parent / "shared" / "massdriver"
 BUILD = ROOT / "build"
 # The presets whose every leaf param the e2e changes alone against the deployed cluster.
 MUTATED = frozenset({"production", "development-serverless"})
-DAY2 = {"instances": "44", "engine": "66", "interruptions": "55"}  # day-2 scenario parts -> their VPC's digits (Production, one major older)
+# The day-2 scenario's parts -> their VPC's digits (each a Production package, one major older).
+DAY2 = {"instances": "44", "engine": "66", "interruptions": "55"}
 TIMELINE = BUILD / "e2e" / "emulator-timeline.jsonl"  # the emulator's log of instances' availability
 # The last bundle version whose parameter groups were only main (no upgraded[...]): Production is deployed
 # with its src first, then takes this version (test_e2e.py, taking this version changes nothing deployed).
