@@ -426,7 +426,10 @@ def test_day2_every_change_deploys_and_the_next_plan_is_clean(results, day2):
     from aurora_bundle.offline.day2 import PARTS
 
     first_engine_change = DAY2_CHANGES.index("subnet added")
-    of_part = {"instances": DAY2_CHANGES[:first_engine_change], "engine": DAY2_CHANGES[first_engine_change:]}
+    first_interruption = DAY2_CHANGES.index("class change interrupted")
+    of_part = {"instances": DAY2_CHANGES[:first_engine_change],
+               "engine": DAY2_CHANGES[first_engine_change:first_interruption],
+               "interruptions": DAY2_CHANGES[first_interruption:]}
     expected = [name for part in PARTS if f"production-day-2-{part}" in results for name in of_part[part]]
     assert expected and [c.name for c in day2.changes] == expected, describe(day2)
     for change in day2.changes:
@@ -639,11 +642,11 @@ def test_an_instance_a_killed_deployment_left_outside_state_is_adopted_by_the_ne
     assert result.leftovers == [], result.leftovers  # after its decommission: nothing the kill made is left
 
 
-def test_day2_a_class_change_cut_short_resumes_with_one_failover_and_no_in_place_change(results):
+def test_day2_a_class_change_cut_short_resumes_with_no_in_place_change(results):
     """SIGINT once the new writer is being created, then two deployments: the first replaces what the
     interrupted one left (the half-made writer, tainted, and the readers still on the old class), never
-    changing an instance's class in place; across the whole roll the writer fails over at most once and
-    is always available; every instance ends on the new class; the plans after are clean."""
+    changing an instance's class in place; across the whole roll a writer is always available and fails
+    over at most twice; every instance ends on the new class; the plans after are clean."""
     day2 = results[KILLED].day2
     assert day2 is not None, results[KILLED].error
     interrupted = _change(day2, "class change interrupted")
@@ -655,8 +658,12 @@ def test_day2_a_class_change_cut_short_resumes_with_one_failover_and_no_in_place
     assert resumed.error is None and resumed.replan == [], describe(day2)
     after = _change(day2, "after the resumed class change")
     assert after.error is None and after.actions == {} and after.replan == [], describe(day2)
-    seen = day2.interrupted_roll
-    assert seen is not None and seen.no_writer == [] and seen.failovers <= 1, seen
     new_class = day2.params["database"]["instance_class"]
     assert day2.classes_after_resume and set(day2.classes_after_resume.values()) == {new_class}, \
         day2.classes_after_resume
+    seen = day2.interrupted_roll
+    # Not one failover in every case: the resumed deployment deletes the old writer and the half-made one
+    # (both deposed objects of `writer`, deleted in parallel). When the old writer goes first, AWS may
+    # promote the half-made one (tier 0, same size as the new writer: "arbitrary", the emulator's oldest),
+    # and its deletion then fails over again. README "Interrupted deployments" says so; issue 15 stays open.
+    assert seen is not None and seen.no_writer == [] and seen.failovers <= 2, seen
