@@ -113,32 +113,7 @@ class Terraform:
                         label: str | None = None) -> subprocess.CompletedProcess[str]:
         """Run terraform and interrupt it (SIGINT, as a provisioner's graceful cancel does) ``delay``
         seconds after a line containing ``interrupt_on`` appears. Never raises for the exit code."""
-        binary = shutil.which("terraform")
-        if binary is None:
-            raise TerraformError("terraform is not on PATH")
-        started = time.monotonic()
-        proc = subprocess.Popen([binary, *args, "-no-color"], cwd=self.workdir, env=self.env, text=True,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        lines: list[str] = []
-        timer: threading.Timer | None = None
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            lines.append(line)
-            if timer is None and interrupt_on in line:
-                timer = threading.Timer(delay, proc.send_signal, (signal.SIGINT,))
-                timer.start()
-        stderr = proc.stderr.read() if proc.stderr else ""
-        proc.wait(timeout=timeout)
-        if timer is not None:
-            timer.cancel()
-        elapsed = time.monotonic() - started
-        name = label or args[0]
-        self.timings[name] = self.timings.get(name, 0.0) + elapsed
-        stdout = "".join(lines)
-        with self.log.open("a") as handle:
-            handle.write(f"$ terraform {' '.join(args)}  # interrupted on {interrupt_on!r}: exit {proc.returncode}, "
-                         f"{elapsed:.1f}s\n{stdout}{stderr}\n")
-        return subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
+        return self._run_cut_short(args, interrupt_on, delay, timeout, label, "interrupted", group=False)
 
     def run_killed(self, *args: str, kill_on: str, delay: float = 5.0, timeout: float = 1200,
                    label: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -146,24 +121,33 @@ class Terraform:
         included: an evicted pod, an out-of-memory kill) ``delay`` seconds after a line containing
         ``kill_on`` appears. Nothing is cleaned up: the state keeps its lock and what the last
         intermediate snapshot held. Never raises for the exit code."""
+        return self._run_cut_short(args, kill_on, delay, timeout, label, "killed", group=True)
+
+    def _run_cut_short(self, args: tuple[str, ...], trigger: str, delay: float, timeout: float, label: str | None,
+                       how: str, *, group: bool) -> subprocess.CompletedProcess[str]:
+        """Run terraform, then ``delay`` seconds after a line containing ``trigger``: SIGINT to terraform, or
+        (``group``) SIGKILL to the process group it was started in, its plugins included."""
         binary = shutil.which("terraform")
         if binary is None:
             raise TerraformError("terraform is not on PATH")
         started = time.monotonic()
         proc = subprocess.Popen([binary, *args, "-no-color"], cwd=self.workdir, env=self.env, text=True,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=group)
 
-        def kill() -> None:
-            with contextlib.suppress(ProcessLookupError):  # the group this run started: terraform and its plugins
-                os.killpg(proc.pid, signal.SIGKILL)
+        def cut() -> None:
+            with contextlib.suppress(ProcessLookupError):
+                if group:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                else:
+                    proc.send_signal(signal.SIGINT)
 
         lines: list[str] = []
         timer: threading.Timer | None = None
         assert proc.stdout is not None
         for line in proc.stdout:
             lines.append(line)
-            if timer is None and kill_on in line:
-                timer = threading.Timer(delay, kill)
+            if timer is None and trigger in line:
+                timer = threading.Timer(delay, cut)
                 timer.start()
         stderr = proc.stderr.read() if proc.stderr else ""
         proc.wait(timeout=timeout)
@@ -174,6 +158,6 @@ class Terraform:
         self.timings[name] = self.timings.get(name, 0.0) + elapsed
         stdout = "".join(lines)
         with self.log.open("a") as handle:
-            handle.write(f"$ terraform {' '.join(args)}  # killed on {kill_on!r}: exit {proc.returncode}, "
+            handle.write(f"$ terraform {' '.join(args)}  # {how} on {trigger!r}: exit {proc.returncode}, "
                          f"{elapsed:.1f}s\n{stdout}{stderr}\n")
         return subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
