@@ -16,7 +16,6 @@ import pytest
 from jsonschema import Draft7Validator
 
 from aurora_bundle.aws.alarms import ALARMS
-from aurora_bundle.aws.instances import WRITER_ROLE_CHECK
 from aurora_bundle.aws.protection import AUTOSCALED_READERS_MESSAGE, AUTOSCALING_MESSAGE, AUTOSCALING_OFF_RULE, GUARD_MESSAGE
 from aurora_bundle.aws.tls import TLS_SCHEMA
 from aurora_bundle.inputs.engine import MAJORS
@@ -393,7 +392,7 @@ def test_the_kms_step_reads_no_param():
 
 # ------------------------------------------------------------------ the day-2 scenario (Production)
 
-DAY2_CHANGES = ["maintenance window", "unplanned failover", "class change", "readers down", "readers up", "autoscaling off",
+DAY2_CHANGES = ["maintenance window", "unplanned failover", "CA change", "readers down", "readers up", "autoscaling off",
                 "autoscaling on", "autoscaling off with AWS's readers", "autoscaling drained",
                 "autoscaling off, drained", "AWS's reader left after autoscaling off", "subnet added", "custom endpoint added",
                 "major upgrade in the window", "major upgrade from a minor without a target",
@@ -406,7 +405,7 @@ DAY2_REFUSED: set[str] = {"autoscaling off with AWS's readers", "major upgrade i
 
 @pytest.fixture(scope="module")
 def day2(results):
-    """Both parts of the scenario, as one: their changes in order, the class change, the restore."""
+    """Every part of the scenario, as one: their changes in order, the CA change, the restore."""
     from aurora_bundle.offline.day2 import PARTS, Day2Result
 
     # A targeted run (AURORA_E2E_ONLY) may run one part: the other part's tests then fail on what they miss.
@@ -416,7 +415,7 @@ def day2(results):
         assert part.day2 is not None
         assert part.leftovers == [] and part.replan_changes == {}, (part.leftovers, part.replan_changes)
     merged = Day2Result(changes=[c for part in parts for c in part.day2.changes])
-    merged.class_change = next((p.day2.class_change for p in parts if p.day2.class_change is not None), None)
+    merged.rolling_change = next((p.day2.rolling_change for p in parts if p.day2.rolling_change is not None), None)
     merged.restore = next((p.day2.restore for p in parts if p.day2.restore is not None), None)
     merged.failed_over_to = next((p.day2.failed_over_to for p in parts if p.day2.failed_over_to), None)
     return merged
@@ -441,35 +440,36 @@ def _change(day2, name):
     return next(c for c in day2.changes if c.name == name)
 
 
-def test_day2_a_class_change_keeps_a_writer_and_a_reader_available_throughout(day2):
-    """From the emulator's timeline: the writer was always available, it changed once (the failover to
-    its successor), and the readers never were all restarting together."""
-    seen = day2.class_change
+def test_day2_a_rolling_change_keeps_a_writer_and_a_reader_available_throughout(day2):
+    """From the emulator's timeline of the CA change: the writer was always available, it changed once,
+    and the readers never were all restarting together; every instance was replaced, none modified."""
+    seen = day2.rolling_change
     assert seen is not None and seen.events >= 4, seen
     assert seen.no_writer == [], seen
     assert seen.no_reader == [], seen
     assert seen.failovers == 1, seen
-    actions = _change(day2, "class change").actions
+    actions = _change(day2, "CA change").actions
     instances = {a: act for a, act in actions.items() if a.startswith("aws_rds_cluster_instance.")}
     assert instances == {"aws_rds_cluster_instance.writer": ["create", "delete"],
                          "aws_rds_cluster_instance.reader[0]": ["create", "delete"],
                          "aws_rds_cluster_instance.reader[1]": ["create", "delete"]}, actions
+    assert actions.get("aws_lambda_invocation.writer_failover") == ["delete", "create"], actions
     assert "aws_rds_cluster.main" not in actions
 
 
-def test_day2_after_an_unplanned_failover_a_class_change_fails_over_at_most_once(day2):
+def test_day2_after_an_unplanned_failover_a_same_size_roll_fails_over_once_to_the_new_writer(day2):
     """The writer role moved to reader1 (FailoverDBCluster, as an instance failure leaves it); the plan after
-    it has nothing to do and warns with the way back (writer-role-moved). The class change (to a larger
-    class) then starts with that reader as the writer: deleting it promotes a tier-0 instance, and the
-    emulator promotes as AWS documents (tier, then size, then the oldest: AuroraUserGuide, "Fault tolerance
-    for an Aurora DB cluster"), so the larger new writer, once; the old `writer`'s deletion later is no
-    failover. A writer and a reader stay available throughout."""
+    it has nothing to do. The CA change (instances of the same size: the case where deleting that reader
+    would let AWS promote the old `writer`, tier 0 and as large, then delete it: two failovers) starts with
+    reader1 as the writer; the roll's function fails over to the new `writer` once the new readers are up,
+    before any old instance is deleted, so the deletions fail over no more. A writer and a reader stay
+    available throughout."""
     assert day2.failed_over_to is not None and "-reader1-" in day2.failed_over_to, describe(day2)
     assert _change(day2, "unplanned failover").replan == [], describe(day2)
-    assert _change(day2, "unplanned failover").warnings == [WRITER_ROLE_CHECK], describe(day2)  # the way back
-    seen = day2.class_change
+    seen = day2.rolling_change
     assert seen is not None and seen.writers[0] == day2.failed_over_to, seen
-    assert seen.failovers <= 1 and "-writer-" in seen.writers[-1], seen
+    assert seen.failovers == 1 and "-writer-" in seen.writers[-1], seen
+    assert seen.writers[-1] not in {day2.failed_over_to, *seen.writers[:-1]}, seen  # the new writer, not the old one
     assert seen.no_writer == [] and seen.no_reader == [], seen
 
 
@@ -611,10 +611,10 @@ def test_day2_a_decommission_with_awss_readers_left_is_refused_then_the_runbook_
     assert result.leftovers == [] and result.error is None, (result.leftovers, result.error)
 
 
-def test_day2_a_class_change_replaces_the_scaling_policy(day2):
+def test_day2_a_rolling_change_replaces_the_scaling_policy(day2):
     """No target-tracking policy acts while the instances are doubled: the roll deletes the policy and
     creates it again after the new readers (its alarms go with it; the target and AWS's readers stay)."""
-    actions = _change(day2, "class change").actions
+    actions = _change(day2, "CA change").actions
     assert actions.get("aws_appautoscaling_policy.readers[0]") == ["delete", "create"], actions
     assert "aws_appautoscaling_target.readers[0]" not in actions, actions
     assert "aws_appautoscaling_policy.readers[0]" not in _change(day2, "readers up").actions
@@ -646,7 +646,8 @@ def test_day2_a_class_change_cut_short_resumes_with_no_in_place_change(results):
     """SIGINT once the new writer is being created, then two deployments: the first replaces what the
     interrupted one left (the half-made writer, tainted, and the readers still on the old class), never
     changing an instance's class in place; across the whole roll a writer is always available and fails
-    over at most twice; every instance ends on the new class; the plans after are clean."""
+    over once (the roll's function, to the new writer, before the old writer and the half-made one are
+    deleted); every instance ends on the new class; the plans after are clean."""
     day2 = results[KILLED].day2
     assert day2 is not None, results[KILLED].error
     interrupted = _change(day2, "class change interrupted")
@@ -662,8 +663,4 @@ def test_day2_a_class_change_cut_short_resumes_with_no_in_place_change(results):
     assert day2.classes_after_resume and set(day2.classes_after_resume.values()) == {new_class}, \
         day2.classes_after_resume
     seen = day2.interrupted_roll
-    # Not one failover in every case: the resumed deployment deletes the old writer and the half-made one
-    # (both deposed objects of `writer`, deleted in parallel). When the old writer goes first, AWS may
-    # promote the half-made one (tier 0, same size as the new writer: "arbitrary", the emulator's oldest),
-    # and its deletion then fails over again. README "Interrupted deployments" says so; issue 15 stays open.
-    assert seen is not None and seen.no_writer == [] and seen.failovers <= 2, seen
+    assert seen is not None and seen.no_writer == [] and seen.failovers == 1, seen

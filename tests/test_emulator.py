@@ -715,3 +715,83 @@ def test_the_rolling_change_fails_over_once_except_after_a_failover_to_a_same_or
         seen = assess(read_timeline(timeline, names[case], rolled, time.time()))
         assert (seen.failovers, seen.writers[-1]) == (failovers, f"{names[case]}-w2"), (case, seen)
         assert seen.no_writer == [] and seen.no_reader == [], (case, seen)
+
+
+def _function(running: Emulator, name: str, code: bytes, handler: str, timeout: int = 60) -> object:
+    iam, lam = client("iam", running.endpoint), client("lambda", running.endpoint)
+    role = iam.create_role(RoleName=f"{name}-role", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    lam.create_function(FunctionName=name, Runtime="python3.12", Role=role, Handler=handler,
+                        Code={"ZipFile": code}, Timeout=timeout)
+    return lam
+
+
+def test_the_rolling_change_with_the_bundles_function_fails_over_once_in_every_case(tmp_path) -> None:
+    """The same rolls, with what the bundle adds between the new set and the deletions (aws/failover.py): the
+    shipped package (``archive()``, byte for byte what ``src/writer-failover.zip`` holds), invoked through
+    Lambda's Invoke, fails over to the new writer and waits; the deletions then fail over no more. One
+    failover in every case, to the new writer; run again, it does nothing."""
+    import json
+
+    from aurora_bundle.aws.failover import ARCHIVE, MODULE, archive
+    from aurora_bundle.offline.availability import assess, read_timeline
+
+    assert (ROOT / "src" / ARCHIVE).read_bytes() == archive()
+    timeline = tmp_path / "timeline.jsonl"
+    with Emulator(timeline=timeline) as running:
+        rds = client("rds", running.endpoint)
+        lam = _function(running, "failover-fn", archive(), f"{MODULE}.handler")
+        names = {case: f"froll{i}" for i, case in enumerate(ROLL_CASES)}
+        for case, (before, _, _, _) in ROLL_CASES.items():
+            for member, tier in (("w", 0), ("r1", 1), ("r2", 1)):
+                if member == "w":
+                    _cluster(rds, names[case])
+                _add(rds, names[case], f"{names[case]}-{member}", before, tier)
+        time.sleep(3.2)
+        for case, (_, _, writer, _) in ROLL_CASES.items():
+            if writer != "w":
+                rds.failover_db_cluster(DBClusterIdentifier=names[case], TargetDBInstanceIdentifier=f"{names[case]}-{writer}")
+        time.sleep(3.2)
+        rolled = time.time()
+        for case, (_, after, _, _) in ROLL_CASES.items():
+            for member, tier in (("w2", 0), ("r1b", 1), ("r2b", 1)):
+                _add(rds, names[case], f"{names[case]}-{member}", after, tier)
+        time.sleep(3.2)
+        answers = {}
+        for case in ROLL_CASES:
+            event = {"cluster_identifier": names[case], "writer_identifier": f"{names[case]}-w2"}
+            reply = lam.invoke(FunctionName="failover-fn", Payload=json.dumps(event).encode())
+            assert "FunctionError" not in reply, reply["Payload"].read()
+            answers[case] = json.loads(reply["Payload"].read())
+            again = lam.invoke(FunctionName="failover-fn", Payload=json.dumps(event).encode())
+            assert json.loads(again["Payload"].read())["failed_over"] is False
+            for member in ("r1", "r2", "w"):
+                rds.delete_db_instance(DBInstanceIdentifier=f"{names[case]}-{member}", SkipFinalSnapshot=True)
+    for case in ROLL_CASES:
+        seen = assess(read_timeline(timeline, names[case], rolled, time.time()))
+        assert answers[case] == {"cluster": names[case], "writer": f"{names[case]}-w2", "failed_over": True}, case
+        assert (seen.failovers, seen.writers[-1]) == (1, f"{names[case]}-w2"), (case, seen)
+        assert seen.no_writer == [] and seen.no_reader == [], (case, seen)
+
+
+def test_lambda_invoke_runs_the_stored_package_and_reports_its_errors(emu: Emulator) -> None:
+    """Invoke as the Lambda API documents it: the handler's return value; a handler that raises is a 200 with
+    FunctionError Unhandled and its message; an unknown function is ResourceNotFoundException."""
+    import io
+    import json
+    import zipfile
+
+    package = io.BytesIO()
+    with zipfile.ZipFile(package, "w") as archive:
+        archive.writestr("fn.py", "import os\ndef ok(event, context):\n    return {'region': os.environ['AWS_REGION'], "
+                                  "'got': event, 'left': context.get_remaining_time_in_millis() > 0}\n"
+                                  "def fails(event, context):\n    raise RuntimeError('no writer')\n")
+    lam = _function(emu, "ok-fn", package.getvalue(), "fn.ok")
+    lam.create_function(FunctionName="fails-fn", Runtime="python3.12", Role="arn:aws:iam::123456789012:role/ok-fn-role",
+                        Handler="fn.fails", Code={"ZipFile": package.getvalue()})
+    reply = lam.invoke(FunctionName="ok-fn", Payload=b'{"a": 1}')
+    assert json.loads(reply["Payload"].read()) == {"region": "us-east-1", "got": {"a": 1}, "left": True}
+    failed = lam.invoke(FunctionName="fails-fn", Payload=b"{}")
+    assert failed["FunctionError"] == "Unhandled"
+    assert json.loads(failed["Payload"].read())["errorMessage"] == "no writer"
+    with pytest.raises(lam.exceptions.ResourceNotFoundException):
+        lam.invoke(FunctionName="missing-fn", Payload=b"{}")

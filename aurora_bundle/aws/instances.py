@@ -12,7 +12,6 @@ next one, under a new name, before the broken one is deleted, and a rolling chan
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from cdktf import (
     DataResource,
@@ -70,7 +69,6 @@ QUOTA_RULE = "db-instance-quota"
 # internal/service/servicequotas/service_quota_data_source.go).
 QUOTA_SERVICE = "rds"
 QUOTA_NAME = "DB instances"
-WRITER_ROLE_CHECK = "writer-role-moved"
 # An instance's shape is never changed in place (that restarts it: both readers at once with
 # apply_immediately on). Only a replacement gives an instance a new shape: ignore_changes keeps an
 # update from ever sending one, and a postcondition refuses the plan that would leave one on another.
@@ -215,10 +213,10 @@ def _quota_check(stack: TerraformStack, ours: str, changing: str) -> Preconditio
 def build_instances(stack: TerraformStack, cluster: RdsCluster, groups: ParameterGroups) -> list[RdsClusterInstance]:
     """The rolling change (what a new class or CA does, with Terraform alone): every instance is
     replaced create-before-destroy. The writer's successor (tier 0) comes up first, then the new
-    readers; only then do the old readers leave, and the old writer last: Aurora fails over once,
-    to the tier-0 successor, while ``writer`` is the writer (after an unplanned failover, see
-    ``writer_role_check``). At every moment the cluster has an available writer and available
-    readers, and no instance restarts. It needs room for the new set (``_room_checks``)."""
+    readers; then the writer role moves to the successor (one failover, ``aws/failover.py``, whichever
+    instance held it); only then do the old readers leave, and the old writer last. At every moment the
+    cluster has an available writer and available readers, and no instance restarts. It needs room for
+    the new set (``_room_checks``)."""
     monitoring = build_monitoring_role(stack)
     zones = "local.availability_zones"
     shape = make(DataResource, stack, "instance_shape",
@@ -242,26 +240,3 @@ def build_instances(stack: TerraformStack, cluster: RdsCluster, groups: Paramete
     TerraformLocal(stack, "instance_members", "${merge({writer = aws_rds_cluster_instance.writer.identifier}, "
                    '{for i, r in aws_rds_cluster_instance.reader : "reader${i + 1}" => r.identifier})}')
     return [writer, readers]
-
-
-def writer_role_check(writer: RdsClusterInstance, readers: RdsClusterInstance) -> tuple[str, dict[str, Any]]:
-    """A check block (name, body): it warns while one of the fixed readers holds the writer role.
-
-    After an unplanned failover, a rolling change deletes the reader that is the writer while the old
-    ``writer`` (tier 0) still runs; AWS promotes the larger of it and the new writer, either between
-    equals (AuroraUserGuide, "Fault tolerance for an Aurora DB cluster"), and deleting the old one last
-    (Terraform's create_before_destroy order) is then a second failover. Nothing in Terraform can move
-    the role back (README, "Rolling changes and failovers"): the operator can, before such a change.
-    The readers' ``writer`` as refreshed at plan time; unknown (no warning) while they are replaced, and
-    a reader a roll creates is read as a reader, so the end of a roll never warns (its new ``writer``,
-    read before the old writer left, would).
-    """
-    moved = f"[for r in {address(readers)} : r.identifier if r.writer == true]"
-    return WRITER_ROLE_CHECK.replace("-", "_"), {"assert": [{
-        "condition": f"${{length({moved}) == 0}}",
-        "error_message": f"The writer role is on ${{join(\", \", {moved})}}, not on ${{{address(writer)}.identifier}} (an "
-                         "unplanned failover): a new instance class or CA now fails over once only if the class grows, "
-                         "twice otherwise. To keep it to one, move the role back first: aws rds failover-db-cluster "
-                         "--db-cluster-identifier ${local.identifier} --target-db-instance-identifier "
-                         f"${{{address(writer)}.identifier}} (operator.md, Resize) [{WRITER_ROLE_CHECK}].",
-    }]}

@@ -55,12 +55,12 @@ class Restore:
 @dataclass
 class Day2Result:
     changes: list[Change] = field(default_factory=list)
-    class_change: Availability | None = None
+    rolling_change: Availability | None = None  # the CA change after the unplanned failover
     restored_username: str | None = None
     original_username: str | None = None
     params: Params = field(default_factory=dict)  # what the package is deployed with at the end
     restore: Restore | None = None
-    failed_over_to: str | None = None  # the reader an unplanned failover made the writer before the class change
+    failed_over_to: str | None = None  # the reader an unplanned failover made the writer before the CA change
     # A class change cut short (SIGINT once the new writer is being created), then two deployments: what
     # the emulator saw from the interrupted apply to the end of the first one, and each member's class after.
     interrupted_roll: Availability | None = None
@@ -171,6 +171,11 @@ def bigger_class(current: str) -> str:
     return f"{family}.{sizes[sizes.index(size) + 1]}"
 
 
+def other_ca(current: str) -> str:
+    """Another certificate authority RDS offers (aws/tls.py): a rolling change to instances of the same size."""
+    return "rds-ca-ecc384-g1" if current != "rds-ca-ecc384-g1" else "rds-ca-rsa4096-g1"
+
+
 def day2_example(example: Example, part: str, vpc_digits: str) -> Example:
     """The example as its own package for one part of the scenario (own name, own VPC and subnet
     IDs), one engine major older so the scenario can upgrade it."""
@@ -224,11 +229,12 @@ def _interrupted_class_change(operator: Operator, timeline: Path, identifier: st
 def _instances_and_scaling(operator: Operator, timeline: Path, identifier: str) -> None:
     params = operator.params
     operator.set("maintenance window", "database.maintenance_window", "sat:06:00-sat:07:00")
-    # The writer role on a reader when the roll starts: the old `writer` is no longer the one deleted last.
+    # The writer role on a reader when the roll starts, and a roll to instances of the same size (a CA
+    # change): deleting that reader would promote the old `writer` or the new one, AWS's choice.
     operator.fail_over("unplanned failover")
     started = time.time()
-    operator.set("class change", "database.instance_class", bigger_class(params["database"]["instance_class"]))
-    operator.result.class_change = assess(read_timeline(timeline, identifier, started, time.time()))
+    operator.set("CA change", "database.ca_cert_identifier", other_ca(params["database"]["ca_cert_identifier"]))
+    operator.result.rolling_change = assess(read_timeline(timeline, identifier, started, time.time()))
     readers = params["scaling"]["reader_count"]
     operator.set("readers down", "scaling.reader_count", readers - 1)
     operator.set("readers up", "scaling.reader_count", readers + 1)

@@ -21,7 +21,8 @@ from aurora_bundle.aws.alarms import build_alarms
 from aurora_bundle.aws.autoscaling import build_autoscaling
 from aurora_bundle.aws.cluster import build_cluster, restored_iam_check
 from aurora_bundle.aws.endpoints import build_custom_endpoints
-from aurora_bundle.aws.instances import build_instances, writer_role_check
+from aurora_bundle.aws.failover import build_writer_failover
+from aurora_bundle.aws.instances import build_instances
 from aurora_bundle.aws.kms import account_context, build_kms_step, lookup_kms_key
 from aurora_bundle.aws.naming import declare_names
 from aurora_bundle.aws.network import build_network
@@ -45,6 +46,7 @@ class Step:
     concerns: list[tuple[str, str, int]] = field(default_factory=list)  # (concern, module, children so far)
     checks: dict[str, tuple[str, str]] = field(default_factory=dict)  # check block name -> (concern, module)
     imports: list[tuple[dict[str, Any], tuple[str, str]]] = field(default_factory=list)  # import block, owner
+    assets: dict[str, bytes] = field(default_factory=dict)  # other files of the step: name -> content
     _current: tuple[str, str] | None = None
 
     @contextmanager
@@ -121,7 +123,9 @@ def src_stack(app: App, spec: BundleSpec, wiring: Wiring) -> Step:
         step.check(*restored_iam_check(cluster))
     with step.concern("instances", _module(build_instances)):
         readers = build_instances(stack, cluster, groups)
-        step.check(*writer_role_check(*readers))
+    with step.concern("failover", _module(build_writer_failover)):
+        _invocation, archive = build_writer_failover(stack, cluster, *readers)
+        step.assets.update(archive)
     with step.concern("adoption", _module(adoption_imports)):
         step.import_blocks(adoption_imports(stack, *(address(r) for r in readers)))
     with step.concern("autoscaling", _module(build_autoscaling)):

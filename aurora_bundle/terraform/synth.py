@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +53,7 @@ class RenderedStep:
 
     files: dict[str, str]
     origins: dict[tuple[str, ...], str]
+    assets: dict[str, bytes] = field(default_factory=dict)  # the step's other files (the Lambda archive)
 
     def document(self) -> dict[str, Any]:
         """All files of the step as one Terraform JSON document (as Terraform merges them)."""
@@ -108,7 +109,7 @@ def _split(step: Any) -> RenderedStep:
                 target[address[1]] = value
     texts = {f"{concern}{SUFFIX}": json.dumps({"//": HEADER, **blocks}, indent=2, sort_keys=True) + "\n"
              for concern, blocks in files.items()}
-    return RenderedStep(texts, origins)
+    return RenderedStep(texts, origins, dict(step.assets))
 
 
 def render_steps(spec: BundleSpec) -> dict[str, RenderedStep]:
@@ -132,15 +133,16 @@ def render_steps(spec: BundleSpec) -> dict[str, RenderedStep]:
     return rendered
 
 
-def write_atomically(path: Path, text: str) -> bool:
+def write_atomically(path: Path, text: str | bytes) -> bool:
     """Write ``text`` to ``path`` unless it already holds it. Returns whether the file changed."""
-    if path.exists() and path.read_text() == text:
+    content = text.encode() if isinstance(text, str) else text
+    if path.exists() and path.read_bytes() == content:
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
@@ -161,13 +163,18 @@ def generated_files(step_dir: Path) -> list[Path]:
     return found
 
 
+def _contents(output: RenderedStep) -> list[tuple[str, bytes]]:
+    """Every file of a step, as bytes: the Terraform JSON, then the assets."""
+    return [(name, text.encode()) for name, text in output.files.items()] + list(output.assets.items())
+
+
 def stale_files(root: Path, rendered: dict[str, RenderedStep]) -> list[Path]:
     """Files that a write would change, add or remove."""
     stale = []
     for step, output in rendered.items():
-        for name, text in output.files.items():
+        for name, content in _contents(output):
             path = root / step / name
-            if not path.exists() or path.read_text() != text:
+            if not path.exists() or path.read_bytes() != content:
                 stale.append(path)
         stale += [p for p in generated_files(root / step) if p.name not in output.files]
     return stale
@@ -177,8 +184,8 @@ def write_steps(root: Path, rendered: dict[str, RenderedStep]) -> list[Path]:
     """Write every step's files (only those that changed); remove generated files no longer generated."""
     changed = []
     for step, output in rendered.items():
-        for name, text in output.files.items():
-            if write_atomically(root / step / name, text):
+        for name, content in _contents(output):
+            if write_atomically(root / step / name, content):
                 changed.append(root / step / name)
     for step, output in rendered.items():
         for path in generated_files(root / step):

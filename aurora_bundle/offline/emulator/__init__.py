@@ -4,7 +4,8 @@ Run ``python -m aurora_bundle.offline.emulator [--port N] [--host 127.0.0.1]``.
 
 Modules: ``patches/`` (one module per AWS service moto falls short on), ``server`` (the
 patched moto server, loopback only), ``process`` (``Emulator``: the server in a child process, for
-the tests). This module holds what clients need: the address it binds and the provider endpoints.
+the tests), ``lambda_runtime`` (Lambda Invoke, run for real). This module holds what clients need: the
+address it binds and the provider endpoints.
 Before serving, moto is monkeypatched in-process so that a Terraform cycle
 (init, apply, plan -> "No changes", destroy) of the Aurora PostgreSQL bundle
 with hashicorp/aws 5.100.0 is clean.  Each patch names the gap it closes and is
@@ -47,6 +48,10 @@ Patches (name: gap):
                              AURORA_EMULATOR_DB_INSTANCE_QUOTA, else 200).
   rds_instance_quota         CreateDBInstance has no limit: refuses beyond the
                              applied quota with InstanceQuotaExceeded.
+  (lambda_runtime)           Invoke runs only in Docker: runs the stored package's
+                             Python handler in a process of its own, boto3
+                             pointed at the emulator (not a moto patch: a route
+                             of the server, outside its lock).
   rds_availability           Instances are available at once and never fail over:
                              creating/restarting take time, deleting the writer
                              fails over, changes not applied immediately stay
@@ -72,6 +77,7 @@ SERVICES: tuple[str, ...] = (
     "ec2",
     "iam",
     "kms",
+    "lambda",
     "logs",
     "rds",
     "secretsmanager",

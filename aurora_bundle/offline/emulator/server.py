@@ -10,6 +10,7 @@ import threading
 from typing import Any
 
 from aurora_bundle.offline.emulator import LOOPBACK, READY_PREFIX, WATCH_PARENT_ENV
+from aurora_bundle.offline.emulator.lambda_runtime import invoke
 from aurora_bundle.offline.emulator.patches import apply_patches
 
 
@@ -19,11 +20,21 @@ def _serialized(app: Any) -> Any:
     moto's backends are not thread-safe (e.g. "dictionary changed size during
     iteration" -> HTTP 500) and several Terraform runs may share one emulator.
     Connections are still accepted concurrently; every moto call is fast, the
-    time of a Terraform run is the provider's own polling delays.
+    time of a Terraform run is the provider's own polling delays. A Lambda
+    Invoke is the exception (``lambda_runtime``): it runs the function unlocked.
     """
     lock = threading.Lock()
 
+    def locked(call: Any) -> Any:
+        with lock:
+            return call()
+
     def wsgi(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        invoked = invoke(environ, locked)  # a Lambda function runs outside the lock: it calls the emulator
+        if invoked is not None:
+            status, headers, body = invoked
+            start_response(status, [*headers, ("Content-Length", str(len(body)))])
+            return [body]
         with lock:
             result = app(environ, start_response)
             try:
