@@ -27,6 +27,32 @@ def test_committed_output_equals_a_fresh_build(rendered, step):
     assert committed == rendered[step].files, f"{step}/ is stale: run make build and commit"
 
 
+@pytest.mark.parametrize("step", STEPS)
+def test_committed_assets_equal_a_fresh_build(rendered, step):
+    """The files beside the Terraform JSON (the failover function's package) are the build's, byte for byte."""
+    for name, content in rendered[step].assets.items():
+        assert (ROOT / step / name).read_bytes() == content, f"{step}/{name} is stale: run make build and commit"
+
+
+def test_the_failover_runs_after_the_new_instances_and_may_only_fail_over_this_cluster(published):
+    """The invocation reads the writer (its identifier, its id as the trigger) and depends on the readers, so
+    Terraform deletes no old instance before it returns; its function's package is the step's archive, and
+    its role may describe and fail over this cluster only."""
+    src = published["src"]
+    invocation = src["resource"]["aws_lambda_invocation"]["writer_failover"]
+    assert invocation["depends_on"] == ["aws_rds_cluster_instance.reader"]
+    assert invocation["triggers"] == {"writer": "${aws_rds_cluster_instance.writer.id}"}
+    assert "aws_rds_cluster_instance.writer.identifier" in invocation["input"]
+    assert "lifecycle_scope" not in invocation  # CREATE_ONLY: never invoked on a decommission
+    function = src["resource"]["aws_lambda_function"]["writer_failover"]
+    assert function["filename"] == "${path.module}/writer-failover.zip" and function["handler"] == "writer_failover.handler"
+    policy = src["resource"]["aws_iam_policy"]["writer_failover"]["policy"]
+    actions = re.findall(r'"((?:rds|logs):[A-Za-z]+)"', policy)
+    assert sorted(actions) == ["logs:CreateLogStream", "logs:PutLogEvents", "rds:DescribeDBClusters",
+                               "rds:FailoverDBCluster"], actions
+    assert ":cluster:${local.identifier}" in policy and '"*"' not in policy
+
+
 def test_one_file_per_concern(rendered):
     """A person reading a deployed step finds things by file name, as in a hand-written bundle."""
     assert set(rendered["kms"].files) == {"variables.tf.json", "names.tf.json", "providers.tf.json", "kms.tf.json"}

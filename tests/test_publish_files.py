@@ -15,12 +15,14 @@ from tests.conftest import ROOT
 
 
 def bundle_files(root: Path) -> set[str]:
-    """What Massdriver needs: the definition, docs and icon, the built schemas, every step's files."""
+    """What Massdriver needs: the definition, docs and icon, the built schemas, every step's files (its
+    Terraform JSON, checkov skips, and the failover function's package)."""
     steps = [step["path"] for step in yaml.safe_load((root / "massdriver.yaml").read_text())["steps"]]
     wanted = {"massdriver.yaml", "README.md", *BUILD_OUTPUTS}
     wanted |= {name for name in ("icon.svg", "operator.md") if (root / name).exists()}
     for step in steps:
         wanted |= {f"{step}/{path.name}" for path in (root / step).glob("*.tf.json")}
+        wanted |= {f"{step}/{path.name}" for path in (root / step).glob("*.zip")}  # a Lambda package
         wanted |= {f"{step}/.checkov.yml"} if (root / step / ".checkov.yml").exists() else set()
     return wanted
 
