@@ -426,13 +426,13 @@ def _mutate_each_param(src: Step, example: Example, params_schema: dict[str, Any
             try:
                 # The replan before the sweep refreshed this state and found nothing: no need to read it back
                 # from the emulator once per param (about 40 per preset).
-                result.mutations[path] = _actions(src.plan(label="mutation.plan", refresh=False))
+                result.mutations[path] = src.plan_actions(label="mutation.plan", refresh=False)
             except TerraformError as exc:
                 result.mutation_refusals[path] = " ".join(str(exc).split())
         for path, changed in mutations(params_schema, base, immutable=REFUSED_AT_PLAN).items():
             src.configure({**changed, "md_metadata": example.params["md_metadata"]}, example.connections)
             try:
-                result.immutable_refusals[path] = f"(planned: {_actions(src.plan(label='immutable.plan', refresh=False))})"
+                result.immutable_refusals[path] = f"(planned: {src.plan_actions(label='immutable.plan', refresh=False)})"
             except TerraformError as exc:
                 result.immutable_refusals[path] = str(exc)
     finally:

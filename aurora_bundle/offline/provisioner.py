@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from aurora_bundle.offline.emulator import provider_endpoints
+from aurora_bundle.offline.planfile import changed_actions, changes, resource_actions
 from aurora_bundle.offline.terraform import Terraform
 
 PARAMS_FILE = "_params.auto.tfvars.json"
@@ -76,6 +77,19 @@ def changed_resources(plan: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """address -> change, for every resource a plan (``show -json``) changes (reads and no-ops left out)."""
     return {rc["address"]: rc["change"] | {"reason": rc.get("action_reason", "")}
             for rc in plan.get("resource_changes", []) if rc["change"]["actions"] not in (["no-op"], ["read"])}
+
+
+def _same_actions(plan: dict[str, Any], plan_file: Path) -> None:
+    """The plan file's actions (``planfile``, what the what-if sweeps read) equal ``show -json``'s, on every
+    plan the e2e shows: the reader is checked against Terraform on each run. Deposed objects share their
+    instance's address: each change is compared with its deposed key."""
+    shown = {(rc["address"], rc.get("deposed", ""), tuple(rc["change"]["actions"]))
+             for rc in plan.get("resource_changes", []) if changes(rc["address"], rc["change"]["actions"])}
+    read = {(address, deposed, tuple(actions)) for address, deposed, actions in resource_actions(plan_file)
+            if changes(address, actions)}
+    if shown != read:
+        raise AssertionError(f"{plan_file}: the plan file reads {sorted(read - shown)} where show -json has "
+                             f"{sorted(shown - read)}")
 
 
 def lay_out_bundle(source: Path, target: Path, steps: tuple[str, ...]) -> None:
@@ -141,7 +155,18 @@ class Step:
         tf.run("plan", "-input=false", *destroy, *no_refresh, f"-out={PLAN_FILE}", timeout=900, label=label)
         shown = tf.run("show", "-json", PLAN_FILE, label=f"{label}.show").stdout
         (self.dir / PLAN_JSON).write_text(shown)
-        return json.loads(shown)
+        plan: dict[str, Any] = json.loads(shown)
+        _same_actions(plan, self.dir / PLAN_FILE)
+        return plan
+
+    def plan_actions(self, label: str = "plan", *, refresh: bool = True) -> dict[str, list[str]]:
+        """``plan -out tf.plan``, and what it does to each resource (address -> actions), read from the plan
+        file (``planfile``): no ``show -json``, which starts every provider again."""
+        self.init()
+        no_refresh = [] if refresh else ["-refresh=false"]
+        self.terraform("provision").run("plan", "-input=false", *no_refresh, f"-out={PLAN_FILE}", timeout=900,
+                                        label=label)
+        return changed_actions(self.dir / PLAN_FILE)
 
     def apply(self, action: str = "provision", label: str = "apply") -> None:
         destroy = ["-destroy"] if action == "decommission" else []
@@ -192,5 +217,4 @@ class Step:
                       label=label)
         if proc.returncode == 0:
             return []
-        plan = json.loads(tf.run("show", "-json", "tf.replan", label=f"{label}.show").stdout)
-        return [f"{address}: {'/'.join(change['actions'])}" for address, change in changed_resources(plan).items()]
+        return [f"{address}: {'/'.join(actions)}" for address, actions in changed_actions(self.dir / "tf.replan").items()]

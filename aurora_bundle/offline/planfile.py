@@ -1,0 +1,80 @@
+"""What a saved plan does to each resource, read from the plan file itself: no ``terraform show``.
+
+``terraform show -json`` starts every provider of the configuration to read its schema (the AWS provider
+costs 2-3 s of CPU each time); the e2e plans about 40 single-param changes per preset and needs only
+each resource's actions. A plan file is a zip whose ``tfplan`` member is a protobuf ``tfplan.Plan``
+(hashicorp/terraform ``internal/plans/planproto/planfile.proto``): ``resource_changes`` (field 3) of
+``ResourceInstanceChange`` (``addr`` 13, ``deposed_key`` 7, ``change`` 9), each ``Change`` with its
+``action`` (field 1, enum ``Action``). Only those fields are decoded; the e2e cross-checks the result
+against ``show -json`` on every plan it shows anyway (``e2e.run_preset``).
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+# planfile.proto enum Action -> the actions ``show -json`` prints (internal/command/jsonplan/plan.go).
+ACTIONS = {0: ["no-op"], 1: ["create"], 2: ["read"], 3: ["update"], 5: ["delete"], 6: ["delete", "create"],
+           7: ["create", "delete"], 8: ["forget"], 9: ["create", "forget"]}
+_VARINT, _FIXED64, _BYTES, _FIXED32 = 0, 1, 2, 5
+
+
+def _varint(data: bytes, at: int) -> tuple[int, int]:
+    value, shift = 0, 0
+    while True:
+        byte = data[at]
+        at += 1
+        value |= (byte & 0x7F) << shift
+        if byte < 0x80:
+            return value, at
+        shift += 7
+
+
+def _fields(data: bytes) -> list[tuple[int, int | bytes]]:
+    """A protobuf message's fields in order: (number, varint value or bytes)."""
+    out: list[tuple[int, int | bytes]] = []
+    at = 0
+    while at < len(data):
+        key, at = _varint(data, at)
+        number, wire = key >> 3, key & 7
+        if wire == _VARINT:
+            value, at = _varint(data, at)
+            out.append((number, value))
+        elif wire == _BYTES:
+            length, at = _varint(data, at)
+            out.append((number, data[at:at + length]))
+            at += length
+        elif wire in (_FIXED64, _FIXED32):
+            at += 8 if wire == _FIXED64 else 4
+        else:
+            raise ValueError(f"tfplan: wire type {wire} of field {number} not understood")
+    return out
+
+
+def resource_actions(plan: Path) -> list[tuple[str, str, list[str]]]:
+    """(address, deposed key or "", actions) for every resource instance change the plan holds."""
+    with zipfile.ZipFile(plan) as archive:
+        data = archive.read("tfplan")
+    found = []
+    for number, change in _fields(data):
+        if number != 3 or not isinstance(change, bytes):
+            continue
+        fields = _fields(change)
+        address = next((v.decode() for n, v in fields if n == 13 and isinstance(v, bytes)), "")
+        deposed = next((v.decode() for n, v in fields if n == 7 and isinstance(v, bytes)), "")
+        body = next((v for n, v in fields if n == 9 and isinstance(v, bytes)), b"")
+        action = next((v for n, v in _fields(body) if n == 1 and isinstance(v, int)), 0)
+        found.append((address, deposed, ACTIONS[action]))
+    return found
+
+
+def changed_actions(plan: Path) -> dict[str, list[str]]:
+    """address -> actions for what the plan changes (``changes``), as ``e2e._actions`` of ``show -json``."""
+    return {address: actions for address, _deposed, actions in resource_actions(plan) if changes(address, actions)}
+
+
+def changes(address: str, actions: list[str]) -> bool:
+    """Whether an action changes something: not a no-op or a read, nor a data source dropped from state
+    (what a destroy plan does to every data source; ``show -json`` may list or omit those)."""
+    return actions not in (["no-op"], ["read"]) and not (address.startswith("data.") and actions == ["delete"])
