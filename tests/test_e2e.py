@@ -392,7 +392,7 @@ def test_the_kms_step_reads_no_param():
 
 # ------------------------------------------------------------------ the day-2 scenario (Production)
 
-DAY2_CHANGES = ["maintenance window", "unplanned failover", "CA change", "readers down", "readers up", "autoscaling off",
+DAY2_CHANGES = ["maintenance window", "unplanned failover", "class change", "readers down", "readers up", "autoscaling off",
                 "autoscaling on", "autoscaling off with AWS's readers", "autoscaling drained",
                 "autoscaling off, drained", "AWS's reader left after autoscaling off", "subnet added", "custom endpoint added",
                 "major upgrade in the window", "major upgrade from a minor without a target",
@@ -405,7 +405,7 @@ DAY2_REFUSED: set[str] = {"autoscaling off with AWS's readers", "major upgrade i
 
 @pytest.fixture(scope="module")
 def day2(results):
-    """Every part of the scenario, as one: their changes in order, the CA change, the restore."""
+    """Every part of the scenario, as one: their changes in order, the class change, the restore."""
     from aurora_bundle.offline.day2 import PARTS, Day2Result
 
     # A targeted run (AURORA_E2E_ONLY) may run one part: the other part's tests then fail on what they miss.
@@ -441,14 +441,14 @@ def _change(day2, name):
 
 
 def test_day2_a_rolling_change_keeps_a_writer_and_a_reader_available_throughout(day2):
-    """From the emulator's timeline of the CA change: the writer was always available, it changed once,
+    """From the emulator's timeline of the class change: the writer was always available, it changed once,
     and the readers never were all restarting together; every instance was replaced, none modified."""
     seen = day2.rolling_change
     assert seen is not None and seen.events >= 4, seen
     assert seen.no_writer == [], seen
     assert seen.no_reader == [], seen
     assert seen.failovers == 1, seen
-    actions = _change(day2, "CA change").actions
+    actions = _change(day2, "class change").actions
     instances = {a: act for a, act in actions.items() if a.startswith("aws_rds_cluster_instance.")}
     assert instances == {"aws_rds_cluster_instance.writer": ["create", "delete"],
                          "aws_rds_cluster_instance.reader[0]": ["create", "delete"],
@@ -459,9 +459,9 @@ def test_day2_a_rolling_change_keeps_a_writer_and_a_reader_available_throughout(
 
 def test_day2_after_an_unplanned_failover_a_same_size_roll_fails_over_once_to_the_new_writer(day2):
     """The writer role moved to reader1 (FailoverDBCluster, as an instance failure leaves it); the plan after
-    it has nothing to do. The CA change (instances of the same size: the case where deleting that reader
-    would let AWS promote the old `writer`, tier 0 and as large, then delete it: two failovers) starts with
-    reader1 as the writer; the roll's function fails over to the new `writer` once the new readers are up,
+    it has nothing to do. The class change (db.r7g.large -> db.r6g.large, the same memory: the case where
+    deleting that reader would let AWS promote the old `writer`, tier 0 and as large, then delete it: two
+    failovers) starts with reader1 as the writer; the roll's function fails over to the new `writer` once the new readers are up,
     before any old instance is deleted, so the deletions fail over no more. A writer and a reader stay
     available throughout."""
     assert day2.failed_over_to is not None and "-reader1-" in day2.failed_over_to, describe(day2)
@@ -614,7 +614,7 @@ def test_day2_a_decommission_with_awss_readers_left_is_refused_then_the_runbook_
 def test_day2_a_rolling_change_replaces_the_scaling_policy(day2):
     """No target-tracking policy acts while the instances are doubled: the roll deletes the policy and
     creates it again after the new readers (its alarms go with it; the target and AWS's readers stay)."""
-    actions = _change(day2, "CA change").actions
+    actions = _change(day2, "class change").actions
     assert actions.get("aws_appautoscaling_policy.readers[0]") == ["delete", "create"], actions
     assert "aws_appautoscaling_target.readers[0]" not in actions, actions
     assert "aws_appautoscaling_policy.readers[0]" not in _change(day2, "readers up").actions

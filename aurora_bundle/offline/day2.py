@@ -55,12 +55,12 @@ class Restore:
 @dataclass
 class Day2Result:
     changes: list[Change] = field(default_factory=list)
-    rolling_change: Availability | None = None  # the CA change after the unplanned failover
+    rolling_change: Availability | None = None  # the class change after the unplanned failover
     restored_username: str | None = None
     original_username: str | None = None
     params: Params = field(default_factory=dict)  # what the package is deployed with at the end
     restore: Restore | None = None
-    failed_over_to: str | None = None  # the reader an unplanned failover made the writer before the CA change
+    failed_over_to: str | None = None  # the reader an unplanned failover made the writer before the class change
     # A class change cut short (SIGINT once the new writer is being created), then two deployments: what
     # the emulator saw from the interrupted apply to the end of the first one, and each member's class after.
     interrupted_roll: Availability | None = None
@@ -171,9 +171,13 @@ def bigger_class(current: str) -> str:
     return f"{family}.{sizes[sizes.index(size) + 1]}"
 
 
-def other_ca(current: str) -> str:
-    """Another certificate authority RDS offers (aws/tls.py): a rolling change to instances of the same size."""
-    return "rds-ca-ecc384-g1" if current != "rds-ca-ecc384-g1" else "rds-ca-rsa4096-g1"
+def same_size_class(current: str) -> str:
+    """A class of another family with as much memory (db.r7g.large -> db.r6g.large): a rolling change to
+    instances of the same size, the case where AWS may promote the old writer (a CA change is the other
+    one, but a CA other than the default makes the provider modify and reboot each new instance, four 30 s
+    waits apiece)."""
+    family, size = current.removeprefix("db.").split(".", 1)
+    return f"db.{'r6g' if family != 'r6g' else 'r7g'}.{size}"
 
 
 def day2_example(example: Example, part: str, vpc_digits: str) -> Example:
@@ -229,11 +233,11 @@ def _interrupted_class_change(operator: Operator, timeline: Path, identifier: st
 def _instances_and_scaling(operator: Operator, timeline: Path, identifier: str) -> None:
     params = operator.params
     operator.set("maintenance window", "database.maintenance_window", "sat:06:00-sat:07:00")
-    # The writer role on a reader when the roll starts, and a roll to instances of the same size (a CA
-    # change): deleting that reader would promote the old `writer` or the new one, AWS's choice.
+    # The writer role on a reader when the roll starts, and a roll to instances of the same size: deleting
+    # that reader would promote the old `writer` or the new one, AWS's choice.
     operator.fail_over("unplanned failover")
     started = time.time()
-    operator.set("CA change", "database.ca_cert_identifier", other_ca(params["database"]["ca_cert_identifier"]))
+    operator.set("class change", "database.instance_class", same_size_class(params["database"]["instance_class"]))
     operator.result.rolling_change = assess(read_timeline(timeline, identifier, started, time.time()))
     readers = params["scaling"]["reader_count"]
     operator.set("readers down", "scaling.reader_count", readers - 1)
