@@ -19,7 +19,7 @@ $(CHECKOV_VENV)/.installed: requirements-checkov.txt
 	touch $@
 
 # The consumer proof's Node client (pg), exactly as its package-lock.json pins it.
-NODE_CLIENT := aurora_bundle/offline/consumers/node
+NODE_CLIENT := proof/consumers/node
 $(NODE_CLIENT)/node_modules/.installed: $(NODE_CLIENT)/package-lock.json
 	cd $(NODE_CLIENT) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
@@ -47,7 +47,7 @@ unit: $(VENV)/.installed ## The fast tests of the generator: `make test` minus t
 
 .PHONY: preview
 preview: $(VENV)/.installed ## The params form of every preset in headless Chromium (RJSF 5.24 and 6, three settings each): build/preview/index.html and <preset>.png
-	$(PY) -m aurora_bundle.offline.form_preview
+	$(PY) -m author.form_preview
 
 .PHONY: browser
 browser: $(VENV)/.installed ## The browser test alone: RJSF 5.24 and 6 x three settings x every preset renders, submits what it shows; switches; bad values
@@ -71,19 +71,19 @@ cost: $(VENV)/.installed ## Monthly cost estimate (us-east-1) of params files: P
 
 .PHONY: watch
 watch: $(VENV)/.installed ## Regenerate on every save; republish and redeploy dev instances when mass is set up (see README)
-	$(PY) -m aurora_bundle.author.watch $(WATCH_ARGS)
+	$(PY) -m author.watch $(WATCH_ARGS)
 
 .PHONY: publish
 publish: $(VENV)/.installed ## Build, lint and the fast tests, then `mass bundle publish` (needs mass and Massdriver credentials)
-	$(PY) -m aurora_bundle.author.mass_cli
+	$(PY) -m author.mass_cli
 	$(PY) generate.py
 	$(MAKE) --no-print-directory lint unit
-	$(PY) -m aurora_bundle.author.publish_files
+	$(PY) -m author.publish_files
 	mass bundle publish
 
 .PHONY: files
 files: $(VENV)/.installed ## List the files `mass bundle publish` packages (what .mdignore keeps)
-	$(PY) -m aurora_bundle.author.publish_files
+	$(PY) -m author.publish_files
 
 .PHONY: bench
 bench: $(VENV)/.installed ## Measure the author loop: cold build vs. the jsii floor, warm regeneration, fast-suite time
@@ -91,7 +91,7 @@ bench: $(VENV)/.installed ## Measure the author loop: cold build vs. the jsii fl
 
 .PHONY: provider-schemas
 provider-schemas: $(VENV)/.installed ## Re-extract the hashicorp/aws schema the reference check reads (needs terraform and the provider mirror)
-	$(PY) -m aurora_bundle.offline.provider_schemas
+	$(PY) -m author.provider_schemas
 
 .PHONY: lint
 lint: $(VENV)/.installed ## ruff

@@ -30,8 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from aurora_bundle.author.watch_process import WatchProcess, copy_bundle  # noqa: E402
 from aurora_bundle.terraform.bindings import AWS_PACKAGE  # noqa: E402
+from proof.watch_process import WatchProcess, copy_bundle  # noqa: E402
 
 
 def binding_modules() -> list[str]:

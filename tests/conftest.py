@@ -50,7 +50,7 @@ def rendered(spec) -> dict[str, str]:  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="session")
 def emulator() -> Iterator[str]:
-    from aurora_bundle.offline.emulator.process import Emulator
+    from proof.emulator.process import Emulator
 
     TIMELINE.parent.mkdir(parents=True, exist_ok=True)
     TIMELINE.unlink(missing_ok=True)
@@ -60,7 +60,7 @@ def emulator() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def state_server() -> Iterator[str]:
-    from aurora_bundle.offline.state_server import StateServer
+    from proof.state_server import StateServer
 
     with StateServer() as running:
         yield running.url
@@ -107,8 +107,8 @@ def previous_release_src(tmp_path_factory) -> Path | None:  # type: ignore[no-un
 
 @pytest.fixture(scope="session")
 def e2e_results(spec, emulator, state_server, broken_artifact_src, previous_release_src):  # type: ignore[no-untyped-def]
-    from aurora_bundle.offline.day2 import day2_example
-    from aurora_bundle.offline.e2e import run_all
+    from proof.day2 import day2_example
+    from proof.e2e import run_all
 
     production = next(e for e in spec.examples if e.slug == "production")
     day2 = {part: day2_example(production, part, digits) for part, digits in DAY2.items()}

@@ -4,7 +4,7 @@ Passwords are drawn with the shipped ``random_password`` arguments (``src/creden
 through real Terraform and the random stand-in; each is set on the server role and must be accepted by
 psql (libpq keyword parameters), psycopg and Node's pg (a ``DATABASE_URL`` concatenated as Massdriver's
 application templates do), all with ``sslmode=verify-full``. ``$CONSUMERS_PASSWORD_ARGUMENTS`` replaces
-the arguments for a throwaway run (see ``aurora_bundle.offline.consumers.passwords``). The artifacts the
+the arguments for a throwaway run (see ``proof.consumers.passwords``). The artifacts the
 e2e published go through the same clients in ``test_consumers_e2e.py``.
 """
 
@@ -18,10 +18,10 @@ from typing import Any
 
 import pytest
 
-from aurora_bundle.offline.consumers import passwords, proof
-from aurora_bundle.offline.consumers.clients import Client
-from aurora_bundle.offline.consumers.contract import Endpoint, endpoints
-from aurora_bundle.offline.consumers.server import PostgresServer, ServerError
+from proof.consumers import passwords, proof
+from proof.consumers.clients import Client
+from proof.consumers.contract import Endpoint, endpoints
+from proof.consumers.server import PostgresServer, ServerError
 from tests.conftest import BUILD
 
 pytestmark = pytest.mark.consumers

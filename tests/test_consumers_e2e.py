@@ -14,10 +14,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from aurora_bundle.offline.consumers import proof
-from aurora_bundle.offline.consumers.clients import Client
-from aurora_bundle.offline.consumers.contract import Endpoint, endpoints
-from aurora_bundle.offline.consumers.server import PostgresServer
+from proof.consumers import proof
+from proof.consumers.clients import Client
+from proof.consumers.contract import Endpoint, endpoints
+from proof.consumers.server import PostgresServer
 from tests.conftest import UPGRADED
 from tests.test_e2e import SLUGS
 

@@ -87,7 +87,7 @@ def test_the_endpoint_identifier_is_the_clusters_and_the_name_within_rds_limit(s
 
 @pytest.fixture(scope="module")
 def own_emulator():  # type: ignore[no-untyped-def]
-    from aurora_bundle.offline.emulator.process import Emulator
+    from proof.emulator.process import Emulator
 
     with Emulator() as running:
         yield running.endpoint
@@ -180,7 +180,7 @@ ENDPOINTS = [
 
 
 def _terraform(work: Path, *args: str, ok: tuple[int, ...] = (0,)) -> subprocess.CompletedProcess[str]:
-    from aurora_bundle.offline.terraform import Terraform, cli_environment
+    from proof.terraform import Terraform, cli_environment
 
     return Terraform(work, cli_environment(work / "cli"), work / "terraform.log").run(*args, ok_codes=ok, timeout=600)
 
@@ -193,7 +193,7 @@ def test_the_generated_endpoints_apply_and_replan_clean_through_the_aws_provider
     and instances made beforehand (so it takes seconds, not the minutes instances take): created,
     planned again without changes, changed in place, destroyed."""
     from aurora_bundle.aws.provider import AWS_PROVIDER_VERSION
-    from aurora_bundle.offline.provisioner import emulator_override
+    from proof.provisioner import emulator_override
 
     rds = _rds(own_emulator)
     rds.create_db_cluster(DBClusterIdentifier="tfc", Engine="aurora-postgresql", MasterUsername="u",

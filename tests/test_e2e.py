@@ -18,16 +18,20 @@ from jsonschema import Draft7Validator
 from aurora_bundle.aws.alarms import ALARMS
 from aurora_bundle.aws.protection import AUTOSCALED_READERS_MESSAGE, AUTOSCALING_MESSAGE, AUTOSCALING_OFF_RULE, GUARD_MESSAGE
 from aurora_bundle.aws.tls import TLS_SCHEMA
+from aurora_bundle.inputs import spec as spec_module
 from aurora_bundle.inputs.engine import MAJORS
 from aurora_bundle.massdriver.wiring import PASSWORD_LENGTH
-from aurora_bundle.offline.day2 import describe
-from aurora_bundle.offline.e2e import region_of
-from aurora_bundle.offline.provisioner import BACKEND_FILE, OVERRIDE_FILE
+from proof.day2 import describe
+from proof.e2e import region_of
+from proof.provisioner import BACKEND_FILE, OVERRIDE_FILE
 from tests.conftest import BUILD, MUTATED, ROOT, TIMELINE, UPGRADED, shared_schema
 
 pytestmark = pytest.mark.e2e
 
-SLUGS = ["development", "development-serverless", "production", "production-serverless"]
+SPEC = spec_module.load(ROOT)
+SLUGS = [example.slug for example in SPEC.examples]  # one per preset (tests/test_massdriver_yaml.py)
+PROTECTED = [e.slug for e in SPEC.examples if e.params["database"]["deletion_protection"]]
+AUTOSCALED = [e.slug for e in SPEC.examples if e.params["scaling"]["autoscaling"]["mode"] != "disabled"]
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +76,7 @@ def test_the_major_resolves_to_its_newest_minor(results, examples, slug):
     """A new cluster gets the newest standard minor AWS lists for the major (the emulator's catalog: several
     minors, Limitless builds of 16 newer by CreateTime), and configured = running version, so the provider
     never re-sends a bare major on updates."""
-    from aurora_bundle.offline.emulator.patches.rds_engine import newest_standard
+    from proof.emulator.patches.rds_engine import newest_standard
 
     major = examples[slug].params["database"]["engine_version"]
     newest = newest_standard(major)
@@ -98,7 +102,7 @@ def test_what_runs_is_what_ships(results, slug, step):
     assert list(override) == ["provider"] and list(override["provider"]) == ["aws"]
 
 
-@pytest.mark.parametrize("slug", [s for s in SLUGS if s.startswith("production")])
+@pytest.mark.parametrize("slug", PROTECTED)
 def test_a_decommission_with_deletion_protection_on_fails_before_anything_is_deleted(results, examples, slug):
     result = results[slug]
     assert examples[slug].params["database"]["deletion_protection"] is True
@@ -111,7 +115,7 @@ def test_a_decommission_with_deletion_protection_on_fails_before_anything_is_del
     assert any(x.startswith("topic ") for x in left) and any(x.startswith("log group ") for x in left)
 
 
-@pytest.mark.parametrize("slug", [s for s in SLUGS if s.startswith("production")])
+@pytest.mark.parametrize("slug", AUTOSCALED)
 def test_a_decommission_with_reader_autoscaling_on_fails_before_anything_is_deleted(results, examples, slug):
     """AWS's autoscaled readers would keep the cluster from being deleted, and Terraform cannot delete them:
     the decommission refuses, naming the runbook, before it deletes anything."""
@@ -406,7 +410,7 @@ DAY2_REFUSED: set[str] = {"autoscaling off with AWS's readers", "major upgrade i
 @pytest.fixture(scope="module")
 def day2(results):
     """Every part of the scenario, as one: their changes in order, the class change, the restore."""
-    from aurora_bundle.offline.day2 import PARTS, Day2Result
+    from proof.day2 import PARTS, Day2Result
 
     # A targeted run (AURORA_E2E_ONLY) may run one part: the other part's tests then fail on what they miss.
     parts = [results[f"production-day-2-{part}"] for part in PARTS if f"production-day-2-{part}" in results]
@@ -422,7 +426,7 @@ def day2(results):
 
 
 def test_day2_every_change_deploys_and_the_next_plan_is_clean(results, day2):
-    from aurora_bundle.offline.day2 import PARTS
+    from proof.day2 import PARTS
 
     first_engine_change = DAY2_CHANGES.index("subnet added")
     first_interruption = DAY2_CHANGES.index("class change interrupted")
@@ -509,7 +513,7 @@ def test_day2_a_major_upgrade_from_a_minor_without_a_target_names_the_minor_to_r
     """The cluster was created long ago: it runs the oldest 16 minor AWS lists, which lists no 17 target
     (ValidUpgradeTarget). The plan is refused at once, naming the lowest 16 minor that lists one and the
     command; the operator runs it, and the upgrade then lands on the newest 17 that minor lists."""
-    from aurora_bundle.offline.emulator.patches.rds_engine import BY_VERSION
+    from proof.emulator.patches.rds_engine import BY_VERSION
 
     change = _change(day2, "major upgrade from a minor without a target")
     flat = " ".join((change.error or "").split())
@@ -532,7 +536,7 @@ def test_day2_a_major_upgrade_lands_on_the_newest_target_the_running_minor_lists
     """After the operator's minor upgrade, 16 -> 17 immediately runs the newest 17 that the running 16 minor
     lists, not the newest 17 (AWS would refuse it: "Cannot upgrade aurora-postgresql from X to Y"); the 17
     groups are created (upgraded["17"]), main (16) stays; the next plan is clean."""
-    from aurora_bundle.offline.emulator.patches.rds_engine import newest_standard
+    from proof.emulator.patches.rds_engine import newest_standard
 
     change = _change(day2, "major upgrade to a listed target")
     assert change.error is None, describe(day2)

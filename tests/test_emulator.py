@@ -13,8 +13,8 @@ import time
 import boto3
 import pytest
 
-from aurora_bundle.offline.emulator import CUSTOM_ID_TAG, provider_endpoints
-from aurora_bundle.offline.emulator.process import Emulator
+from proof.emulator import CUSTOM_ID_TAG, provider_endpoints
+from proof.emulator.process import Emulator
 from tests.conftest import ROOT
 
 
@@ -49,7 +49,7 @@ def test_endpoint_and_endpoints(emu: Emulator) -> None:
     assert re.fullmatch(r"http://127\.0\.0\.1:\d+", emu.endpoint)
     eps = provider_endpoints(emu.endpoint)
     assert set(eps) == {"ec2", "rds", "kms", "cloudwatch", "sns", "iam", "sts",
-                        "secretsmanager", "applicationautoscaling", "logs", "servicequotas"}
+                        "secretsmanager", "applicationautoscaling", "logs", "servicequotas", "lambda"}
     port = int(emu.endpoint.rsplit(":", 1)[1])
     if shutil.which("ss") is None:
         return  # cannot list sockets here; the CLI test below still shows only 127.0.0.1 is accepted
@@ -181,7 +181,7 @@ def test_parent_death_stops_child() -> None:
     code = textwrap.dedent("""
         import os, sys
         sys.path.insert(0, sys.argv[1])
-        from aurora_bundle.offline.emulator.process import Emulator
+        from proof.emulator.process import Emulator
         e = Emulator().start()
         print(e.pid, flush=True)
         os._exit(0)
@@ -195,13 +195,13 @@ def test_parent_death_stops_child() -> None:
 
 
 def test_cli_rejects_other_hosts() -> None:
-    r = subprocess.run([sys.executable, "-m", "aurora_bundle.offline.emulator", "--host", "0.0.0.0"],
+    r = subprocess.run([sys.executable, "-m", "proof.emulator", "--host", "0.0.0.0"],
                        cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert r.returncode == 2 and "invalid choice" in r.stderr
 
 
 def test_cli_ready_line_and_sigterm() -> None:
-    p = subprocess.Popen([sys.executable, "-m", "aurora_bundle.offline.emulator", "--port", "0"],
+    p = subprocess.Popen([sys.executable, "-m", "proof.emulator", "--port", "0"],
                          cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     line = p.stdout.readline()
     assert re.fullmatch(r"EMULATOR_READY http://127\.0\.0\.1:\d+\n", line)
@@ -238,7 +238,7 @@ def test_instances_take_time_fail_over_and_are_logged(tmp_path) -> None:
     """What the day-2 availability check relies on: a new or restarted instance is unavailable for a
     while, a class change not applied immediately stays pending, deleting the writer promotes the
     available member with the lowest tier, and the timeline shows each step."""
-    from aurora_bundle.offline.availability import assess, read_timeline
+    from proof.availability import assess, read_timeline
 
     timeline = tmp_path / "timeline.jsonl"
     with Emulator(timeline=timeline) as running:
@@ -451,7 +451,7 @@ def test_a_version_aws_does_not_list_or_a_limitless_one_is_refused_for_a_new_clu
 
 def test_a_test_only_tag_makes_a_cluster_run_an_old_minor(emu: Emulator) -> None:
     """The harness's control for a cluster created long ago: the tag sets the running version and is not kept."""
-    from aurora_bundle.offline.emulator import ENGINE_VERSION_TAG
+    from proof.emulator import ENGINE_VERSION_TAG
 
     rds = client("rds", emu.endpoint)
     arn = rds.create_db_cluster(DBClusterIdentifier="old1", Engine="aurora-postgresql", EngineVersion="16.13",
@@ -464,7 +464,7 @@ def test_a_test_only_tag_makes_a_cluster_run_an_old_minor(emu: Emulator) -> None
 def test_a_master_password_aws_refuses_is_refused(emu: Emulator) -> None:
     """AWS's RDS API reference, CreateDBCluster and ModifyDBCluster, MasterUserPassword for Aurora: it must
     contain from 8 to 41 characters, any printable ASCII character except a slash, a double quote or an at
-    sign; a space is refused too (aurora_bundle/offline/emulator/patches/rds.py quotes both). The error is
+    sign; a space is refused too (proof/emulator/patches/rds.py quotes both). The error is
     InvalidParameterValue, and a refused modification changes nothing."""
     from botocore.exceptions import ClientError
 
@@ -649,7 +649,7 @@ def test_failover_db_cluster_moves_the_writer_and_is_logged(tmp_path) -> None:
     promote to the primary DB instance"), what the harness calls for an unplanned failover: the target becomes
     the writer, the old writer a reader, and the timeline records it. Without a target, the documented order
     picks the replica (tier 0 before tier 2, though created later)."""
-    from aurora_bundle.offline.availability import assess, read_timeline
+    from proof.availability import assess, read_timeline
 
     timeline = tmp_path / "timeline.jsonl"
     with Emulator(timeline=timeline) as running:
@@ -685,7 +685,7 @@ def test_the_rolling_change_fails_over_once_except_after_a_failover_to_a_same_or
     failover whatever the change. After an unplanned failover (the writer is an old reader), deleting that
     reader promotes a tier-0 instance: the new writer only when it is larger; otherwise the old writer (larger,
     or the oldest of equals), whose own deletion is a second failover. README, "Rolling changes and failovers"."""
-    from aurora_bundle.offline.availability import assess, read_timeline
+    from proof.availability import assess, read_timeline
 
     timeline = tmp_path / "timeline.jsonl"
     with Emulator(timeline=timeline) as running:
@@ -733,7 +733,7 @@ def test_the_rolling_change_with_the_bundles_function_fails_over_once_in_every_c
     import json
 
     from aurora_bundle.aws.failover import ARCHIVE, MODULE, archive
-    from aurora_bundle.offline.availability import assess, read_timeline
+    from proof.availability import assess, read_timeline
 
     assert (ROOT / "src" / ARCHIVE).read_bytes() == archive()
     timeline = tmp_path / "timeline.jsonl"

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from aurora_bundle.cost.estimate import estimate
-from aurora_bundle.offline.mutations import REFUSED_AT_PLAN, mutations
+from proof.mutations import REFUSED_AT_PLAN, mutations
 from tests.conftest import ROOT
 from tests.test_bad_input import _rejected
 
@@ -149,9 +149,9 @@ def test_the_aws_provider_would_update_not_replace_and_the_change_would_stay(tmp
     machine's mirror, 5.100) and the emulator: engine_lifecycle_support is not ForceNew (a change plans
     an in-place update) and its update never sends it (after the apply, AWS still reports the value the
     cluster was created with, and the plan shows the same change again)."""
-    from aurora_bundle.offline.emulator.process import Emulator
-    from aurora_bundle.offline.provisioner import emulator_override
-    from aurora_bundle.offline.terraform import cli_environment
+    from proof.emulator.process import Emulator
+    from proof.provisioner import emulator_override
+    from proof.terraform import cli_environment
 
     config = {
         "terraform": {"required_providers": {"aws": {"source": "hashicorp/aws", "version": "5.100.0"}}},

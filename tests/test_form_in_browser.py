@@ -1,7 +1,7 @@
 """The params form under every renderer Massdriver's UI might run, in headless Chromium.
 
 Massdriver's UI is closed: which RJSF major it runs and whether it sets ``omitExtraData`` / ``liveOmit``
-is not documented. One browser run (``aurora_bundle.offline.form_preview``, the machinery of ``make
+is not documented. One browser run (``author.form_preview``, the machinery of ``make
 preview``) renders the form ``mass bundle build``'s schema files describe under RJSF 5.24 and 6, each with
 default settings, with ``omitExtraData``, and with ``omitExtraData`` + ``liveOmit``, for every preset
 (massdriver.yaml's ``examples``), and in every cell makes the switches a user makes: the class to and from
@@ -29,8 +29,8 @@ from aurora_bundle.inputs.conditional import merged, resolved
 from aurora_bundle.inputs.engine import SERVERLESS_CLASS
 from aurora_bundle.inputs.rules import get_path
 from aurora_bundle.inputs.validation import params_problems
-from aurora_bundle.offline import form_preview
-from aurora_bundle.offline.params_plan import plan_refusals
+from author import form_preview
+from proof.params_plan import plan_refusals
 from tests.conftest import BUILD, ROOT
 
 pytestmark = pytest.mark.browser

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from aurora_bundle.offline.planfile import changed_actions, resource_actions
+from proof.planfile import changed_actions, resource_actions
 
 pytestmark = [pytest.mark.offline, pytest.mark.skipif(shutil.which("terraform") is None, reason="needs terraform")]
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from aurora_bundle.author.publish_files import BUILD_OUTPUTS, IgnoreRules, published_files
+from author.publish_files import BUILD_OUTPUTS, IgnoreRules, published_files
 from tests.conftest import ROOT
 
 
@@ -97,9 +97,9 @@ def test_ignore_rules_match_like_go_gitignore(lines, path, ignored):
 def test_make_publish_checks_credentials_builds_and_tests_before_it_publishes():
     dry_run = subprocess.run(["make", "-n", "publish"], cwd=ROOT, capture_output=True, text=True, check=True)
     steps = [line for line in dry_run.stdout.splitlines() if not line.startswith("make")]  # make's own lines
-    order = ["-m aurora_bundle.author.mass_cli", "generate.py", "ruff check",
+    order = ["-m author.mass_cli", "generate.py", "ruff check",
              '-m pytest -m "not e2e and not scan and not offline and not browser and not consumers"',
-             "-m aurora_bundle.author.publish_files",
+             "-m author.publish_files",
              "mass bundle publish"]
     positions = [next(i for i, line in enumerate(steps) if needle in line) for needle in order]
     assert positions == sorted(positions), steps

@@ -15,7 +15,7 @@ from jsonschema import Draft7Validator
 
 from aurora_bundle.inputs.rules import broken_rules
 from aurora_bundle.inputs.validation import validate_document
-from aurora_bundle.offline.mass_build import build_schemas
+from proof.mass_build import build_schemas
 from tests.conftest import ROOT, SHARED
 
 

@@ -18,12 +18,12 @@ from typing import Any
 
 import pytest
 
-from aurora_bundle.author.watch_process import copy_bundle
 from aurora_bundle.aws.provider import AWS_PROVIDER_VERSION
 from aurora_bundle.inputs.errors import BundleError, Problem
 from aurora_bundle.massdriver.wiring import RANDOM_VERSION
 from aurora_bundle.terraform.references import PROVIDER_SCHEMAS, check_document, check_steps, provider_schemas
 from aurora_bundle.terraform.synth import STEPS
+from proof.watch_process import copy_bundle
 from tests.conftest import ROOT
 
 CLUSTER = "aurora_bundle/aws/cluster.py"
@@ -192,8 +192,8 @@ def test_the_schema_files_are_of_the_pinned_versions():
 @pytest.mark.offline
 def test_the_extracted_schemas_equal_a_fresh_extraction(rendered):
     """aws.json and terraform.json are what `make provider-schemas` writes now, for the types the steps use."""
-    from aurora_bundle.offline.provider_schemas import AWS, fresh
-    from aurora_bundle.offline.terraform import find_mirror
+    from author.provider_schemas import AWS, fresh
+    from proof.terraform import find_mirror
 
     if shutil.which("terraform") is None:
         pytest.skip("terraform is not on PATH")

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from aurora_bundle.inputs.rules import RULE_IDS, broken_rules, rule
-from aurora_bundle.offline.params_plan import plan_refusals
+from proof.params_plan import plan_refusals
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform not on PATH")

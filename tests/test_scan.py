@@ -7,8 +7,8 @@ import subprocess
 import pytest
 import yaml
 
-from aurora_bundle.offline.scan import PROVISIONER_CHECKOV, checkov_binary, scan_plan
 from aurora_bundle.terraform.synth import STEPS
+from proof.scan import PROVISIONER_CHECKOV, checkov_binary, scan_plan
 from tests.conftest import BUILD, ROOT
 
 pytestmark = pytest.mark.scan

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from aurora_bundle.offline.mass_build import write_schemas
-from aurora_bundle.offline.provisioner import Deployment
-from aurora_bundle.offline.standins.mirror import STANDINS
-from aurora_bundle.offline.standins.protocol import ProviderSchema
-from aurora_bundle.offline.terraform import cli_environment
+from proof.mass_build import write_schemas
+from proof.provisioner import Deployment
+from proof.standins.mirror import STANDINS
+from proof.standins.protocol import ProviderSchema
+from proof.terraform import cli_environment
 from tests.conftest import ROOT, SHARED
 
 pytestmark = [pytest.mark.offline, pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform not on PATH")]
@@ -251,6 +251,6 @@ def test_instance_alarm_requires_an_instance_id(fresh):
 
 def test_the_standin_refuses_to_run_outside_terraform():
     env = {k: v for k, v in os.environ.items() if k != "TF_PLUGIN_MAGIC_COOKIE"}
-    proc = subprocess.run([sys.executable, "-m", "aurora_bundle.offline.standins", "random"], cwd=ROOT, env=env,
+    proc = subprocess.run([sys.executable, "-m", "proof.standins", "random"], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1 and "Terraform starts it" in proc.stderr

@@ -17,8 +17,6 @@ from pathlib import Path
 
 import pytest
 
-from aurora_bundle.author.watch import Loop
-from aurora_bundle.author.watch_process import copy_bundle
 from aurora_bundle.aws.alarm_table import ALARM_KEYS, ALARMS
 from aurora_bundle.inputs import engine
 from aurora_bundle.inputs.conditional import merged
@@ -26,6 +24,8 @@ from aurora_bundle.inputs.errors import BundleError
 from aurora_bundle.massdriver.ownership import split_comment
 from aurora_bundle.massdriver.params import SCHEMAS_DIR, STAMPS, UI_MARKER, render_tables, with_defaults, write_tables
 from aurora_bundle.readme import END, START
+from author.watch import Loop
+from proof.watch_process import copy_bundle
 from tests.conftest import ROOT
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from aurora_bundle.offline import terraform as offline_tf
+from proof import terraform as offline_tf
 
 pytestmark = [pytest.mark.offline, pytest.mark.skipif(shutil.which("terraform") is None or offline_tf.find_mirror() is None,
                                 reason="needs terraform and the provider mirror")]

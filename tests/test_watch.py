@@ -5,7 +5,7 @@ The real ``mass`` CLI cannot be installed here, so these tests put a stand-in ``
 file; what is asserted is the sequence of calls the watcher makes, not what Massdriver does with
 them. The watcher runs as its own process on a copy of the bundle, exactly as ``make watch`` starts
 it, and is stopped with SIGINT to its process group, the way Ctrl-C in a terminal stops it
-(``aurora_bundle.author.watch_process``).
+(``proof.watch_process``).
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from aurora_bundle.author.mass_cli import MassCli
-from aurora_bundle.author.watch_process import WatchProcess, copy_bundle
+from author.mass_cli import MassCli
+from proof.watch_process import WatchProcess, copy_bundle
 from tests.conftest import ROOT
 
 MAPPED = {"development": "demo-dev-aurora", "production-serverless": "demo-dev-aurorasls"}
@@ -199,7 +199,7 @@ def test_saves_during_a_cycle_that_added_a_directory_are_not_lost(watcher, bundl
 
 
 def test_a_second_watcher_on_the_same_bundle_is_refused(watcher, bundle):
-    second = subprocess.run([sys.executable, "-m", "aurora_bundle.author.watch", "--root", str(bundle)], cwd=bundle,
+    second = subprocess.run([sys.executable, "-m", "author.watch", "--root", str(bundle)], cwd=bundle,
                             env=stand_in_env(bundle.parent), capture_output=True, text=True, timeout=60)
     assert second.returncode != 0
     assert "another make watch is running on this bundle" in second.stderr
@@ -222,7 +222,7 @@ def test_ctrl_c_in_the_middle_of_a_cycle_stops_the_watcher_cleanly(watcher, bund
 
 def test_make_watch_runs_this_watcher():
     dry_run = subprocess.run(["make", "-n", "watch"], cwd=ROOT, capture_output=True, text=True, check=True)
-    assert "-m aurora_bundle.author.watch" in dry_run.stdout
+    assert "-m author.watch" in dry_run.stdout
 
 
 # The CLI seam itself: no generator needed, so these run in-process.
@@ -267,8 +267,8 @@ def test_missing_cli_or_credentials_are_named(tmp_path, monkeypatch):
 
 
 def test_the_instance_map_names_a_wrong_preset_or_slug(tmp_path, spec):
-    from aurora_bundle.author import dev_instances
     from aurora_bundle.inputs.errors import BundleError
+    from author import dev_instances
 
     assert dev_instances.load(tmp_path, spec.examples) == []
     config = tmp_path / dev_instances.CONFIG_FILE
