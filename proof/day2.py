@@ -96,8 +96,7 @@ class Operator:
         started = time.monotonic()
         self.src.configure(self.params, self.connections)
         try:
-            plan = self.src.deploy(label=f"day2.{name.replace(' ', '-')}.")
-            change.actions = {address: c["actions"] for address, c in changed_resources(plan).items()}
+            change.actions = self.src.deploy(label=f"day2.{name.replace(' ', '-')}.")
             change.replan = self.src.changes(label=f"day2.{name.replace(' ', '-')}.replan")
         except TerraformError as exc:
             change.error = str(exc)
@@ -130,8 +129,7 @@ class Operator:
         self.src.configure(self.params, self.connections)
         label = f"day2.{name.replace(' ', '-')}."
         try:
-            plan = self.src.plan(label=f"{label}plan")
-            change.actions = {address: c["actions"] for address, c in changed_resources(plan).items()}
+            change.actions = self.src.plan_actions(label=f"{label}plan")
             exit_code = self.src.apply_interrupted(interrupt_on, label=f"{label}apply").returncode
             change.error = None if exit_code != 0 else "the apply finished before it was interrupted"
         except TerraformError as exc:

@@ -526,7 +526,7 @@ def run_preset(example: Example, bundle_root: Path, definitions: Path, endpoint:
         if example.params["database"].get("snapshot_identifier"):
             # The AWS provider restores a snapshot without IAM authentication (it is not in its
             # RestoreDBClusterFromSnapshot call): the package's second deployment turns it on.
-            result.second_deploy = changed_attributes(steps["src"].deploy(label="second."))
+            result.second_deploy = changed_attributes(steps["src"].deploy_shown(label="second."))
             result.iam_after_second_deploy = bool(_client("rds", endpoint, region).describe_db_clusters(
                 DBClusterIdentifier=result.identifier)["DBClusters"][0]["IAMDatabaseAuthenticationEnabled"])
         for name, step in steps.items():

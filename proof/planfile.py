@@ -71,7 +71,8 @@ def resource_actions(plan: Path) -> list[tuple[str, str, list[str]]]:
 
 def changed_actions(plan: Path) -> dict[str, list[str]]:
     """address -> actions for what the plan changes (``changes``), as ``e2e._actions`` of ``show -json``."""
-    return {address: actions for address, _deposed, actions in resource_actions(plan) if changes(address, actions)}
+    found = sorted(resource_actions(plan), key=lambda change: change[1] == "")  # the current object's last: it wins
+    return {address: actions for address, _deposed, actions in found if changes(address, actions)}
 
 
 def changes(address: str, actions: list[str]) -> bool:

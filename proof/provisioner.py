@@ -159,13 +159,15 @@ class Step:
         _same_actions(plan, self.dir / PLAN_FILE)
         return plan
 
-    def plan_actions(self, label: str = "plan", *, refresh: bool = True) -> dict[str, list[str]]:
+    def plan_actions(self, action: str = "provision", label: str = "plan", *, refresh: bool = True
+                     ) -> dict[str, list[str]]:
         """``plan -out tf.plan``, and what it does to each resource (address -> actions), read from the plan
         file (``planfile``): no ``show -json``, which starts every provider again."""
         self.init()
+        destroy = ["-destroy"] if action == "decommission" else []
         no_refresh = [] if refresh else ["-refresh=false"]
-        self.terraform("provision").run("plan", "-input=false", *no_refresh, f"-out={PLAN_FILE}", timeout=900,
-                                        label=label)
+        self.terraform(action).run("plan", "-input=false", *destroy, *no_refresh, f"-out={PLAN_FILE}", timeout=900,
+                                   label=label)
         return changed_actions(self.dir / PLAN_FILE)
 
     def apply(self, action: str = "provision", label: str = "apply") -> None:
@@ -204,7 +206,14 @@ class Step:
             return []
         return [r for r in state.get("resources", []) if r.get("mode") == "managed"]
 
-    def deploy(self, action: str = "provision", label: str = "") -> dict[str, Any]:
+    def deploy(self, action: str = "provision", label: str = "") -> dict[str, list[str]]:
+        """Plan and apply; what the plan did to each resource (address -> actions, from the plan file)."""
+        actions = self.plan_actions(action, label=f"{label}plan")
+        self.apply(action, label=f"{label}apply")
+        return actions
+
+    def deploy_shown(self, action: str = "provision", label: str = "") -> dict[str, Any]:
+        """Plan and apply; the plan as ``show -json`` prints it (attribute values, not only actions)."""
         plan = self.plan(action, label=f"{label}plan")
         self.apply(action, label=f"{label}apply")
         return plan
