@@ -43,6 +43,7 @@ from proof.emulator import CUSTOM_ID_TAG, ENGINE_VERSION_TAG
 from proof.mass_build import write_schemas
 from proof.mutations import REFUSED_AT_PLAN, mutations
 from proof.provisioner import Deployment, Step, changed_resources, lay_out_bundle
+from proof.sweep import plan_variants
 from proof.terraform import TerraformError, cli_environment
 
 # Concurrent `terraform init`s race to fill an empty plugin cache ("file exists") when there is no mirror: one at a time.
@@ -421,14 +422,12 @@ def _mutate_each_param(src: Step, example: Example, params_schema: dict[str, Any
     a rule only the running cluster can check; none of a single change is expected to be refused)."""
     base = {k: v for k, v in example.params.items() if k != "md_metadata"}
     try:
-        for path, changed in mutations(params_schema, base).items():
-            src.configure({**changed, "md_metadata": example.params["md_metadata"]}, example.connections)
-            try:
-                # The replan before the sweep refreshed this state and found nothing: no need to read it back
-                # from the emulator once per param (about 40 per preset).
-                result.mutations[path] = src.plan_actions(label="mutation.plan", refresh=False)
-            except TerraformError as exc:
-                result.mutation_refusals[path] = " ".join(str(exc).split())
+        # One Terraform run for all of them (``sweep``); the replan before it refreshed this state and found
+        # nothing, so it is not read back from the emulator (-refresh=false).
+        variants = {path: ({**changed, "md_metadata": example.params["md_metadata"]}, example.connections)
+                    for path, changed in mutations(params_schema, base).items()}
+        result.mutations, result.mutation_refusals = plan_variants(
+            src, variants, region_of(example.connections), src.dir.parent / "sweep")
         for path, changed in mutations(params_schema, base, immutable=REFUSED_AT_PLAN).items():
             src.configure({**changed, "md_metadata": example.params["md_metadata"]}, example.connections)
             try:

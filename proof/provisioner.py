@@ -192,6 +192,10 @@ class Step:
         with urllib.request.urlopen(request, timeout=30) as response:
             return bytes(response.read())
 
+    def state_document(self) -> bytes:
+        """The step's state as the backend stores it (Terraform's JSON state, version 4)."""
+        return self._state_request("GET")
+
     def unlock(self) -> None:
         """Release the step's state lock a killed run left held (Massdriver's "unlock state", an operator's action)."""
         self._state_request("UNLOCK")
