@@ -101,10 +101,13 @@ def plan_variants(src: Step, variants: dict[str, Variant], region: str, work: Pa
     refused: dict[str, str] = {}
     planned: dict[str, dict[str, list[str]]] = {}
     remaining = names
-    terraform.run("init", "-input=false", timeout=300, label="sweep.init")
+    initialised = False
     while remaining:
         (work / "main.tf.json").write_text(json.dumps(_root(src.dir, [variants[n] for n in remaining], region)))
         (work / "terraform.tfstate").write_text(json.dumps(_state(state, len(remaining))))
+        if not initialised:  # installs the modules main.tf.json calls (fewer later: no init needed)
+            terraform.run("init", "-input=false", timeout=300, label="sweep.init")
+            initialised = True
         try:
             terraform.run("plan", "-input=false", "-refresh=false", "-lock=false", "-out=tf.plan", timeout=1800,
                           label="sweep.plan")
