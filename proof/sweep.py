@@ -6,11 +6,12 @@ machine was a fifth of the whole suite. Here every variant is a module of one co
 once (``-refresh=false``, as the single plans were: the package's state was refreshed by the clean plan
 just before):
 
-- ``package/`` is the step's directory as shipped, less what Terraform allows only in a root module:
+- ``v<i>/`` is the step's directory as shipped, less what Terraform allows only in a root module:
   its provider blocks (one root configuration serves every copy: the step's own, with the emulator's
   override and the region and default tags the package runs with) and its ``import`` blocks (the
   adoption of instances a killed deployment left: none on a healthy package, whose state has every slot);
-- ``main.tf.json`` calls it once per variant (``module.v<i>``) with that variant's params and connections;
+- ``main.tf.json`` calls ``v<i>/`` as ``module.v<i>`` with variant i's params and connections (a copy each,
+  so that an error's file names its variant);
 - ``terraform.tfstate`` is the package's state, copied under each module's address.
 
 A variant whose plan fails is retried alone, against the shipped step (``Step.plan_actions``), so its
@@ -29,9 +30,9 @@ from proof.planfile import changed_actions
 from proof.provisioner import BACKEND_FILE, OVERRIDE_FILE, Step
 from proof.terraform import Terraform, TerraformError
 
-PACKAGE = "package"
 SHIPPED_ONLY = ("provider", "import")  # blocks Terraform takes only in the root module
-MODULE_ERROR = re.compile(r"module\.(v\d+)\b")
+# Each variant calls its own copy of the step (v<i>/), so an error names it: "on v3/cluster.tf.json line 193".
+MODULE_ERROR = re.compile(r"\bon (v\d+)/")
 
 
 def _package(step_dir: Path, target: Path) -> None:
@@ -67,7 +68,7 @@ def _root(step_dir: Path, variants: list[Variant], region: str) -> dict[str, Any
         "provider": {"aws": [{**aws, "region": region, "default_tags": [{"tags": params["md_metadata"].get("default_tags")}],
                               "assume_role": [{"role_arn": role["arn"], "external_id": role.get("external_id")}]}],
                      "massdriver": [{}], "random": [{}]},
-        "module": {f"v{i}": {"source": f"./{PACKAGE}", **params, **connections}
+        "module": {f"v{i}": {"source": f"./v{i}", **params, **connections}
                    for i, (params, connections) in enumerate(variants)},
     }
 
@@ -94,7 +95,9 @@ def plan_variants(src: Step, variants: dict[str, Variant], region: str, work: Pa
     names = list(variants)
     if work.exists():
         shutil.rmtree(work)
-    _package(src.dir, work / PACKAGE)
+    _package(src.dir, work / "v0")
+    for i in range(1, len(names)):
+        shutil.copytree(work / "v0", work / f"v{i}")
     state = json.loads(src.state_document() or b"{}")
     env = {**src.base_env, **src.deployment.environment(src.name, "provision")}
     terraform = Terraform(work, env, src.log, src.timings)
@@ -111,8 +114,8 @@ def plan_variants(src: Step, variants: dict[str, Variant], region: str, work: Pa
         try:
             terraform.run("plan", "-input=false", "-refresh=false", "-lock=false", "-out=tf.plan", timeout=1800,
                           label="sweep.plan")
-        except TerraformError as exc:
-            failing = {remaining[int(m[1:])] for m in MODULE_ERROR.findall(str(exc) + _stderr_tail(src.log))}
+        except TerraformError:
+            failing = {remaining[int(m[1:])] for m in MODULE_ERROR.findall(_stderr_tail(src.log))}
             if not failing:
                 raise
             for name in failing:
