@@ -336,13 +336,15 @@ def leaked_iam(endpoint: str, region: str, identifier: str, src: Step, delete: b
     """IAM roles and policies named from the package's identifier (AWS completes a ``name_prefix``) that the
     state does not hold: what a killed deployment made in its last seconds and nothing can find by name.
     ``delete``: then delete them, as operator.md says to ("A deployment cancelled or killed")."""
-    recorded = {r["type"]: {i.get("attributes", {}).get("name") for i in r.get("instances", [])}
-                for r in src.state_resources() if r["type"] in ("aws_iam_role", "aws_iam_policy")}
+    recorded: dict[str, set[str]] = {"aws_iam_role": set(), "aws_iam_policy": set()}
+    for resource in src.state_resources():  # several of each type (the monitoring and the failover roles...)
+        if resource["type"] in recorded:
+            recorded[resource["type"]] |= {i.get("attributes", {}).get("name") for i in resource.get("instances", [])}
     iam = _client("iam", endpoint, region)
     policies = [p for p in iam.list_policies(Scope="Local")["Policies"]
-                if p["PolicyName"].startswith(identifier[:40]) and p["PolicyName"] not in recorded.get("aws_iam_policy", set())]
+                if p["PolicyName"].startswith(identifier[:40]) and p["PolicyName"] not in recorded["aws_iam_policy"]]
     roles = [r for r in iam.list_roles()["Roles"]
-             if r["RoleName"].startswith(identifier[:32]) and r["RoleName"] not in recorded.get("aws_iam_role", set())]
+             if r["RoleName"].startswith(identifier[:32]) and r["RoleName"] not in recorded["aws_iam_role"]]
     if delete:
         for policy in policies:
             iam.delete_policy(PolicyArn=policy["Arn"])
