@@ -83,7 +83,7 @@ def build_writer_failover(stack: TerraformStack, cluster: RdsCluster, writer: Rd
         }],
     }
     role = make(IamRole, stack, "writer_failover",
-        name_prefix="${substr(local.identifier, 0, 32)}-",
+        name_prefix="${substr(local.identifier, 0, 28)}-failover-",  # IAM's limit for a prefix: 38
         description="Aurora PostgreSQL: moves the writer role to the new writer during a rolling change",
         assume_role_policy=jsonencode(trust),
     )
