@@ -102,10 +102,13 @@ def lay_out_bundle(source: Path, target: Path, steps: tuple[str, ...]) -> None:
 
 
 def emulator_override(endpoint: str) -> dict[str, Any]:
+    """The AWS provider pointed at the emulator. Four attempts: with every package side by side on two cores,
+    a response was once cut off twice in a row (a DescribeDBClusters read "use of closed network connection");
+    AWS's own errors are not retried, so a refusal still fails at once."""
     return {"provider": {"aws": {
         "access_key": "test", "secret_key": "test", "skip_credentials_validation": True,
         "skip_metadata_api_check": "true", "skip_region_validation": True, "skip_requesting_account_id": True,
-        "max_retries": 2, "endpoints": [provider_endpoints(endpoint)],
+        "max_retries": 4, "endpoints": [provider_endpoints(endpoint)],
     }}}
 
 
