@@ -111,13 +111,12 @@ def plan_variants(src: Step, variants: dict[str, Variant], region: str, work: Pa
         if not initialised:  # installs the modules main.tf.json calls (fewer later: no init needed)
             terraform.run("init", "-input=false", timeout=300, label="sweep.init")
             initialised = True
-        try:
-            terraform.run("plan", "-input=false", "-refresh=false", "-lock=false", "-out=tf.plan", timeout=1800,
-                          label="sweep.plan")
-        except TerraformError:
-            failing = {remaining[int(m[1:])] for m in MODULE_ERROR.findall(_stderr_tail(src.log))}
+        planned_run = terraform.run("plan", "-input=false", "-refresh=false", "-lock=false", "-out=tf.plan",
+                                    timeout=1800, ok_codes=(0, 1), label="sweep.plan")
+        if planned_run.returncode != 0:
+            failing = {remaining[int(m[1:])] for m in MODULE_ERROR.findall(planned_run.stderr)}
             if not failing:
-                raise
+                raise TerraformError(f"the sweep's plan in {work} failed outside any variant:\n{planned_run.stderr[-3000:]}")
             for name in failing:
                 refused[name] = _alone(src, variants[name])
             remaining = [n for n in remaining if n not in failing]
@@ -129,12 +128,6 @@ def plan_variants(src: Step, variants: dict[str, Variant], region: str, work: Pa
             planned.setdefault(name, {})
         break
     return planned, refused
-
-
-def _stderr_tail(log: Path) -> str:
-    """The last command's output in the package's log (a failed plan's errors name their modules)."""
-    text = log.read_text(errors="replace")
-    return text[text.rfind("$ terraform plan"):]
 
 
 def _alone(src: Step, variant: Variant) -> str:

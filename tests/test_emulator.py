@@ -678,6 +678,28 @@ ROLL_CASES = {  # (class before, class after, writer when the roll starts) -> fa
 }
 
 
+def _roll_to_the_new_set(rds, prefix: str) -> tuple[dict[str, str], float]:
+    """Every ROLL_CASES cluster (``<prefix><i>``) with its old set (w, r1, r2), the writer role moved where
+    the case says, then the new set (w2, r1b, r2b) up: the roll up to its deletions. Returns the clusters'
+    names by case, and the time the roll started."""
+    names = {case: f"{prefix}{i}" for i, case in enumerate(ROLL_CASES)}
+    for case, (before, _, _, _) in ROLL_CASES.items():
+        _cluster(rds, names[case])
+        for member, tier in (("w", 0), ("r1", 1), ("r2", 1)):
+            _add(rds, names[case], f"{names[case]}-{member}", before, tier)
+    time.sleep(3.2)
+    for case, (_, _, writer, _) in ROLL_CASES.items():
+        if writer != "w":
+            rds.failover_db_cluster(DBClusterIdentifier=names[case], TargetDBInstanceIdentifier=f"{names[case]}-{writer}")
+    time.sleep(3.2)
+    rolled = time.time()
+    for case, (_, after, _, _) in ROLL_CASES.items():
+        for member, tier in (("w2", 0), ("r1b", 1), ("r2b", 1)):
+            _add(rds, names[case], f"{names[case]}-{member}", after, tier)
+    time.sleep(3.2)
+    return names, rolled
+
+
 def test_the_rolling_change_fails_over_once_except_after_a_failover_to_a_same_or_smaller_class(tmp_path) -> None:
     """The bundle's roll in the order Terraform runs it (create_before_destroy, readers depending on the
     writer: new writer (tier 0), new readers (tier 1), old readers deleted, old writer deleted last;
@@ -690,23 +712,8 @@ def test_the_rolling_change_fails_over_once_except_after_a_failover_to_a_same_or
     timeline = tmp_path / "timeline.jsonl"
     with Emulator(timeline=timeline) as running:
         rds = client("rds", running.endpoint)
-        names = {case: f"roll{i}" for i, case in enumerate(ROLL_CASES)}
-        for case, (before, _, _, _) in ROLL_CASES.items():
-            name = names[case]
-            _cluster(rds, name)
-            for member, tier in (("w", 0), ("r1", 1), ("r2", 1)):
-                _add(rds, name, f"{name}-{member}", before, tier)
-        time.sleep(3.2)
         started = time.time()
-        for case, (_, _, writer, _) in ROLL_CASES.items():
-            if writer != "w":
-                rds.failover_db_cluster(DBClusterIdentifier=names[case], TargetDBInstanceIdentifier=f"{names[case]}-{writer}")
-        time.sleep(3.2)
-        rolled = time.time()
-        for case, (_, after, _, _) in ROLL_CASES.items():
-            for member, tier in (("w2", 0), ("r1b", 1), ("r2b", 1)):
-                _add(rds, names[case], f"{names[case]}-{member}", after, tier)
-        time.sleep(3.2)
+        names, rolled = _roll_to_the_new_set(rds, "roll")
         for case in ROLL_CASES:
             for member in ("r1", "r2", "w"):
                 rds.delete_db_instance(DBInstanceIdentifier=f"{names[case]}-{member}", SkipFinalSnapshot=True)
@@ -740,22 +747,7 @@ def test_the_rolling_change_with_the_bundles_function_fails_over_once_in_every_c
     with Emulator(timeline=timeline) as running:
         rds = client("rds", running.endpoint)
         lam = _function(running, "failover-fn", archive(), f"{MODULE}.handler")
-        names = {case: f"froll{i}" for i, case in enumerate(ROLL_CASES)}
-        for case, (before, _, _, _) in ROLL_CASES.items():
-            for member, tier in (("w", 0), ("r1", 1), ("r2", 1)):
-                if member == "w":
-                    _cluster(rds, names[case])
-                _add(rds, names[case], f"{names[case]}-{member}", before, tier)
-        time.sleep(3.2)
-        for case, (_, _, writer, _) in ROLL_CASES.items():
-            if writer != "w":
-                rds.failover_db_cluster(DBClusterIdentifier=names[case], TargetDBInstanceIdentifier=f"{names[case]}-{writer}")
-        time.sleep(3.2)
-        rolled = time.time()
-        for case, (_, after, _, _) in ROLL_CASES.items():
-            for member, tier in (("w2", 0), ("r1b", 1), ("r2b", 1)):
-                _add(rds, names[case], f"{names[case]}-{member}", after, tier)
-        time.sleep(3.2)
+        names, rolled = _roll_to_the_new_set(rds, "froll")
         answers = {}
         for case in ROLL_CASES:
             event = {"cluster_identifier": names[case], "writer_identifier": f"{names[case]}-w2"}

@@ -65,8 +65,8 @@ def archive() -> bytes:
 
 
 def build_writer_failover(stack: TerraformStack, cluster: RdsCluster, writer: RdsClusterInstance,
-                          readers: RdsClusterInstance) -> tuple[LambdaInvocation, dict[str, bytes]]:
-    """The function, its role and log group, and its invocation; and the step's archive (file name -> bytes)."""
+                          readers: RdsClusterInstance) -> dict[str, bytes]:
+    """The function, its role and log group, and its invocation; returns the step's archive (file name -> bytes)."""
     code = archive()
     logs = make(CloudwatchLogGroup, stack, "writer_failover",
         name=f"/aws/lambda/{FUNCTION_NAME}",
@@ -128,11 +128,11 @@ def build_writer_failover(stack: TerraformStack, cluster: RdsCluster, writer: Rd
         memory_size=128,
         depends_on=[logs, attachment],  # its logs go to the encrypted group, not one Lambda would create
     )
-    invocation = make(LambdaInvocation, stack, "writer_failover",
+    make(LambdaInvocation, stack, "writer_failover",
         function_name=function.function_name,
         input=jsonencode({"cluster_identifier": Expr(f"{address(cluster)}.cluster_identifier"),
                           "writer_identifier": Expr(f"{address(writer)}.identifier")}),
         triggers={"writer": f"${{{address(writer)}.id}}"},
         depends_on=[readers],  # after the new readers: the old ones still serve until then
     )
-    return invocation, {ARCHIVE: code}
+    return {ARCHIVE: code}

@@ -124,8 +124,7 @@ def src_stack(app: App, spec: BundleSpec, wiring: Wiring) -> Step:
     with step.concern("instances", _module(build_instances)):
         readers = build_instances(stack, cluster, groups)
     with step.concern("failover", _module(build_writer_failover)):
-        _invocation, archive = build_writer_failover(stack, cluster, *readers)
-        step.assets.update(archive)
+        step.assets.update(build_writer_failover(stack, cluster, *readers))
     with step.concern("adoption", _module(adoption_imports)):
         step.import_blocks(adoption_imports(stack, *(address(r) for r in readers)))
     with step.concern("autoscaling", _module(build_autoscaling)):
