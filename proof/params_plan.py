@@ -20,7 +20,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from aurora_bundle.inputs.rules import RULE_IDS
+from aurora_bundle.inputs.rules import RULE_IDS, inline_rule_locals
 
 PARAMS_MODULE = "params"
 
@@ -52,7 +52,7 @@ def _config(documents: dict[int, dict[str, Any]], params: list[str], preconditio
         "module": {"doc": {"for_each": "${local.documents}", "source": f"./{PARAMS_MODULE}",
                            **{name: f"${{each.value.{name}}}" for name in params}}},
         "resource": {"terraform_data": {"doc": {"for_each": "${module.doc}", "input": "${each.key}", "lifecycle": {
-            "precondition": [{"condition": re.sub(r"\bvar\.", "each.value.", p["condition"]),
+            "precondition": [{"condition": re.sub(r"\bvar\.", "each.value.", inline_rule_locals(p["condition"])),
                               "error_message": p["error_message"] + " [document ${each.key}]"} for p in preconditions]}}}},
     }
 

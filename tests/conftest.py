@@ -151,3 +151,14 @@ def shared_schema(name: str) -> Path:
     if not path.exists():
         pytest.fail(f"{path} is missing: the tests read Massdriver's published schemas from ../shared")
     return path
+
+
+def inline_locals(text: str, locals_: dict[str, str], names: list[str]) -> str:
+    """``text`` with ``local.<name>`` of each of ``names`` replaced by its generated expression (in
+    parentheses), again and again, so a test can run an expression without the data sources behind them."""
+    import re
+
+    pattern = re.compile(r"\blocal\.(" + "|".join(names) + r")\b")
+    while (expanded := pattern.sub(lambda m: f"({locals_[m.group(1)][2:-1]})", text)) != text:
+        text = expanded
+    return text

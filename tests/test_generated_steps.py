@@ -133,7 +133,7 @@ def test_published_wiring_uses_random_and_massdriver(published):
     # target of a new major (the e2e proves the behaviour); never `latest = true`, which can pick a Limitless build.
     assert cluster["engine_version"] == "${local.engine_version}"
     engine = published["src"]["locals"]["engine_version"]
-    assert "data.aws_rds_cluster.running" in engine and "local.engine_new" in engine and "local.engine_target" in engine
+    assert "local.running_version" in engine and "local.engine_new" in engine and "local.engine_target" in engine
     assert not [d for d in published["src"]["data"]["aws_rds_engine_version"].values() if d.get("latest")]
     assert "aws_rds_cluster.main.reader_endpoint" in artifacts["readers"]["resource"]
     registrations = resources["massdriver_instance_alarm"]
@@ -205,3 +205,58 @@ def test_instance_names_are_rds_identifiers_for_any_prefix(spec, rendered, tmp_p
             name = output["value"]
             assert len(name) <= 63 and RDS_IDENTIFIER.fullmatch(name), (prefix, role, name)
             assert name.endswith(f"-{'writer' if role == 'writer' else 'reader15'}-" + name[-10:]), name
+
+
+def _interpolations(text: str) -> list[str]:
+    """The expressions inside a Terraform JSON string's ``${...}`` (not ``$${``), outermost only."""
+    found, i = [], 0
+    while (start := text.find("${", i)) >= 0:
+        if start > 0 and text[start - 1] == "$":
+            i = start + 2
+            continue
+        depth, quoted, k = 0, False, start + 1
+        while k < len(text):
+            char = text[k]
+            if quoted:
+                k += char == "\\"
+                quoted = char != '"'
+            elif char == '"':
+                quoted = True
+            elif char == "{":
+                depth += 1
+            elif char == "}":
+                depth -= 1
+                if depth == 0:
+                    break
+            k += 1
+        found.append(text[start + 2:k])
+        i = k + 1
+    return found
+
+
+def _strings(node, path: str = ""):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _strings(value, f"{path}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _strings(value, f"{path}/{index}")
+    elif isinstance(node, str):
+        yield path, node
+
+
+LONGEST_EXPRESSION = 300
+RUNNING_VERSION = "one([for c in values(data.aws_rds_cluster.running) : c.engine_version])"
+
+
+def test_every_expression_reads_in_a_few_lines(rendered):
+    """No expression of the shipped steps is longer than 300 characters, but a policy document built with
+    jsonencode: a decision used twice, or longer than that, is a named local. An error message may be long
+    prose; the expressions interpolated into it are held to the same limit."""
+    long = [f"{step}/{name}{path}: {len(code)} characters: {code[:80]}..."
+            for step, output in rendered.items() for name, text in output.files.items()
+            for path, value in _strings(json.loads(text)) for code in _interpolations(value)
+            if len(code) > LONGEST_EXPRESSION and not code.startswith("jsonencode(")]
+    assert not long, "\n".join(long)
+    src = "".join(rendered["src"].files.values())
+    assert src.count(RUNNING_VERSION) == 1, "the running version is read once, as local.running_version"

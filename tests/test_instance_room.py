@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from aurora_bundle.aws.instances import QUOTA_RULE, ROOM_RULE
-from tests.conftest import ROOT
+from tests.conftest import ROOT, inline_locals
 
 pytestmark = pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform not on PATH")
 
@@ -35,7 +35,9 @@ READ = {
 def checks(rendered, tmp_path_factory) -> Path:
     src = rendered["src"].document()
     preconditions = src["resource"]["terraform_data"]["instance_shape"]["lifecycle"]["precondition"]
-    text = json.dumps(preconditions)
+    names = ["instances_changing", "instances_added", "instances_ours"]
+    text = json.dumps([{key: inline_locals(value, src["locals"], names) for key, value in precondition.items()}
+                       for precondition in preconditions])
     for read, variable in READ.items():
         text = text.replace(read, variable.replace('"', '\\"'))
     assert "data." not in text, text

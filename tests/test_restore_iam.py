@@ -13,7 +13,7 @@ import subprocess
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, inline_locals
 
 RUNNING_IAM = "one([for c in values(data.aws_rds_cluster.running) : c.iam_database_authentication_enabled])"
 LATCHED = "one(terraform_data.restore_params[*].input)"
@@ -36,7 +36,8 @@ CASES = {
 @pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform not on PATH")
 def test_apply_immediately_is_true_exactly_while_a_restored_package_needs_it(tmp_path):
     cluster = json.loads((ROOT / "src" / "cluster.tf.json").read_text())["resource"]["aws_rds_cluster"]["main"]
-    expression = cluster["apply_immediately"]
+    locals_ = json.loads((ROOT / "src" / "cluster.tf.json").read_text())["locals"]
+    expression = inline_locals(cluster["apply_immediately"], locals_, ["running_iam_authentication", "params_digest"])
     assert RUNNING_IAM in expression and LATCHED in expression and DIGEST in expression
     outputs = {}
     for index, (immediately, restored, iam, running, unchanged, _expected) in enumerate(CASES.values()):

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from aurora_bundle.inputs.rules import RULE_IDS, broken_rules, rule
+from aurora_bundle.inputs.rules import RULE_IDS, RULE_LOCALS, broken_rules, rule
 from proof.params_plan import plan_refusals
 from tests.conftest import ROOT
 
@@ -29,7 +29,8 @@ def rules_config(rendered, tmp_path_factory) -> Path:
     preconditions = [p for p in src["resource"]["aws_rds_cluster"]["main"]["lifecycle"]["precondition"]
                      if any(p["error_message"].endswith(f"[{rule_id}].") for rule_id in RULE_IDS)]
     assert len(preconditions) == len(RULE_IDS)
-    config = {"variable": src["variable"], "resource": {"terraform_data": {"rules": {
+    config = {"variable": src["variable"], "locals": {name: src["locals"][name] for name in RULE_LOCALS},
+              "resource": {"terraform_data": {"rules": {
         "input": "checked", "lifecycle": {"precondition": preconditions}}}}}
     work = tmp_path_factory.mktemp("rules")
     (work / "main.tf.json").write_text(json.dumps(config))
@@ -203,9 +204,12 @@ def snapshot_config(rendered, tmp_path_factory) -> Path:
     src = rendered["src"].document()
     (precondition,) = [p for p in src["resource"]["aws_rds_cluster"]["main"]["lifecycle"]["precondition"]
                        if p["error_message"].endswith(f"[{SNAPSHOT_REGION_RULE}].")]
-    precondition = json.loads(json.dumps(precondition).replace(PARTITION, "var.partition"))
+    names = ("region", "snapshot", "snapshot_partition", "snapshot_region", "snapshot_copy_how",
+             "snapshot_other_partition_how")
+    precondition, locals_ = json.loads(json.dumps([precondition, {name: src["locals"][name] for name in names}])
+                                       .replace(PARTITION, "var.partition"))
     config = {"variable": {**src["variable"], "partition": {"type": "string"}},
-              "locals": {"region": src["locals"]["region"]},
+              "locals": locals_,
               "resource": {"terraform_data": {"snapshot": {"input": "checked",
                                                            "lifecycle": {"precondition": [precondition]}}}}}
     work = tmp_path_factory.mktemp("snapshot")

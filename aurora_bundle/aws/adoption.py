@@ -23,11 +23,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from cdktf import TerraformLocal, TerraformStack
+from cdktf import TerraformStack
 from cdktf_cdktf_provider_aws.data_aws_db_instances import DataAwsDbInstances, DataAwsDbInstancesFilter
 
 from aurora_bundle.aws.instances import NAME_PREFIX
-from aurora_bundle.terraform.hcl import address, make
+from aurora_bundle.terraform.hcl import address, local, make
 
 
 def adoption_imports(stack: TerraformStack, writer: str, reader: str) -> list[dict[str, Any]]:
@@ -37,10 +37,13 @@ def adoption_imports(stack: TerraformStack, writer: str, reader: str) -> list[di
     members = make(DataAwsDbInstances, stack, "adoptable",
                    filter=[DataAwsDbInstancesFilter(name="db-cluster-id", values=["${local.identifier}"])])
     # Only names this version gives (a 10-digit stamp, instances.STAMP): those sort by creation time.
-    slot = f'regex("^(writer|reader[0-9]+)-[0-9]{{10}}$", trimprefix(id, format("%s-", {NAME_PREFIX})))[0]'
-    named = (f"{{for id in {address(members)}.instance_identifiers : {slot} => id... "
-             f'if startswith(id, format("%s-", {NAME_PREFIX})) && can({slot})}}')
-    TerraformLocal(stack, "adoptable", f"${{{{for slot, ids in {named} : slot => sort(ids)[length(ids) - 1]}}}}")
+    prefix = local(stack, "instance_name_prefix", f'format("%s-", {NAME_PREFIX})')
+    # id -> its name after the prefix, for the members named so.
+    rests = local(stack, "adoptable_names", f"{{for id in {address(members)}.instance_identifiers : "
+                  f"id => trimprefix(id, {prefix}) if startswith(id, {prefix})}}")
+    slot = 'regex("^(writer|reader[0-9]+)-[0-9]{10}$", rest)[0]'
+    named = local(stack, "adoptable_slots", f"{{for id, rest in {rests} : {slot} => id... if can({slot})}}")
+    local(stack, "adoptable", f"{{for slot, ids in {named} : slot => sort(ids)[length(ids) - 1]}}")
     return [
         {"for_each": '${{for slot, id in local.adoptable : slot => id if slot == "writer"}}', "to": writer,
          "id": "${each.value}"},

@@ -25,9 +25,9 @@ from aurora_bundle.aws.kms import KEY_ALIAS, PARTITION
 from aurora_bundle.aws.network import Network
 from aurora_bundle.aws.parameter_groups import CONFIGURED_MAJOR, RUNNING_MAJOR, RUNNING_VERSION, ParameterGroups
 from aurora_bundle.inputs.engine import ENGINE, LOG_EXPORTS, PORT
-from aurora_bundle.inputs.rules import RULES
+from aurora_bundle.inputs.rules import RULE_LOCALS, RULES
 from aurora_bundle.massdriver.wiring import Secrets
-from aurora_bundle.terraform.hcl import address, b, make, n, render, strings
+from aurora_bundle.terraform.hcl import address, b, local, make, n, render, strings
 
 KMS_KEY_ARN = "data.aws_kms_alias.main.target_key_arn"
 
@@ -57,9 +57,10 @@ def running_cluster(stack: TerraformStack) -> Running:
                     filter=[DataAwsRdsClustersFilter(name="db-cluster-id", values=["${local.identifier}"])])
     running = make(DataAwsRdsCluster, stack, "running", cluster_identifier="${each.value}")
     running.add_override("for_each", f"${{toset({address(existing)}.cluster_identifiers)}}")
-    version = f"one([for c in values({address(running)}) : c.engine_version])"
-    assert version == RUNNING_VERSION, "parameter_groups reads the running version the same way"
-    return Running(version=version, major=RUNNING_MAJOR)
+    version = local(stack, "running_version", f"one([for c in values({address(running)}) : c.engine_version])")
+    major = local(stack, "running_major", f'{version} == null ? null : tonumber(split(".", {version})[0])')
+    assert (version, major) == (RUNNING_VERSION, RUNNING_MAJOR), "parameter_groups reads them the same way"
+    return Running(version=version, major=major)
 
 
 # The engine-version policy (locals, data sources and preconditions; README "Versions").
@@ -103,29 +104,41 @@ def resolve_engine_version(stack: TerraformStack, running: Running) -> str:
     """
     default = make(DataAwsRdsEngineVersion, stack, "main", engine=ENGINE, version="${var.database.engine_version}",
                    default_only=True)
-    TerraformLocal(stack, "engine_upgrading",
-                   f"${{{running.major} == null ? false : {CONFIGURED_MAJOR} > {running.major}}}")
-    TerraformLocal(stack, "engine_new", "${" + _newest(_standard(
-        f"concat([{address(default)}.version_actual], tolist({address(default)}.valid_minor_targets))")) + "}")
+    local(stack, "engine_upgrading", f"{running.major} == null ? false : {CONFIGURED_MAJOR} > {running.major}")
+    local(stack, "engine_new_candidates", _standard(
+        f"concat([{address(default)}.version_actual], tolist({address(default)}.valid_minor_targets))"))
+    local(stack, "engine_new", _newest("local.engine_new_candidates"))
     # The running version's targets, read only for a major upgrade. include_all: AWS may no longer list an old
     # minor as available; preferred_versions: only the exact version, whatever else AWS's partial match returns.
     targets = make(DataAwsRdsEngineVersion, stack, "running", engine=ENGINE, version="${each.value}",
                    include_all=True, preferred_versions=["${each.value}"])
     targets.add_override("for_each", f"${{local.engine_upgrading ? toset([{running.version}]) : toset([])}}")
-    TerraformLocal(stack, "engine_target", "${" + _newest(_standard(
-        f"flatten([for d in values({address(targets)}) : tolist(d.valid_major_targets)])")) + "}")
+    local(stack, "engine_target_candidates", _standard(
+        f"flatten([for d in values({address(targets)}) : tolist(d.valid_major_targets)])"))
+    local(stack, "engine_target", _newest("local.engine_target_candidates"))
     # No target: the running major's newer standard minors, to find the lowest that lists one.
     path = make(DataAwsRdsEngineVersion, stack, "upgrade_path", engine=ENGINE, version="${each.value}",
                 preferred_versions=["${each.value}"])
     path.add_override("for_each", "${local.engine_upgrading && local.engine_target == null ? toset(" + (
         f'[for v in flatten([for d in values({address(targets)}) : tolist(d.valid_minor_targets)]) : v '
         f'if can(regex("^[0-9]+\\\\.[0-9]+$", v))]) : toset([])}}'))
-    TerraformLocal(stack, "engine_path", "${" + (
-        f"try(one([for v, d in {address(path)} : v if length({_standard('tolist(d.valid_major_targets)')}) > 0 && "
-        f"tonumber(split(\".\", v)[1]) == min([for w, e in {address(path)} : tonumber(split(\".\", w)[1]) "
-        f"if length({_standard('tolist(e.valid_major_targets)')}) > 0]...)]), null)") + "}")
-    TerraformLocal(stack, "engine_version", f"${{{running.version} == null ? local.engine_new : "
-                   f"local.engine_upgrading ? coalesce(local.engine_target, {running.version}) : {running.version}}}")
+    # minor -> whether it lists a target in the configured major; the path is the lowest such minor.
+    listed = local(stack, "engine_path_listed",
+                   f"{{for v, d in {address(path)} : v => length({_standard('tolist(d.valid_major_targets)')}) > 0}}")
+    minor = 'tonumber(split(".", v)[1])'
+    local(stack, "engine_path", f"try(one([for v, ok in {listed} : v if ok && {minor} == "
+                                f"min([for v, ok in {listed} : {minor} if ok]...)]), null)")
+    # What the refusal of an upgrade without a target says to do (engine_preconditions).
+    TerraformLocal(stack, "engine_path_how",
+                   "first upgrade the minor to %s (the lowest that lists one) with aws rds modify-db-cluster "
+                   "--db-cluster-identifier %s --engine-version %s --apply-immediately, or wait until the automatic "
+                   "minor upgrade in the maintenance window has reached it or a later minor, then deploy again")
+    local(stack, "engine_path_advice",
+          'local.engine_path == null ? "no newer minor of the running major lists one either: upgrade to a major '
+          'in between first" : format(local.engine_path_how, local.engine_path, local.identifier, local.engine_path)')
+    now = running.version
+    local(stack, "engine_version",
+          f"{now} == null ? local.engine_new : local.engine_upgrading ? coalesce(local.engine_target, {now}) : {now}")
     # The chosen version, looked up when it changes (a new cluster, a major upgrade): it must be a standard build.
     chosen = make(DataAwsRdsEngineVersion, stack, "chosen", engine=ENGINE, version="${each.value}",
                   preferred_versions=["${each.value}"])
@@ -138,7 +151,6 @@ def engine_preconditions(running: Running) -> list[Precondition]:
     """The plan refuses what AWS would refuse, or would do outside the deployment, with the way through."""
     configured, version = "var.database.engine_version", "local.engine_version"
     running_version = f'coalesce({running.version}, "none")'
-    cluster = "local.identifier"
     return [
         # A major version cannot go back: AWS has no downgrade (restore a snapshot instead).
         Precondition(
@@ -159,12 +171,7 @@ def engine_preconditions(running: Running) -> list[Precondition]:
             condition="${!local.engine_upgrading || local.engine_target != null}",
             error_message=f"database.engine_version: is ${{{configured}}}, but the cluster runs {_i(running_version)}, "
             f"for which AWS lists no PostgreSQL ${{{configured}}} upgrade target: "
-            f"${{local.engine_path == null ? "
-            f'"no newer minor of the running major lists one either: upgrade to a major in between first" : '
-            f'format("first upgrade the minor to %s (the lowest that lists one) with aws rds modify-db-cluster '
-            f'--db-cluster-identifier %s --engine-version %s --apply-immediately, or wait until the automatic minor '
-            f'upgrade in the maintenance window has reached it or a later minor, then deploy again", '
-            f"local.engine_path, {cluster}, local.engine_path)}} [{UPGRADE_TARGET_RULE}]."),
+            f"${{local.engine_path_advice}} [{UPGRADE_TARGET_RULE}]."),
         # A major upgrade is made during the deployment only: README "Why a major upgrade waits for no window".
         Precondition(
             condition="${!local.engine_upgrading || var.database.apply_immediately}",
@@ -182,6 +189,10 @@ def _i(code: str) -> str:
 
 def build_cluster(stack: TerraformStack, network: Network, groups: ParameterGroups, secrets: Secrets) -> RdsCluster:
     running = running_cluster(stack)
+    for name, code in RULE_LOCALS.items():
+        local(stack, name, code)
+    snapshot_locals(stack)
+    snapshot_advice(stack)
     # The engine-version policy: while the major stays, configure exactly what runs, so no deployment
     # changes the engine as a side effect (AWS's automatic minor upgrades happen in the maintenance
     # window) and none undoes or diffs against what AWS upgraded. A new cluster gets the newest standard
@@ -280,9 +291,12 @@ def restore_apply_immediately(stack: TerraformStack) -> IResolvable:
     """
     latch = make(DataResource, stack, "restore_params", lifecycle=TerraformResourceLifecycle(ignore_changes=["input"]))
     latch.add_override("count", f"${{{RESTORED} ? 1 : 0}}")
-    latch.add_override("input", f"${{{PARAMS_DIGEST}}}")
-    iam_off = "one([for c in values(data.aws_rds_cluster.running) : c.iam_database_authentication_enabled]) == false"
-    unchanged = f"one({address(latch)}[*].input) == {PARAMS_DIGEST}"
+    digest = local(stack, "params_digest", PARAMS_DIGEST)
+    latch.add_override("input", f"${{{digest}}}")
+    running_iam = local(stack, "running_iam_authentication",
+                        "one([for c in values(data.aws_rds_cluster.running) : c.iam_database_authentication_enabled])")
+    iam_off = f"{running_iam} == false"
+    unchanged = f"one({address(latch)}[*].input) == {digest}"
     return b(f"var.database.apply_immediately || ({RESTORED} && var.database.iam_authentication && "
              f"({iam_off} || {unchanged}))")
 
@@ -309,8 +323,26 @@ def extended_support_postcondition() -> Postcondition:
 
 
 # database.snapshot_identifier ("-" when none): a name, or arn:<partition>:rds:<region>:<account>:cluster-snapshot:<name>.
-_SNAPSHOT = 'coalesce(try(var.database.snapshot_identifier, null), "-")'
-_ARN_PARTITION, _ARN_REGION = (f'try(split(":", {_SNAPSHOT})[{i}], "")' for i in (1, 3))
+_SNAPSHOT, _ARN_PARTITION, _ARN_REGION = "local.snapshot", "local.snapshot_partition", "local.snapshot_region"
+
+
+def snapshot_locals(stack: TerraformStack) -> None:
+    """The snapshot to restore (``local.snapshot``) and, for an ARN, its partition and region ("" for a name)."""
+    local(stack, "snapshot", 'coalesce(try(var.database.snapshot_identifier, null), "-")')
+    for name, field in ((_ARN_PARTITION, 1), (_ARN_REGION, 3)):
+        local(stack, name.removeprefix("local."), f'try(split(":", {_SNAPSHOT})[{field}], "")')
+
+
+def snapshot_advice(stack: TerraformStack) -> None:
+    """What the snapshot precondition says to do: copy the snapshot here, or move the data another way."""
+    TerraformLocal(stack, "snapshot_copy_how",
+                   "copy it into ${local.region} first with a key of this region (aws rds copy-db-cluster-snapshot "
+                   f"--region ${{local.region}} --source-db-cluster-snapshot-identifier ${{{_SNAPSHOT}}} "
+                   f"--target-db-cluster-snapshot-identifier <a name> --kms-key-id ${{{KEY_ALIAS}}}) and set the copy's "
+                   "name here")
+    TerraformLocal(stack, "snapshot_other_partition_how",
+                   "AWS cannot copy a snapshot between partitions: restore it in its own partition, or move the data "
+                   "with pg_dump and pg_restore")
 
 
 def snapshot_region_precondition() -> Precondition:
@@ -328,12 +360,7 @@ def snapshot_region_precondition() -> Precondition:
     https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_CopyDBClusterSnapshot.Encrypted.CrossRegion.html.
     A plain identifier is always this region's. The message is rendered even when the condition holds.
     """
-    how = (f'${{{_ARN_PARTITION} == {PARTITION} ? '
-           f'"copy it into ${{local.region}} first with a key of this region (aws rds copy-db-cluster-snapshot --region '
-           f'${{local.region}} --source-db-cluster-snapshot-identifier ${{{_SNAPSHOT}}} --target-db-cluster-snapshot-identifier '
-           f'<a name> --kms-key-id ${{{KEY_ALIAS}}}) and set the copy\'s name here" : '
-           f'"AWS cannot copy a snapshot between partitions: restore it in its own partition, or move the data with '
-           f'pg_dump and pg_restore"}}')
+    how = f"${{{_ARN_PARTITION} == {PARTITION} ? local.snapshot_copy_how : local.snapshot_other_partition_how}}"
     return Precondition(
         condition=f'${{!startswith({_SNAPSHOT}, "arn:") || '
                   f'({_ARN_PARTITION} == {PARTITION} && {_ARN_REGION} == local.region)}}',

@@ -34,7 +34,7 @@ from aurora_bundle.aws.cluster import KMS_KEY_ARN
 from aurora_bundle.aws.kms import ACCOUNT_ID, PARTITION
 from aurora_bundle.aws.parameter_groups import ParameterGroups
 from aurora_bundle.inputs.engine import ENGINE, MAX_INSTANCES
-from aurora_bundle.terraform.hcl import Expr, address, b, jsonencode, make, n
+from aurora_bundle.terraform.hcl import Expr, address, b, jsonencode, local, make, n
 
 Monitoring = tuple[IamRole, IamRolePolicyAttachment]
 AUTOSCALED_READER_PREFIX = "application-autoscaling"  # how AWS names the readers autoscaling adds
@@ -176,10 +176,11 @@ def _room_checks(stack: TerraformStack) -> list[Precondition]:
                    f'if startswith(id, "{AUTOSCALED_READER_PREFIX}-")])}}')
     member = make(DataAwsDbInstance, stack, "member", db_instance_identifier="${each.value}")
     member.add_override("for_each", f"${{toset({address(members)}.instance_identifiers)}}")
-    ours = (f'[for i in values({address(member)}) : i if !startswith(i.db_instance_identifier, '
-            f'"{AUTOSCALED_READER_PREFIX}-")]')
-    changing = (f"anytrue([for i in {ours} : i.db_instance_class != {SHAPE['instance_class']} || "
-                f"i.ca_cert_identifier != {SHAPE['ca_cert_identifier']}])")
+    ours = local(stack, "instances_ours", f'[for i in values({address(member)}) : i '
+                 f'if !startswith(i.db_instance_identifier, "{AUTOSCALED_READER_PREFIX}-")]')
+    changing = local(stack, "instances_changing",
+                     f"anytrue([for i in {ours} : i.db_instance_class != {SHAPE['instance_class']} || "
+                     f"i.ca_cert_identifier != {SHAPE['ca_cert_identifier']}])")
     running = f"length({address(members)}.instance_identifiers)"
     room = Precondition(
         condition=f"${{!{changing} || {running} + 1 + var.scaling.reader_count <= {MAX_INSTANCES}}}",
@@ -201,7 +202,7 @@ def _quota_check(stack: TerraformStack, ours: str, changing: str) -> Preconditio
     in_region = f"length({address(region)}.instance_identifiers)"
     limit = f"floor({address(quota)}.value)"
     new_set = "(1 + var.scaling.reader_count)"
-    adding = f"({changing} ? {new_set} : max(0, {new_set} - length({ours})))"
+    adding = local(stack, "instances_added", f"{changing} ? {new_set} : max(0, {new_set} - length({ours}))")
     return Precondition(
         condition=f"${{{in_region} + {adding} <= {limit}}}",
         error_message=f"database.instance_class: this deployment brings up ${{{adding}}} new DB instances while "

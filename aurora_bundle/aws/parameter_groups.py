@@ -32,21 +32,23 @@ from cdktf_cdktf_provider_aws.rds_cluster_parameter_group import (
 
 from aurora_bundle.aws.tls import MINIMUM_TLS_VERSION
 from aurora_bundle.inputs.engine import ENGINE
-from aurora_bundle.terraform.hcl import address, make
+from aurora_bundle.terraform.hcl import address, local, make
 
-# The majors, as numbers (the running one is read at plan time; null before the first deployment).
+# The majors, as numbers (the running one is read at plan time, ``cluster.running_cluster``; null
+# before the first deployment).
 CONFIGURED_MAJOR = "tonumber(var.database.engine_version)"
-RUNNING_VERSION = "one([for c in values(data.aws_rds_cluster.running) : c.engine_version])"
-RUNNING_MAJOR = f'({RUNNING_VERSION} == null ? null : tonumber(split(".", {RUNNING_VERSION})[0]))'
+RUNNING_VERSION, RUNNING_MAJOR = "local.running_version", "local.running_major"
 # Which majors need groups: the configured one, and the running one while an upgrade waits for the window.
-MAJORS_NEEDED = (f"toset([for m in [{CONFIGURED_MAJOR}, var.database.apply_immediately ? null : {RUNNING_MAJOR}] : "
-                 f"tostring(m) if m != null])")
+MAJORS_NEEDED = "local.parameter_group_majors"
+_MAJORS_NEEDED = (f"toset([for m in [{CONFIGURED_MAJOR}, var.database.apply_immediately ? null : {RUNNING_MAJOR}] : "
+                  f"tostring(m) if m != null])")
 # The cluster asks for the configured major's groups (an upgrade moves it and its instances there).
 CLUSTER_KEY = f"tostring({CONFIGURED_MAJOR})"
 # An instance created while an upgrade waits for the window joins with the family the engine runs
 # (AWS moves it with the others when the upgrade happens).
-INSTANCE_KEY = (f"tostring(var.database.apply_immediately ? {CONFIGURED_MAJOR} : "
-                f"coalesce({RUNNING_MAJOR}, {CONFIGURED_MAJOR}))")
+INSTANCE_KEY = "local.instance_parameter_major"
+_INSTANCE_KEY = (f"tostring(var.database.apply_immediately ? {CONFIGURED_MAJOR} : "
+                 f"coalesce({RUNNING_MAJOR}, {CONFIGURED_MAJOR}))")
 # main's family is the configured major's when it is created, and is never changed afterwards.
 MAIN_FAMILY = f'"{ENGINE}${{var.database.engine_version}}"'
 UPGRADED_FAMILY = f'"{ENGINE}${{each.key}}"'
@@ -126,6 +128,8 @@ def _pair(stack: TerraformStack, name: str, name_prefix: str, family: str,
 
 
 def build_parameter_groups(stack: TerraformStack) -> ParameterGroups:
+    local(stack, "parameter_group_majors", _MAJORS_NEEDED)
+    local(stack, "instance_parameter_major", _INSTANCE_KEY)
     # main: created with the package; its family is the major it was created with, forever.
     cluster, instance = _pair(stack, "main", "${local.identifier}-", MAIN_FAMILY,
                               TerraformResourceLifecycle(create_before_destroy=True, ignore_changes=["family"]))

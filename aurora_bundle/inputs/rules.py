@@ -8,6 +8,7 @@ same message, before anything changes.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -62,27 +63,34 @@ def _windows_overlap(maintenance: str, backup: str) -> bool:
     return any(max(ms, d * DAY_MINUTES + bs) < min(me, d * DAY_MINUTES + be) for d in range(*_DAYS_CHECKED))
 
 
-def _hcl_after(start: str, end: str, period: int) -> str:
-    return f"({end} <= {start} ? {end} + {period} : {end})"
-
-
 _MW, _BW = "var.database.maintenance_window", "var.backup.window"
 _HCL_DAYS = "[" + ", ".join(f'"{d}"' for d in DAYS) + "]"
+_HCL_MW, _HCL_BW = "local.maintenance_window_minutes", "local.backup_window_minutes"
 
 
-def _hcl_weekly(offset: int) -> str:
-    return (f"(index({_HCL_DAYS}, substr({_MW}, {offset}, 3)) * {DAY_MINUTES} + "
-            f"tonumber(substr({_MW}, {offset + 4}, 2)) * 60 + tonumber(substr({_MW}, {offset + 7}, 2)))")
+def _hcl_bounds(start: str, end: str, period: int) -> str:
+    """HCL: [start, end], the end after the start (a window that wraps gets ``period`` added to its end)."""
+    return f"[{start}, {end} <= {start} ? {end} + {period} : {end}]"
 
 
-def _hcl_daily(offset: int) -> str:
-    return f"(tonumber(substr({_BW}, {offset}, 2)) * 60 + tonumber(substr({_BW}, {offset + 3}, 2)))"
+# What the rules' conditions read besides the params: the windows as minutes (of the week, of the day).
+# The cluster declares them (``cluster.build_cluster``), beside the preconditions.
+RULE_LOCALS = {
+    "maintenance_window_parts": f"[for o in [0, 10] : index({_HCL_DAYS}, substr({_MW}, o, 3)) * {DAY_MINUTES} + "
+    f"tonumber(substr({_MW}, o + 4, 2)) * 60 + tonumber(substr({_MW}, o + 7, 2))]",
+    "maintenance_window_minutes": _hcl_bounds("local.maintenance_window_parts[0]", "local.maintenance_window_parts[1]",
+                                              WEEK_MINUTES),
+    "backup_window_parts": f"[for o in [0, 6] : tonumber(substr({_BW}, o, 2)) * 60 + tonumber(substr({_BW}, o + 3, 2))]",
+    "backup_window_minutes": _hcl_bounds("local.backup_window_parts[0]", "local.backup_window_parts[1]", DAY_MINUTES),
+}
+_LOCAL_REF = re.compile(r"\blocal\.(" + "|".join(RULE_LOCALS) + r")\b")
 
 
-_HCL_MS = _hcl_weekly(0)
-_HCL_ME = _hcl_after(_HCL_MS, _hcl_weekly(10), WEEK_MINUTES)
-_HCL_BS = _hcl_daily(0)
-_HCL_BE = _hcl_after(_HCL_BS, _hcl_daily(6), DAY_MINUTES)
+def inline_rule_locals(code: str) -> str:
+    """``code`` with every reference to a rule local replaced by its expression (for a config without them)."""
+    while (expanded := _LOCAL_REF.sub(lambda m: f"({RULE_LOCALS[m.group(1)]})", code)) != code:
+        code = expanded
+    return code
 
 
 @dataclass(frozen=True)
@@ -271,7 +279,7 @@ RULES: list[Rule] = [
         expected="must be at least 30 minutes long",
         broken=lambda p: (w := _str(p, "database.maintenance_window")) is not None
         and _weekly(w)[1] - _weekly(w)[0] < 30,
-        condition=f"{_HCL_ME} - {_HCL_MS} >= 30",
+        condition=f"{_HCL_MW}[1] - {_HCL_MW}[0] >= 30",
     ),
     Rule(
         id="maintenance-window-clear-of-backup-window",
@@ -280,7 +288,7 @@ RULES: list[Rule] = [
         broken=lambda p: (m := _str(p, "database.maintenance_window")) is not None
         and (w := _str(p, "backup.window")) is not None and _windows_overlap(m, w),
         condition=f"alltrue([for d in range({_DAYS_CHECKED[0]}, {_DAYS_CHECKED[1]}) : "
-        f"max({_HCL_MS}, d * {DAY_MINUTES} + {_HCL_BS}) >= min({_HCL_ME}, d * {DAY_MINUTES} + {_HCL_BE})])",
+        f"max({_HCL_MW}[0], d * {DAY_MINUTES} + {_HCL_BW}[0]) >= min({_HCL_MW}[1], d * {DAY_MINUTES} + {_HCL_BW}[1])])",
         related="backup.window",
     ),
     _per_endpoint(

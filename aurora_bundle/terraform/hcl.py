@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from cdktf import IResolvable, TerraformDataSource, Token
+from cdktf import IResolvable, TerraformDataSource, TerraformLocal, Token
 from constructs import Construct
 
 T = TypeVar("T")
@@ -66,6 +66,12 @@ def jsonencode(value: Any) -> str:
 def string_map(code: str) -> dict[str, str]:
     """A map-of-strings attribute computed by Terraform."""
     return Token.as_string_map(f"${{{code}}}")
+
+
+def local(stack: Construct, name: str, code: str) -> str:
+    """Declare ``local.<name>`` as ``code`` (HCL); return its reference, to use in other expressions."""
+    TerraformLocal(stack, name, f"${{{code}}}")
+    return f"local.{name}"
 
 
 def make(cls: type[T], stack: Construct, logical_id: str, /, **kwargs: Any) -> T:
