@@ -6,6 +6,7 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from aurora_bundle.inputs.errors import BundleError
 from aurora_bundle.terraform import fingerprint
@@ -13,21 +14,33 @@ from aurora_bundle.terraform import fingerprint
 
 def build(root: Path, *, check: bool = False) -> list[Path]:
     """Validate and generate. Returns the files that changed (or would change, with ``check``)."""
+    from aurora_bundle.inputs import params_root
+    from aurora_bundle.inputs import spec as spec_module
+
+    # The params paths the generator's code names (``P``) are checked against this bundle's schema.
+    try:
+        spec: spec_module.BundleSpec | None = spec_module.load(root)
+    except BundleError:
+        spec = None  # reported below, once the tables are written
+    if spec is not None:
+        params_root.bind(spec.params_schema)
     # First what the tables write into schemas/, massdriver.yaml and examples/, which are read below.
     from aurora_bundle.massdriver.params import write_tables
 
     tables = write_tables(root, check=check)
     if check and tables:
         return tables
-    return tables + _generate(root, check=check)
+    return tables + _generate(root, check=check, spec=None if tables else spec)
 
 
-def _generate(root: Path, *, check: bool) -> list[Path]:
+def _generate(root: Path, *, check: bool, spec: Any = None) -> list[Path]:
+    from aurora_bundle.inputs import params_root, validation
     from aurora_bundle.inputs import spec as spec_module
-    from aurora_bundle.inputs import validation
     from aurora_bundle.readme import render_readme
 
-    spec = spec_module.load(root)
+    if spec is None:
+        spec = spec_module.load(root)
+        params_root.bind(spec.params_schema)
     validation.validate(spec)
     from aurora_bundle.terraform.references import check_steps
     from aurora_bundle.terraform.synth import render_steps, stale_files, write_atomically, write_steps

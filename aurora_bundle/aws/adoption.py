@@ -27,6 +27,7 @@ from cdktf import TerraformStack
 from cdktf_cdktf_provider_aws.data_aws_db_instances import DataAwsDbInstances, DataAwsDbInstancesFilter
 
 from aurora_bundle.aws.instances import NAME_PREFIX
+from aurora_bundle.inputs.params_root import P
 from aurora_bundle.terraform.hcl import address, local, make
 
 
@@ -47,7 +48,7 @@ def adoption_imports(stack: TerraformStack, writer: str, reader: str) -> list[di
     return [
         {"for_each": '${{for slot, id in local.adoptable : slot => id if slot == "writer"}}', "to": writer,
          "id": "${each.value}"},
-        {"for_each": '${{for i in range(var.scaling.reader_count) : tostring(i) => {index = i, id = '
+        {"for_each": f'${{{{for i in range({P.scaling.reader_count}) : tostring(i) => {{index = i, id = '
                      'local.adoptable[format("reader%d", i + 1)]} if contains(keys(local.adoptable), '
                      'format("reader%d", i + 1))}}',
          "to": f"{reader}[each.value.index]", "id": "${each.value.id}"},

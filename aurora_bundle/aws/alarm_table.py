@@ -17,12 +17,13 @@ from dataclasses import dataclass, field
 
 from aurora_bundle.aws.conditions import HAS_READERS, SERVERLESS
 from aurora_bundle.inputs.engine import MAJORS
+from aurora_bundle.inputs.params_root import ALWAYS, Cond, P
 
 GIB = 1024**3
 TIB = 1024**4
 # The volume limit of the chosen major, in bytes (Aurora's cluster-level VolumeBytesUsed is billed bytes).
 VOLUME_LIMIT_BYTES = ("lookup({" + ", ".join(f'"{m}" = {info.volume_limit_tib}' for m, info in MAJORS.items())
-                      + f"}}, var.database.engine_version) * {TIB}")
+                      + f"}}, {P.database.engine_version}) * {TIB}")
 # Known at plan time: the alarms need not wait for the cluster to exist (CloudWatch accepts them before).
 CLUSTER = "local.identifier"
 
@@ -101,7 +102,7 @@ class AlarmSpec:
     # "reader1".. as local.instance_members names them), on DBInstanceIdentifier: for metrics AWS
     # publishes per instance only. ``role`` is then ignored.
     per_instance: bool = False
-    applies: str = "true"  # HCL: besides being enabled, does the alarm make sense here
+    applies: Cond = ALWAYS  # besides being enabled, does the alarm make sense here
     namespace: str = "AWS/RDS"
     dimensions: dict[str, str] = field(init=False)
 
@@ -116,7 +117,7 @@ class AlarmSpec:
 
     @property
     def threshold_hcl(self) -> str:
-        return self.threshold.replace("{threshold}", f"var.alarms.{self.key}.threshold")
+        return self.threshold.replace("{threshold}", str(P.alarms.at(self.key, "threshold")))
 
 
 ALARMS: list[AlarmSpec] = [
@@ -197,10 +198,10 @@ ALARMS: list[AlarmSpec] = [
         param=Threshold(2, minimum=0.5, maximum=20, unit="× vCPUs"),
         display_name="Database load", metric="DBLoad", unit="Count", source=PERFORMANCE_INSIGHTS_METRICS,
         statistic="Average", comparison="GreaterThanThreshold", period=300, periods=3,
-        threshold="{threshold} * lookup(local.instance_vcpus, var.database.instance_class, 2)",
+        threshold=f"{{threshold}} * lookup(local.instance_vcpus, {P.database.instance_class}, 2)",
         message="More sessions are active on this instance than it has vCPUs: find the top waits and SQL in "
         "Performance Insights, then tune or size up.",
-        per_instance=True, applies=f"!({SERVERLESS})",
+        per_instance=True, applies=~SERVERLESS,
     ),
     AlarmSpec(
         key="deadlocks", title="Deadlocks",

@@ -25,6 +25,7 @@ from aurora_bundle.inputs.engine import (
     MAX_CONNECTIONS_BYTES_PER_CONNECTION,
     MAX_CONNECTIONS_CAP,
 )
+from aurora_bundle.inputs.params_root import ALWAYS, P
 from aurora_bundle.massdriver.wiring import Wiring
 from aurora_bundle.terraform.hcl import Expr, address, jsonencode, make, n
 
@@ -35,8 +36,8 @@ def _declare_capacity_locals(stack: TerraformStack) -> None:
     TerraformLocal(
         stack,
         "instance_memory_bytes",
-        f"${{({SERVERLESS} ? try(var.scaling.serverless.max_capacity, 1) * {ACU_MEMORY_GIB} : "
-        f"lookup(local.instance_memory_gib, var.database.instance_class, 16)) * {GIB}}}",
+        f"${{({SERVERLESS} ? try({P.scaling.serverless.max_capacity}, 1) * {ACU_MEMORY_GIB} : "
+        f"lookup(local.instance_memory_gib, {P.database.instance_class}, 16)) * {GIB}}}",
     )
     TerraformLocal(
         stack,
@@ -58,8 +59,8 @@ def build_alarms(stack: TerraformStack, wiring: Wiring) -> None:
         endpoint="${var.md_metadata.observability.alarm_webhook_url}",
     )
     for spec in ALARMS:
-        applies = "" if spec.applies == "true" else f" && ({spec.applies})"
-        enabled = f"var.alarms.{spec.key}.enabled{applies}"
+        applies = "" if spec.applies is ALWAYS else f" && ({spec.applies})"
+        enabled = f"{P.alarms.at(spec.key, 'enabled')}{applies}"
         count: str | None = f"{enabled} ? 1 : 0"
         name = f"${{local.identifier}}-{spec.key.replace('_', '-')}"
         display: object = spec.display_name

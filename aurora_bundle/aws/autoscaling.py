@@ -33,9 +33,10 @@ from cdktf_cdktf_provider_aws.rds_cluster import RdsCluster
 from cdktf_cdktf_provider_aws.rds_cluster_instance import RdsClusterInstance
 
 from aurora_bundle.aws.instances import SHAPE_ADDRESS
+from aurora_bundle.inputs.params_root import P
 from aurora_bundle.terraform.hcl import make, n
 
-ENABLED = 'var.scaling.autoscaling.mode == "disabled" ? 0 : 1'
+ENABLED = f'{P.scaling.autoscaling.mode} == "disabled" ? 0 : 1'
 # Whether autoscaling was off at the last deployment, kept where the next plan can read it: a tag on the
 # cluster (read back through data.aws_rds_cluster.running), set while the mode is "disabled". Terraform
 # gives a plan no other way to see what the last deployment applied (a resource's planned value is the
@@ -46,17 +47,17 @@ METRIC = {"cpu": "RDSReaderAverageCPUUtilization", "connections": "RDSReaderAver
 
 
 def build_autoscaling(stack: TerraformStack, cluster: RdsCluster, readers: list[RdsClusterInstance]) -> None:
-    cluster.add_override("tags", f'${{var.scaling.autoscaling.mode == "disabled" ? {{"{OFF_TAG}" = "true"}} : {{}}}}')
+    cluster.add_override("tags", f'${{{P.scaling.autoscaling.mode} == "disabled" ? {{"{OFF_TAG}" = "true"}} : {{}}}}')
     target = make(AppautoscalingTarget, stack, "readers",
         count=n(ENABLED),
         service_namespace="rds",
         scalable_dimension="rds:cluster:ReadReplicaCount",
         resource_id=f"cluster:{cluster.cluster_identifier}",
-        min_capacity=n("var.scaling.reader_count + var.scaling.autoscaling.min_readers"),
-        max_capacity=n("var.scaling.reader_count + var.scaling.autoscaling.max_readers"),
+        min_capacity=n(f"{P.scaling.reader_count} + {P.scaling.autoscaling.min_readers}"),
+        max_capacity=n(f"{P.scaling.reader_count} + {P.scaling.autoscaling.max_readers}"),
         depends_on=list(readers),
     )
-    metric = f'lookup({{cpu = "{METRIC["cpu"]}", connections = "{METRIC["connections"]}"}}, var.scaling.autoscaling.mode, "")'
+    metric = f'lookup({{cpu = "{METRIC["cpu"]}", connections = "{METRIC["connections"]}"}}, {P.scaling.autoscaling.mode}, "")'
     make(AppautoscalingPolicy, stack, "readers",
         count=n(ENABLED),
         name="${local.identifier}-readers",
@@ -68,7 +69,7 @@ def build_autoscaling(stack: TerraformStack, cluster: RdsCluster, readers: list[
             predefined_metric_specification=AppautoscalingPolicyTargetTrackingScalingPolicyConfigurationPredefinedMetricSpecification(
                 predefined_metric_type=f"${{{metric}}}",
             ),
-            target_value=n("var.scaling.autoscaling.target"),
+            target_value=n(P.scaling.autoscaling.target),
             scale_in_cooldown=300,
             scale_out_cooldown=300,
         ),

@@ -25,6 +25,7 @@ from aurora_bundle.aws.kms import KEY_ALIAS, PARTITION
 from aurora_bundle.aws.network import Network
 from aurora_bundle.aws.parameter_groups import CONFIGURED_MAJOR, RUNNING_MAJOR, RUNNING_VERSION, ParameterGroups
 from aurora_bundle.inputs.engine import ENGINE, LOG_EXPORTS, PORT
+from aurora_bundle.inputs.params_root import P
 from aurora_bundle.inputs.rules import RULE_LOCALS, RULES
 from aurora_bundle.massdriver.wiring import Secrets
 from aurora_bundle.terraform.hcl import address, b, local, make, n, render, strings
@@ -79,12 +80,12 @@ def running_cluster(stack: TerraformStack) -> Running:
 # USER_UpgradeDBInstance.PostgreSQL.MajorVersion.html; otherwise "InvalidParameterCombination: Cannot
 # upgrade aurora-postgresql from 12.11 to 13.6", terraform-aws-modules/terraform-aws-rds-aurora#308): the
 # newest such target in the configured major, or a refusal at plan naming the minor to reach first.
-STANDARD = '"^${var.database.engine_version}\\\\.[0-9]+$"'
+STANDARD = f'"^${{{P.database.engine_version}}}\\\\.[0-9]+$"'
 
 
 def _newest(versions: str) -> str:
     """HCL: the newest of a list of <major>.<minor> versions of the configured major, null when empty."""
-    return (f'(length({versions}) == 0 ? null : format("%s.%d", var.database.engine_version, '
+    return (f'(length({versions}) == 0 ? null : format("%s.%d", {P.database.engine_version}, '
             f'max([for v in {versions} : tonumber(split(".", v)[1])]...)))')
 
 
@@ -102,7 +103,7 @@ def resolve_engine_version(stack: TerraformStack, running: Running) -> str:
       (``local.engine_target``); when there is none, the running version (the plan is refused:
       ``local.engine_path`` names the minor to reach first).
     """
-    default = make(DataAwsRdsEngineVersion, stack, "main", engine=ENGINE, version="${var.database.engine_version}",
+    default = make(DataAwsRdsEngineVersion, stack, "main", engine=ENGINE, version=f"${{{P.database.engine_version}}}",
                    default_only=True)
     local(stack, "engine_upgrading", f"{running.major} == null ? false : {CONFIGURED_MAJOR} > {running.major}")
     local(stack, "engine_new_candidates", _standard(
@@ -149,14 +150,14 @@ def resolve_engine_version(stack: TerraformStack, running: Running) -> str:
 
 def engine_preconditions(running: Running) -> list[Precondition]:
     """The plan refuses what AWS would refuse, or would do outside the deployment, with the way through."""
-    configured, version = "var.database.engine_version", "local.engine_version"
+    configured, version = P.database.engine_version, "local.engine_version"
     running_version = f'coalesce({running.version}, "none")'
     return [
         # A major version cannot go back: AWS has no downgrade (restore a snapshot instead).
         Precondition(
-            condition=f"${{{running.major} == null ? true : tonumber(var.database.engine_version) >= {running.major}}}",
+            condition=f"${{{running.major} == null ? true : tonumber({P.database.engine_version}) >= {running.major}}}",
             # Terraform renders the message even when the condition holds: never interpolate null.
-            error_message=f"database.engine_version: is ${{var.database.engine_version}}, but the "
+            error_message=f"database.engine_version: is ${{{P.database.engine_version}}}, but the "
             f"cluster runs PostgreSQL ${{coalesce(tostring({running.major}), \"none\")}}: a major "
             f"version cannot be downgraded (restore a snapshot into a new package instead) [{DOWNGRADE_RULE}]."),
         # Never a Limitless (or otherwise suffixed) build: a standard cluster cannot run one.
@@ -174,7 +175,7 @@ def engine_preconditions(running: Running) -> list[Precondition]:
             f"${{local.engine_path_advice}} [{UPGRADE_TARGET_RULE}]."),
         # A major upgrade is made during the deployment only: README "Why a major upgrade waits for no window".
         Precondition(
-            condition="${!local.engine_upgrading || var.database.apply_immediately}",
+            condition=f"${{!local.engine_upgrading || {P.database.apply_immediately}}}",
             error_message=f"database.apply_immediately: is off, but database.engine_version ${{{configured}}} upgrades "
             f"the cluster from {_i(running_version)}: a major upgrade is made during the deployment only (AWS applies "
             f"the new instance parameter group at once, not in the maintenance window): turn Apply immediately on "
@@ -200,7 +201,7 @@ def build_cluster(stack: TerraformStack, network: Network, groups: ParameterGrou
     engine_version = f"${{{resolve_engine_version(stack, running)}}}"
     logs = make(CloudwatchLogGroup, stack, "exports",
         name="/aws/rds/cluster/${local.identifier}/${each.value}",
-        retention_in_days=n("var.observability.log_retention_days"),
+        retention_in_days=n(P.observability.log_retention_days),
         kms_key_id=f"${{{KMS_KEY_ARN}}}",
     )
     # One log group per log type the engine can export, whether exported or not: turning an export
@@ -221,24 +222,24 @@ def build_cluster(stack: TerraformStack, network: Network, groups: ParameterGrou
         port=PORT,
         # A restored cluster keeps the snapshot's root user (AWS ignores a new one and the provider
         # would replace the cluster forever); the password is reset to ours after the restore.
-        master_username=f"${{try(var.database.snapshot_identifier, null) == null ? {secrets.username} : null}}",
+        master_username=f"${{try({P.database.snapshot_identifier}, null) == null ? {secrets.username} : null}}",
         master_password=f"${{{secrets.password}}}",
-        snapshot_identifier="${try(var.database.snapshot_identifier, null)}",
+        snapshot_identifier=f"${{try({P.database.snapshot_identifier}, null)}}",
         db_subnet_group_name=network.subnet_group.name,
         vpc_security_group_ids=[network.security_group.id],
         storage_encrypted=True,
         kms_key_id=f"${{{KMS_KEY_ARN}}}",
-        storage_type="${var.database.storage_type}",
-        iam_database_authentication_enabled=b("var.database.iam_authentication"),
-        deletion_protection=b("var.database.deletion_protection"),
-        backup_retention_period=n("var.backup.retention_days"),
-        preferred_backup_window="${var.backup.window}",
-        preferred_maintenance_window="${var.database.maintenance_window}",
+        storage_type=f"${{{P.database.storage_type}}}",
+        iam_database_authentication_enabled=b(P.database.iam_authentication),
+        deletion_protection=b(P.database.deletion_protection),
+        backup_retention_period=n(P.backup.retention_days),
+        preferred_backup_window=f"${{{P.backup.window}}}",
+        preferred_maintenance_window=f"${{{P.database.maintenance_window}}}",
         copy_tags_to_snapshot=True,
-        skip_final_snapshot=b("var.backup.skip_final_snapshot"),
+        skip_final_snapshot=b(P.backup.skip_final_snapshot),
         final_snapshot_identifier=f"${{format(\"%s-final-%s\", local.identifier, {secrets.snapshot_suffix})}}",
-        enabled_cloudwatch_logs_exports=strings("var.observability.log_exports"),
-        engine_lifecycle_support="${var.database.extended_support}",
+        enabled_cloudwatch_logs_exports=strings(P.observability.log_exports),
+        engine_lifecycle_support=f"${{{P.database.extended_support}}}",
         depends_on=[logs],
         lifecycle=TerraformResourceLifecycle(
             # RDS Extended Support is chosen at creation only: see extended_support_postcondition.
@@ -251,7 +252,7 @@ def build_cluster(stack: TerraformStack, network: Network, groups: ParameterGrou
         ),
     )
     cluster.add_override("dynamic.serverlessv2_scaling_configuration", {
-        "for_each": f"${{{SERVERLESS} ? [var.scaling.serverless] : []}}",
+        "for_each": f"${{{SERVERLESS} ? [{P.scaling.serverless}] : []}}",
         "content": {
             "min_capacity": "${serverlessv2_scaling_configuration.value.min_capacity}",
             "max_capacity": "${serverlessv2_scaling_configuration.value.max_capacity}",
@@ -262,9 +263,9 @@ def build_cluster(stack: TerraformStack, network: Network, groups: ParameterGrou
     return cluster
 
 
-RESTORED = "try(var.database.snapshot_identifier, null) != null"
+RESTORED = f"try({P.database.snapshot_identifier}, null) != null"
 # What the cluster's configuration is made of: the params a deployment sends to it (not the alarms).
-PARAMS_DIGEST = "sha256(jsonencode([var.database, var.networking, var.scaling, var.backup, var.observability]))"
+PARAMS_DIGEST = f"sha256(jsonencode([{P.database}, {P.networking}, {P.scaling}, {P.backup}, {P.observability}]))"
 
 
 def restore_apply_immediately(stack: TerraformStack) -> IResolvable:
@@ -297,7 +298,7 @@ def restore_apply_immediately(stack: TerraformStack) -> IResolvable:
                         "one([for c in values(data.aws_rds_cluster.running) : c.iam_database_authentication_enabled])")
     iam_off = f"{running_iam} == false"
     unchanged = f"one({address(latch)}[*].input) == {digest}"
-    return b(f"var.database.apply_immediately || ({RESTORED} && var.database.iam_authentication && "
+    return b(f"{P.database.apply_immediately} || ({RESTORED} && {P.database.iam_authentication} && "
              f"({iam_off} || {unchanged}))")
 
 
@@ -315,8 +316,8 @@ def extended_support_postcondition() -> Postcondition:
     rendered even when the condition holds: never interpolate null."""
     running = 'coalesce(self.engine_lifecycle_support, "unknown")'  # coalesce refuses only nulls and ""
     return Postcondition(
-        condition=f'${{contains(["unknown", var.database.extended_support], {running})}}',
-        error_message=f"database.extended_support: is ${{var.database.extended_support}}, but the cluster was created "
+        condition=f'${{contains(["unknown", {P.database.extended_support}], {running})}}',
+        error_message=f"database.extended_support: is ${{{P.database.extended_support}}}, but the cluster was created "
                       f"with ${{{running}}}: AWS sets RDS Extended Support only when a cluster is created, so put the "
                       f"param back (to change it, restore a snapshot into a new package) [{EXTENDED_SUPPORT_RULE}].",
     )
@@ -328,7 +329,7 @@ _SNAPSHOT, _ARN_PARTITION, _ARN_REGION = "local.snapshot", "local.snapshot_parti
 
 def snapshot_locals(stack: TerraformStack) -> None:
     """The snapshot to restore (``local.snapshot``) and, for an ARN, its partition and region ("" for a name)."""
-    local(stack, "snapshot", 'coalesce(try(var.database.snapshot_identifier, null), "-")')
+    local(stack, "snapshot", f'coalesce(try({P.database.snapshot_identifier}, null), "-")')
     for name, field in ((_ARN_PARTITION, 1), (_ARN_REGION, 3)):
         local(stack, name.removeprefix("local."), f'try(split(":", {_SNAPSHOT})[{field}], "")')
 
@@ -379,7 +380,7 @@ def restored_iam_check(cluster: RdsCluster) -> tuple[str, dict[str, Any]]:
     the package's next deployment turns it on. A check fails nothing: Terraform prints its warning.
     """
     return RESTORE_IAM_CHECK.replace("-", "_"), {"assert": [{
-        "condition": f"${{!var.database.iam_authentication || {address(cluster)}.iam_database_authentication_enabled}}",
+        "condition": f"${{!{P.database.iam_authentication} || {address(cluster)}.iam_database_authentication_enabled}}",
         "error_message": "database.iam_authentication is on, but the cluster runs without IAM authentication: after a "
                          "restore from a snapshot the AWS provider leaves it off (hashicorp/terraform-provider-aws#35189). "
                          "Deploy this package once more to turn it on (in place, no restart); until then applications "

@@ -34,6 +34,7 @@ from aurora_bundle.aws.cluster import KMS_KEY_ARN
 from aurora_bundle.aws.kms import ACCOUNT_ID, PARTITION
 from aurora_bundle.aws.parameter_groups import ParameterGroups
 from aurora_bundle.inputs.engine import ENGINE, MAX_INSTANCES
+from aurora_bundle.inputs.params_root import P
 from aurora_bundle.terraform.hcl import Expr, address, b, jsonencode, local, make, n
 
 Monitoring = tuple[IamRole, IamRolePolicyAttachment]
@@ -47,7 +48,7 @@ AUTOSCALED_READER_PREFIX = "application-autoscaling"  # how AWS names the reader
 # An instance created while an upgrade waits for the window joins with the running family's group.
 KEPT = ["availability_zone", "identifier", "db_parameter_group_name"]
 # What restarts an instance when it changes: its size, and the authority of its TLS certificate.
-SHAPE = {"instance_class": "var.database.instance_class", "ca_cert_identifier": "var.database.ca_cert_identifier"}
+SHAPE = {"instance_class": P.database.instance_class, "ca_cert_identifier": P.database.ca_cert_identifier}
 # Instances are named when they are created (the name is kept afterwards), with the time: a
 # replacement never clashes with the instance it replaces, whether a class change or a deployment
 # cancelled midway (a tainted instance) asked for it. 43 + "-reader15-" + 10 digits = 63, RDS's limit.
@@ -142,21 +143,21 @@ def _instance(stack: TerraformStack, logical_id: str, cluster: RdsCluster, group
         identifier=identifier,
         cluster_identifier=cluster.id,
         engine=ENGINE,
-        instance_class="${var.database.instance_class}",
+        instance_class=f"${{{P.database.instance_class}}}",
         availability_zone=f"${{{zone}}}",
         promotion_tier=tier,
         db_parameter_group_name=groups.new_instance_name,
-        ca_cert_identifier="${var.database.ca_cert_identifier}",
-        apply_immediately=b("var.database.apply_immediately"),
-        preferred_maintenance_window="${var.database.maintenance_window}",
+        ca_cert_identifier=f"${{{P.database.ca_cert_identifier}}}",
+        apply_immediately=b(P.database.apply_immediately),
+        preferred_maintenance_window=f"${{{P.database.maintenance_window}}}",
         publicly_accessible=False,
         auto_minor_version_upgrade=True,
         copy_tags_to_snapshot=True,
-        monitoring_interval=n("var.observability.enhanced_monitoring_interval"),
+        monitoring_interval=n(P.observability.enhanced_monitoring_interval),
         monitoring_role_arn=monitoring[0].arn,
         performance_insights_enabled=True,
         performance_insights_kms_key_id=f"${{{KMS_KEY_ARN}}}",
-        performance_insights_retention_period=n("var.observability.performance_insights_retention_days"),
+        performance_insights_retention_period=n(P.observability.performance_insights_retention_days),
         lifecycle=lifecycle,
         depends_on=[monitoring[1], *depends_on],  # RDS checks the role can publish when monitoring is turned on
         **extra,  # type: ignore[arg-type]
@@ -183,9 +184,9 @@ def _room_checks(stack: TerraformStack) -> list[Precondition]:
                      f"i.ca_cert_identifier != {SHAPE['ca_cert_identifier']}])")
     running = f"length({address(members)}.instance_identifiers)"
     room = Precondition(
-        condition=f"${{!{changing} || {running} + 1 + var.scaling.reader_count <= {MAX_INSTANCES}}}",
+        condition=f"${{!{changing} || {running} + 1 + {P.scaling.reader_count} <= {MAX_INSTANCES}}}",
         error_message=f"database.instance_class: a new class or CA brings up a new writer and "
-        f"${{var.scaling.reader_count}} new readers before the ${{{running}}} running instances leave, and an "
+        f"${{{P.scaling.reader_count}}} new readers before the ${{{running}}} running instances leave, and an "
         f"Aurora cluster holds at most {MAX_INSTANCES}: lower scaling.reader_count (and "
         f"scaling.autoscaling.max_readers) first, deploy, then change the class or CA [{ROOM_RULE}].")
     return [room, _quota_check(stack, ours, changing)]
@@ -201,7 +202,7 @@ def _quota_check(stack: TerraformStack, ours: str, changing: str) -> Preconditio
                  service_code=QUOTA_SERVICE, quota_name=QUOTA_NAME)
     in_region = f"length({address(region)}.instance_identifiers)"
     limit = f"floor({address(quota)}.value)"
-    new_set = "(1 + var.scaling.reader_count)"
+    new_set = f"(1 + {P.scaling.reader_count})"
     adding = local(stack, "instances_added", f"{changing} ? {new_set} : max(0, {new_set} - length({ours}))")
     return Precondition(
         condition=f"${{{in_region} + {adding} <= {limit}}}",
@@ -236,7 +237,7 @@ def build_instances(stack: TerraformStack, cluster: RdsCluster, groups: Paramete
     # up after the writer: the first instance of a new cluster becomes its writer.
     readers = _instance(stack, "reader", cluster, groups, monitoring, READER_NAME,
                         f"{zones}[(count.index + 1) % length({zones})]", tier=1, lifecycle=resuming,
-                        count="var.scaling.reader_count", depends_on=[writer])
+                        count=P.scaling.reader_count, depends_on=[writer])
     # What custom endpoints name as members: "writer" and "reader1".. for the fixed readers.
     TerraformLocal(stack, "instance_members", "${merge({writer = aws_rds_cluster_instance.writer.identifier}, "
                    '{for i, r in aws_rds_cluster_instance.reader : "reader${i + 1}" => r.identifier})}')

@@ -12,6 +12,7 @@ from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurity
 
 from aurora_bundle.inputs.connections import SUBNET_ARN, SUBNET_ARN_FORM, VPC_ARN, VPC_ARN_FORM
 from aurora_bundle.inputs.engine import PORT
+from aurora_bundle.inputs.params_root import P
 from aurora_bundle.terraform.hcl import address, make, render, strings
 
 
@@ -25,7 +26,7 @@ def build_network(stack: TerraformStack) -> Network:
     infra = "var.vpc.data.infrastructure"
     TerraformLocal(stack, "vpc_id", f'${{element(split("/", {infra}.arn), 1)}}')
     TerraformLocal(stack, "subnets",
-                   f'${{var.networking.subnet_type == "internal" ? {infra}.internal_subnets : {infra}.private_subnets}}')
+                   f'${{{P.networking.subnet_type} == "internal" ? {infra}.internal_subnets : {infra}.private_subnets}}')
     TerraformLocal(stack, "subnet_ids", '${[for subnet in local.subnets : element(split("/", subnet.arn), 1)]}')
     # The IDs (and the region, in provider.py) are taken apart from the connection's ARNs, which
     # Massdriver only checks for an arn:aws: prefix: refuse any other ARN before it is used.
@@ -41,7 +42,7 @@ def build_network(stack: TerraformStack) -> Network:
 
     subnet_group = make(DbSubnetGroup, stack, "main",
         name="${local.identifier}",
-        description="${format(\"Aurora PostgreSQL %s: %s subnets\", local.name_prefix, var.networking.subnet_type)}",
+        description=f"${{format(\"Aurora PostgreSQL %s: %s subnets\", local.name_prefix, {P.networking.subnet_type})}}",
         subnet_ids=strings("local.subnet_ids"),
         lifecycle=TerraformResourceLifecycle(precondition=[Precondition(
             condition="${length(local.availability_zones) >= 2}",

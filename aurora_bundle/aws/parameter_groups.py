@@ -32,25 +32,26 @@ from cdktf_cdktf_provider_aws.rds_cluster_parameter_group import (
 
 from aurora_bundle.aws.tls import MINIMUM_TLS_VERSION
 from aurora_bundle.inputs.engine import ENGINE
+from aurora_bundle.inputs.params_root import P
 from aurora_bundle.terraform.hcl import address, local, make
 
 # The majors, as numbers (the running one is read at plan time, ``cluster.running_cluster``; null
 # before the first deployment).
-CONFIGURED_MAJOR = "tonumber(var.database.engine_version)"
+CONFIGURED_MAJOR = f"tonumber({P.database.engine_version})"
 RUNNING_VERSION, RUNNING_MAJOR = "local.running_version", "local.running_major"
 # Which majors need groups: the configured one, and the running one while an upgrade waits for the window.
 MAJORS_NEEDED = "local.parameter_group_majors"
-_MAJORS_NEEDED = (f"toset([for m in [{CONFIGURED_MAJOR}, var.database.apply_immediately ? null : {RUNNING_MAJOR}] : "
+_MAJORS_NEEDED = (f"toset([for m in [{CONFIGURED_MAJOR}, {P.database.apply_immediately} ? null : {RUNNING_MAJOR}] : "
                   f"tostring(m) if m != null])")
 # The cluster asks for the configured major's groups (an upgrade moves it and its instances there).
 CLUSTER_KEY = f"tostring({CONFIGURED_MAJOR})"
 # An instance created while an upgrade waits for the window joins with the family the engine runs
 # (AWS moves it with the others when the upgrade happens).
 INSTANCE_KEY = "local.instance_parameter_major"
-_INSTANCE_KEY = (f"tostring(var.database.apply_immediately ? {CONFIGURED_MAJOR} : "
+_INSTANCE_KEY = (f"tostring({P.database.apply_immediately} ? {CONFIGURED_MAJOR} : "
                  f"coalesce({RUNNING_MAJOR}, {CONFIGURED_MAJOR}))")
 # main's family is the configured major's when it is created, and is never changed afterwards.
-MAIN_FAMILY = f'"{ENGINE}${{var.database.engine_version}}"'
+MAIN_FAMILY = f'"{ENGINE}${{{P.database.engine_version}}}"'
 UPGRADED_FAMILY = f'"{ENGINE}${{each.key}}"'
 
 # (name, value, apply method). TLS is forced; DDL and slow statements are logged (checkov CKV2_AWS_27).
@@ -58,7 +59,7 @@ CLUSTER_PARAMETERS: list[tuple[str, str, str]] = [
     ("rds.force_ssl", "1", "pending-reboot"),
     ("ssl_min_protocol_version", MINIMUM_TLS_VERSION, "pending-reboot"),  # the artifacts publish it
     ("log_statement", "ddl", "immediate"),
-    ("log_min_duration_statement", "${var.observability.slow_query_ms}", "immediate"),
+    ("log_min_duration_statement", f"${{{P.observability.slow_query_ms}}}", "immediate"),
 ]
 # Longer query texts in pg_stat_activity and Performance Insights (default 1024 cuts them off).
 INSTANCE_PARAMETERS: list[tuple[str, str, str]] = [

@@ -37,9 +37,10 @@ from cdktf import (
 )
 
 from aurora_bundle.aws.autoscaling import WAS_OFF
+from aurora_bundle.inputs.params_root import P
 from aurora_bundle.terraform.hcl import make
 
-OFF = 'var.scaling.autoscaling.mode == "disabled"'
+OFF = f'{P.scaling.autoscaling.mode} == "disabled"'
 
 
 def _turning_off_with_readers() -> Precondition:
@@ -78,8 +79,8 @@ def build_decommission_guard(stack: TerraformStack, resources: Sequence[ITerrafo
                      f'echo "${{try(self.input.autoscaled_readers, 0)}} {AUTOSCALED_READERS_MESSAGE}" >&2; exit 1; fi'),
         )],
     )
-    guard.add_override("input", {"deletion_protection": "${var.database.deletion_protection}",
-                                 "autoscaling": "${var.scaling.autoscaling.mode}",
+    guard.add_override("input", {"deletion_protection": f"${{{P.database.deletion_protection}}}",
+                                 "autoscaling": f"${{{P.scaling.autoscaling.mode}}}",
                                  # Stable while autoscaling is off (AWS adds no reader then); 0 while it is on.
                                  "autoscaled_readers": f"${{{OFF} ? local.autoscaled_readers : 0}}"})
     return guard

@@ -11,6 +11,7 @@ from __future__ import annotations
 from cdktf import TerraformLocal, TerraformStack
 
 from aurora_bundle.aws.kms import PARTITION
+from aurora_bundle.inputs.params_root import P
 from aurora_bundle.terraform.hcl import render
 
 # ssl_min_protocol_version of the cluster parameter groups, and the artifacts' minimum_version.
@@ -56,7 +57,7 @@ TLS_SCHEMA: dict[str, object] = {
     },
 }
 CA_BUNDLE_URL = "local.ca_bundle_url"
-CA_IDENTIFIER = "var.database.ca_cert_identifier"  # every instance is created with it (instances.py)
+CA_IDENTIFIER = P.database.ca_cert_identifier  # every instance is created with it (instances.py)
 # HCL: the partition has a bundle URL (the artifacts' precondition): declare_ca_bundle's base is null otherwise.
 KNOWN_PARTITION = "local.ca_bundle_base != null"
 PARTITION_MESSAGE = (f"vpc: the region ${{local.region}} is in AWS partition ${{{PARTITION}}}; the artifacts publish "

@@ -13,12 +13,10 @@ and left out of the total, never guessed. No cdktf: the estimate is cheap to com
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from aurora_bundle.aws.alarm_table import ALARMS
-from aurora_bundle.aws.conditions import HAS_READERS, SERVERLESS
 from aurora_bundle.cost import prices
 from aurora_bundle.inputs.engine import INSTANCE_VCPUS, MAJORS, SERVERLESS_CLASS
 
@@ -210,32 +208,12 @@ def _performance_insights(params: dict[str, Any], shape: _Shape) -> Line:
     raise NotImplementedError("Performance Insights has a price now: compute it here")  # pragma: no cover
 
 
-def _serverless(params: dict[str, Any]) -> bool:
-    return params["database"]["instance_class"] == SERVERLESS_CLASS
-
-
-def _has_readers(params: dict[str, Any]) -> bool:
-    return params["scaling"]["reader_count"] > 0 or params["scaling"]["autoscaling"]["mode"] != "disabled"
-
-
-# The alarm table's ``applies`` conditions (HCL, which Terraform evaluates) as Python: the same
-# decision alarms.py leaves to Terraform. A new condition in the table needs its entry here.
-APPLIES: dict[str, Callable[[dict[str, Any]], bool]] = {
-    "true": lambda p: True,
-    HAS_READERS: _has_readers,
-    SERVERLESS: _serverless,
-    f"!({SERVERLESS})": lambda p: not _serverless(p),
-}
-
-
 def alarm_keys(params: dict[str, Any]) -> list[str]:
     """The alarms the params create: enabled, and applying to the configuration."""
     keys = []
     for spec in ALARMS:
-        if spec.applies not in APPLIES:
-            raise KeyError(f"alarm {spec.key}: no Python reading of its condition {spec.applies!r} in cost/estimate.py")
         enabled = params.get("alarms", {}).get(spec.key, {}).get("enabled", spec.enabled)
-        if enabled and APPLIES[spec.applies](params):
+        if enabled and spec.applies.holds(params):
             keys.append(spec.key)
     return keys
 

@@ -21,6 +21,7 @@ from aurora_bundle.inputs.engine import (
     WRITER_MEMBER,
     instance_members,
 )
+from aurora_bundle.inputs.params_root import P
 
 
 def get_path(params: dict[str, Any], path: str) -> Any:
@@ -63,7 +64,7 @@ def _windows_overlap(maintenance: str, backup: str) -> bool:
     return any(max(ms, d * DAY_MINUTES + bs) < min(me, d * DAY_MINUTES + be) for d in range(*_DAYS_CHECKED))
 
 
-_MW, _BW = "var.database.maintenance_window", "var.backup.window"
+_MW, _BW = P.database.maintenance_window, P.backup.window
 _HCL_DAYS = "[" + ", ".join(f'"{d}"' for d in DAYS) + "]"
 _HCL_MW, _HCL_BW = "local.maintenance_window_minutes", "local.backup_window_minutes"
 
@@ -130,11 +131,11 @@ def _autoscaling_on(p: dict[str, Any]) -> bool:
 
 
 _SCALE_TO_ZERO_MAJORS = sorted(m for m, info in MAJORS.items() if info.scale_to_zero)
-_SERVERLESS_NULL = "var.scaling.serverless == null"
+_SERVERLESS_NULL = f"{P.scaling.serverless} == null"
 # A serverless block kept from a class that no longer applies is ignored: every rule on it (and every
 # expression that reads it) first asks whether the class is db.serverless. HCL's || does not short-cut,
 # so the guards are conditionals.
-_NOT_SERVERLESS = f'var.database.instance_class != "{SERVERLESS_CLASS}"'
+_NOT_SERVERLESS = f'{P.database.instance_class} != "{SERVERLESS_CLASS}"'
 
 
 def _serverless_applies(p: dict[str, Any]) -> dict[str, Any] | None:
@@ -142,7 +143,7 @@ def _serverless_applies(p: dict[str, Any]) -> dict[str, Any] | None:
     return _serverless(p) if get_path(p, "database.instance_class") == SERVERLESS_CLASS else None
 
 ENDPOINTS = "database.custom_endpoints"
-_HCL_ENDPOINTS = f"var.{ENDPOINTS}"
+_HCL_ENDPOINTS = P.database.custom_endpoints
 _MEMBER_LISTS = ("static_members", "excluded_members")
 
 
@@ -186,7 +187,7 @@ def _per_endpoint(rule_id: str, expected: str, offender: Callable[[dict[str, Any
                 condition=condition, related=related, offender=offender)
 
 
-_HCL_MEMBERS = f'concat(["{WRITER_MEMBER}"], [for n in range(var.scaling.reader_count) : format("reader%d", n + 1)])'
+_HCL_MEMBERS = f'concat(["{WRITER_MEMBER}"], [for n in range({P.scaling.reader_count}) : format("reader%d", n + 1)])'
 
 RULES: list[Rule] = [
     Rule(
@@ -203,7 +204,7 @@ RULES: list[Rule] = [
         broken=lambda p: (s := _serverless_applies(p)) is not None
         and s.get("min_capacity", 0) > s.get("max_capacity", float("inf")),
         condition=f"{_NOT_SERVERLESS} || {_SERVERLESS_NULL} ? true : "
-        "var.scaling.serverless.min_capacity <= var.scaling.serverless.max_capacity",
+        f"{P.scaling.serverless.min_capacity} <= {P.scaling.serverless.max_capacity}",
         related="scaling.serverless.max_capacity",
     ),
     Rule(
@@ -214,8 +215,8 @@ RULES: list[Rule] = [
         broken=lambda p: (s := _serverless_applies(p)) is not None
         and s.get("min_capacity") == 0
         and get_path(p, "database.engine_version") not in _SCALE_TO_ZERO_MAJORS,
-        condition=f"{_NOT_SERVERLESS} || {_SERVERLESS_NULL} ? true : (var.scaling.serverless.min_capacity > 0 || "
-        f"contains({_SCALE_TO_ZERO_MAJORS!r}, var.database.engine_version))".replace("'", '"'),
+        condition=f"{_NOT_SERVERLESS} || {_SERVERLESS_NULL} ? true : ({P.scaling.serverless.min_capacity} > 0 || "
+        f"contains({_SCALE_TO_ZERO_MAJORS!r}, {P.database.engine_version}))".replace("'", '"'),
     ),
     Rule(
         id="autoscaling-min-at-most-max",
@@ -223,8 +224,8 @@ RULES: list[Rule] = [
         expected="must be at most scaling.autoscaling.max_readers",
         broken=lambda p: _autoscaling_on(p)
         and get_path(p, "scaling.autoscaling.min_readers") > get_path(p, "scaling.autoscaling.max_readers"),
-        condition='var.scaling.autoscaling.mode == "disabled" || '
-        "var.scaling.autoscaling.min_readers <= var.scaling.autoscaling.max_readers",
+        condition=f'{P.scaling.autoscaling.mode} == "disabled" || '
+        f"{P.scaling.autoscaling.min_readers} <= {P.scaling.autoscaling.max_readers}",
         related="scaling.autoscaling.max_readers",
     ),
     Rule(
@@ -233,8 +234,8 @@ RULES: list[Rule] = [
         expected=f"plus scaling.reader_count must be at most {MAX_READERS} (Aurora's reader limit)",
         broken=lambda p: _autoscaling_on(p)
         and (get_path(p, "scaling.reader_count") or 0) + get_path(p, "scaling.autoscaling.max_readers") > MAX_READERS,
-        condition=f'var.scaling.autoscaling.mode == "disabled" || '
-        f"var.scaling.reader_count + var.scaling.autoscaling.max_readers <= {MAX_READERS}",
+        condition=f'{P.scaling.autoscaling.mode} == "disabled" || '
+        f"{P.scaling.reader_count} + {P.scaling.autoscaling.max_readers} <= {MAX_READERS}",
         related="scaling.reader_count",
     ),
     Rule(
@@ -242,7 +243,7 @@ RULES: list[Rule] = [
         field="scaling.autoscaling.target",
         expected="must be a CPU percentage of at most 100 when scaling on cpu",
         broken=lambda p: get_path(p, "scaling.autoscaling.mode") == "cpu" and get_path(p, "scaling.autoscaling.target") > 100,
-        condition='var.scaling.autoscaling.mode != "cpu" || var.scaling.autoscaling.target <= 100',
+        condition=f'{P.scaling.autoscaling.mode} != "cpu" || {P.scaling.autoscaling.target} <= 100',
     ),
     Rule(
         id="serverless-scales-readers-on-connections",
@@ -252,7 +253,7 @@ RULES: list[Rule] = [
         "autoscaling would add readers a larger capacity absorbs",
         broken=lambda p: get_path(p, "database.instance_class") == SERVERLESS_CLASS
         and get_path(p, "scaling.autoscaling.mode") == "cpu",
-        condition=f'var.database.instance_class != "{SERVERLESS_CLASS}" || var.scaling.autoscaling.mode != "cpu"',
+        condition=f'{P.database.instance_class} != "{SERVERLESS_CLASS}" || {P.scaling.autoscaling.mode} != "cpu"',
         related="database.instance_class",
     ),
     Rule(
@@ -261,7 +262,7 @@ RULES: list[Rule] = [
         expected=f"can include {IAM_AUTH_ERROR_LOG} only when database.iam_authentication is on",
         broken=lambda p: IAM_AUTH_ERROR_LOG in (get_path(p, "observability.log_exports") or [])
         and get_path(p, "database.iam_authentication") is False,
-        condition=f'!contains(var.observability.log_exports, "{IAM_AUTH_ERROR_LOG}") || var.database.iam_authentication',
+        condition=f'!contains({P.observability.log_exports}, "{IAM_AUTH_ERROR_LOG}") || {P.database.iam_authentication}',
         related="database.iam_authentication",
     ),
     Rule(
@@ -269,8 +270,8 @@ RULES: list[Rule] = [
         field="backup.window",
         expected="must be at least 30 minutes long",
         broken=lambda p: isinstance(w := get_path(p, "backup.window"), str) and _window_minutes(w) < 30,
-        condition="(tonumber(substr(var.backup.window, 6, 2)) * 60 + tonumber(substr(var.backup.window, 9, 2)) "
-        "- tonumber(substr(var.backup.window, 0, 2)) * 60 - tonumber(substr(var.backup.window, 3, 2)) + 1440) "
+        condition=f"(tonumber(substr({P.backup.window}, 6, 2)) * 60 + tonumber(substr({P.backup.window}, 9, 2)) "
+        f"- tonumber(substr({P.backup.window}, 0, 2)) * 60 - tonumber(substr({P.backup.window}, 3, 2)) + 1440) "
         "% 1440 >= 30",
     ),
     Rule(

@@ -103,7 +103,7 @@ def field_check(name: str, kind: str, bounds: dict[str, Any]) -> dict[str, Any]:
 # Where an alarm's params live: alarms.json for every instance class, or the branch of massdriver.yaml's
 # params dependency on the instance class (when-serverless.json, when-provisioned.json), so the form
 # shows an alarm only for the clusters that get it (the row's ``applies``).
-ALARM_FILES = {SERVERLESS: "when-serverless.json", f"!({SERVERLESS})": "when-provisioned.json"}
+ALARM_FILES = {SERVERLESS: "when-serverless.json", ~SERVERLESS: "when-provisioned.json"}
 
 
 def alarms_properties(file: str = "alarms.json") -> dict[str, Any]:

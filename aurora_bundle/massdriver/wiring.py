@@ -18,6 +18,7 @@ from cdktf_cdktf_provider_random.provider import RandomProvider
 from cdktf_cdktf_provider_random.string_resource import StringResource
 
 from aurora_bundle.aws.provider import configure_aws
+from aurora_bundle.inputs.params_root import P
 from aurora_bundle.terraform.hcl import address, attribute, jsonencode, make
 
 RANDOM_VERSION = "3.7.2"
@@ -48,8 +49,8 @@ PASSWORD_GENERATION = ["length", "special", "override_special", "upper", "lower"
                        "min_lower", "min_upper", "min_numeric", "min_special"]
 # Raising database.password_rotation draws a new password; 0 (the default, and every package deployed
 # before the param existed) leaves keepers null, as their state has it: no diff.
-PASSWORD_KEEPERS = ("${var.database.password_rotation > 0 ? "
-                    "{rotation = tostring(var.database.password_rotation)} : null}")
+PASSWORD_KEEPERS = (f"${{{P.database.password_rotation} > 0 ? "
+                    f"{{rotation = tostring({P.database.password_rotation})}} : null}}")
 
 Registration = Callable[[str], dict[str, Any]]
 
