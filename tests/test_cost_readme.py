@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from aurora_bundle.cost import prices
 from aurora_bundle.cost.estimate import LEAVES_OUT, estimate
 from aurora_bundle.cost.report import summary
-from aurora_bundle.inputs.errors import BundleError
 from aurora_bundle.massdriver.params import with_defaults
 from aurora_bundle.readme import ESTIMATE_HEADER, PRESETS_END, PRESETS_START, render_readme
 from tests.conftest import ROOT
@@ -59,19 +56,14 @@ def test_a_stale_estimate_is_rewritten(spec):
     assert render_readme(stale, spec) == text
 
 
-def test_the_column_is_added_to_a_table_without_it(spec):
+def test_every_row_is_written_from_its_preset(spec):
+    """The table is massdriver.yaml's presets, in their order: a hand-edited cell, a row of no preset and a missing
+    row are all written back (a new preset is one entry in massdriver.yaml, never a README edit)."""
     text = README.read_text()
-    section = _section(text)
-    without = "\n".join("|".join(line.split("|")[:-2]) + "|" if line.startswith("|") else line
-                        for line in section.splitlines())
-    assert ESTIMATE_HEADER not in without
-    assert render_readme(text.replace(section, without), spec) == text
-
-
-def test_a_row_naming_no_preset_is_refused(spec):
-    text = README.read_text().replace("| Production (Serverless) |", "| Production (serverless) |")
-    with pytest.raises(BundleError) as raised:
-        render_readme(text, spec)
-    problems = [str(p) for p in raised.value.problems]
-    assert any('"Production (serverless)": names no preset' in p for p in problems)
-    assert any('"Production (Serverless)": is a preset of massdriver.yaml without a row' in p for p in problems)
+    rows = [line for line in _section(text).splitlines() if line.startswith("| Production")]
+    edited = (text.replace(rows[0], rows[0].replace("30 days", "31 days")).replace(rows[1] + "\n", "")
+              .replace("| Development |", "| Staging |"))
+    assert edited != text
+    assert render_readme(edited, spec) == text
+    assert [row.split(" | ")[0].lstrip("| ") for row in _section(text).splitlines()[4:4 + len(spec.presets)]] \
+        == [preset.name for preset in spec.presets]
