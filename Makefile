@@ -43,7 +43,7 @@ test: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## Everything: the fast test
 
 .PHONY: unit
 unit: $(VENV)/.installed ## The fast tests of the generator: `make test` minus the offline proof (e2e, scan, offline), the browser test and the consumer proof
-	$(PY) -m pytest -m "not e2e and not scan and not offline and not browser and not consumers"
+	$(PY) -m pytest -n 2 --dist loadfile -m "not e2e and not scan and not offline and not browser and not consumers"
 
 .PHONY: preview
 preview: $(VENV)/.installed ## The params form of every preset in headless Chromium (RJSF 5.24 and 6, three settings each): build/preview/index.html and <preset>.png

@@ -27,7 +27,7 @@ def build(root: Path, *, check: bool = False) -> list[Path]:
     # First what the tables write into schemas/, massdriver.yaml and examples/, which are read below.
     from aurora_bundle.massdriver.params import write_tables
 
-    tables = write_tables(root, check=check)
+    tables = write_tables(root, check=check, spec=spec)
     if check and tables:
         return tables
     return tables + _generate(root, check=check, spec=None if tables else spec)

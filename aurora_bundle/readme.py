@@ -166,15 +166,14 @@ def preset_row(spec: BundleSpec, name: str, params: dict[str, Any], estimate: st
 def presets_table(section: str, spec: BundleSpec) -> str:
     """The presets table (the section between its markers) and its note, written afresh from massdriver.yaml's
     presets: a new preset is one entry there (and its examples/ folder), never a README edit."""
-    from aurora_bundle.cost.estimate import Assumptions
-    from aurora_bundle.cost.report import readme_note
+    from aurora_bundle.cost.estimate import Assumptions, estimate
+    from aurora_bundle.cost.report import readme_note, summary
     from aurora_bundle.massdriver.params import with_defaults
 
-    estimates = preset_estimates(spec)
     table = ["| " + " | ".join(PRESET_HEADER) + " |", "|" + "---|" * len(PRESET_HEADER)]
     for preset in spec.presets:
-        row = preset_row(spec, preset.name, with_defaults(spec.params_schema, preset.params), estimates[preset.name])
-        table.append("| " + " | ".join(row) + " |")
+        params = with_defaults(spec.params_schema, preset.params)
+        table.append("| " + " | ".join(preset_row(spec, preset.name, params, summary(estimate(params)))) + " |")
     note = textwrap.fill(readme_note(Assumptions()), width=100, break_long_words=False, break_on_hyphens=False)
     return "\n".join(["", "", *table, "", note, ""])
 

@@ -11,7 +11,7 @@
 2. Warm regeneration in ``make watch`` (run on a copy of the bundle, ``--no-publish``): the time
    from a save to the watcher's "ready" line, after editing massdriver.yaml (a title that changes
    src/) and after editing a construct module (alarms.py, reloaded), median of ``--edits`` each
-   (target ≤ 1 s). It includes the watcher's 0.2 s quiet period that groups a burst of saves.
+   (target ≤ 0.5 s). It includes the watcher's 50 ms quiet period that groups a burst of saves.
 3. The fast test suite (``make unit``: ``make test`` minus e2e and scan), wall time (target ≤ 60 s).
 """
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,6 @@ import yaml
 from aurora_bundle.inputs.connections import IAM_ROLE_ARN_FORM, SUBNET_ARN_FORM, VPC_ARN_FORM
 from aurora_bundle.inputs.engine import MAX_READERS, instance_members
 from aurora_bundle.inputs.errors import show
-from tests.conftest import ROOT
 
 
 def _edit_preset(bundle: Path, preset: str, edit) -> None:  # type: ignore[no-untyped-def]
@@ -25,8 +25,19 @@ def _edit_preset(bundle: Path, preset: str, edit) -> None:  # type: ignore[no-un
 
 
 def _generate(bundle: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, str(ROOT / "generate.py"), "--root", str(bundle)],
-                          capture_output=True, text=True, timeout=120)
+    """generate.py's ``main`` on ``bundle``, in this process (a bad input stops before any synth: a process of
+    its own would only add its start-up; tests/test_hand_edits.py runs the script itself)."""
+    from aurora_bundle import cli
+    from aurora_bundle.inputs import params_root
+
+    out, err = io.StringIO(), io.StringIO()
+    bound = params_root._bound  # a case may change the schema: the session's generator keeps the bundle's
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = cli.main(["--root", str(bundle)])
+    finally:
+        params_root._bound = bound
+    return subprocess.CompletedProcess(["generate.py", "--root", str(bundle)], code, out.getvalue(), err.getvalue())
 
 
 def _snapshot(bundle: Path) -> dict[str, bytes]:

@@ -43,18 +43,18 @@ def test_a_misspelt_path_in_the_generator_fails_the_build_at_that_line_and_write
         (shutil.copytree if source.is_dir() else shutil.copy)(source, bundle / name,
                                                               **({"ignore": shutil.ignore_patterns("__pycache__")}
                                                                  if source.is_dir() else {}))
-    instances = bundle / "aurora_bundle" / "aws" / "instances.py"
-    text = instances.read_text()
-    typo = "instance_class=f\"${{{P.database.instance_class}}}\""
-    assert typo in text
+    module = bundle / "aurora_bundle" / "aws" / "conditions.py"  # read by the build before any synth
+    text = module.read_text()
+    typo = "P.database.instance_class =="
+    assert text.count(typo) == 1
     line = text[:text.index(typo)].count("\n") + 1
-    instances.write_text(text.replace(typo, typo.replace("instance_class}", "instanse_class}")))
+    module.write_text(text.replace(typo, "P.database.instanse_class =="))
     before = {p.name: p.read_bytes() for p in (bundle / "src").iterdir()}
     run = subprocess.run([sys.executable, "generate.py", "--force"], cwd=bundle, capture_output=True, text=True,
                          timeout=300)
     assert run.returncode == 1, run.stdout + run.stderr
     problems = [line for line in run.stderr.splitlines() if line.startswith("error: ")]
-    assert problems == [f"error: aurora_bundle/aws/instances.py:{line}: database.instanse_class: is no param of "
+    assert problems == [f"error: aurora_bundle/aws/conditions.py:{line}: database.instanse_class: is no param of "
                         f"massdriver.yaml (database has: {_fields_of('database')})"], run.stderr
     assert "Traceback" not in run.stderr
     assert {p.name: p.read_bytes() for p in (bundle / "src").iterdir()} == before

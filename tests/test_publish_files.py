@@ -98,7 +98,7 @@ def test_make_publish_checks_credentials_builds_and_tests_before_it_publishes():
     dry_run = subprocess.run(["make", "-n", "publish"], cwd=ROOT, capture_output=True, text=True, check=True)
     steps = [line for line in dry_run.stdout.splitlines() if not line.startswith("make")]  # make's own lines
     order = ["-m author.mass_cli", "generate.py", "ruff check",
-             '-m pytest -m "not e2e and not scan and not offline and not browser and not consumers"',
+             '-m pytest -n 2 --dist loadfile -m "not e2e and not scan and not offline and not browser and not consumers"',
              "-m author.publish_files",
              "mass bundle publish"]
     positions = [next(i for i, line in enumerate(steps) if needle in line) for needle in order]

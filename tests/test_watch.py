@@ -199,7 +199,7 @@ def test_saves_during_a_cycle_that_added_a_directory_are_not_lost(watcher, bundl
     cycle = watcher.wait_for(lambda line: "] cycle " in line and "massdriver.yaml" in line, since)
     watcher.wait_for(lambda line: "] ready (" in line, cycle)
     variable = json.loads((bundle / "src" / "variables.tf.json").read_text())["variable"]["networking"]
-    assert variable["description"] == "Param 'networking': Network placement, v2. See massdriver.yaml."
+    assert variable["description"] == "Param 'networking': Network placement, v2. See massdriver.yaml.", watcher.output(since)
 
 
 def test_a_second_watcher_on_the_same_bundle_is_refused(watcher, bundle):

@@ -122,6 +122,20 @@ def _chosen(schema: dict[str, Any], value: Any) -> list[dict[str, Any]]:
 
 def resolved(schema: Any, value: Any) -> Any:
     """The schema with what ``value`` selects merged in (``if`` and dependencies decide), at every depth."""
+    return copy.deepcopy(_resolved(schema, value))
+
+
+def _resolved(schema: Any, value: Any) -> Any:
+    """``resolved`` sharing parts with ``schema`` (one deep copy at the top is enough)."""
+    out = resolved_here(schema, value)
+    if isinstance(out, dict) and isinstance(out.get("properties"), dict) and isinstance(value, dict):
+        out["properties"] = {k: _resolved(v, value.get(k)) for k, v in out["properties"].items()}
+    return out
+
+
+def resolved_here(schema: Any, value: Any) -> Any:
+    """``resolved`` at this object's level only (its properties as its branches define them, not resolved
+    for their own values), sharing parts with ``schema``: read it, do not change it."""
     if not isinstance(schema, dict):
         return schema
     out = _plain(schema)
@@ -131,9 +145,7 @@ def resolved(schema: Any, value: Any) -> Any:
             out = _merge(out, branch, keep_required=True)
     for option in _chosen(schema, value):
         out = _merge(out, option, keep_required=True)
-    if isinstance(out.get("properties"), dict) and isinstance(value, dict):
-        out["properties"] = {k: resolved(v, value.get(k)) for k, v in out["properties"].items()}
-    return copy.deepcopy(out)
+    return out
 
 
 def closed(schema: Any) -> Any:

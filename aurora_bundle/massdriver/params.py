@@ -317,7 +317,7 @@ def with_defaults(schema: dict[str, Any], value: Any) -> Any:
     filled = dict(value)
     for _ in range(3):  # a default may select a branch whose fields have defaults too
         before = copy.deepcopy(filled)
-        current = conditional.resolved(schema, filled)
+        current = conditional.resolved_here(schema, filled)  # each property resolves its own level below
         for name, prop in (current.get("properties") or {}).items():
             if not isinstance(prop, dict):
                 continue
@@ -369,12 +369,13 @@ def render_tables(root: Path) -> dict[Path, str]:
     return texts
 
 
-def render_examples(root: Path) -> dict[Path, str]:
-    """examples/<slug>/params.json with the schema's defaults filled in, for the examples that lack some."""
+def render_examples(root: Path, spec: Any = None) -> dict[Path, str]:
+    """examples/<slug>/params.json with the schema's defaults filled in, for the examples that lack some
+    (``spec``: the bundle as loaded already, when nothing it was read from has changed since)."""
     from aurora_bundle.inputs import spec as spec_module
 
     try:
-        spec = spec_module.load(root)
+        spec = spec or spec_module.load(root)
     except BundleError:  # the build's own load reports it
         return {}
     texts = {}
@@ -385,9 +386,10 @@ def render_examples(root: Path) -> dict[Path, str]:
     return texts
 
 
-def write_tables(root: Path, *, check: bool = False) -> list[Path]:
+def write_tables(root: Path, *, check: bool = False, spec: Any = None) -> list[Path]:
     """Write what the tables generate (see the module's docstring). Returns the files that changed (or
-    would change, with ``check``). Raises ``BundleError`` when a place to write is missing."""
+    would change, with ``check``). Raises ``BundleError`` when a place to write is missing. ``spec``: the
+    bundle as loaded before (reused when the tables changed no schema file or massdriver.yaml)."""
     from aurora_bundle.terraform.synth import write_atomically
 
     def apply(texts: dict[Path, str]) -> list[Path]:
@@ -398,4 +400,4 @@ def write_tables(root: Path, *, check: bool = False) -> list[Path]:
     changed = apply(render_tables(root))
     if check and changed:
         return changed  # the examples' defaults come from the schema files, which are stale
-    return changed + apply(render_examples(root))
+    return changed + apply(render_examples(root, None if changed else spec))
