@@ -21,7 +21,7 @@ from aurora_bundle.inputs.engine import (
     WRITER_MEMBER,
     instance_members,
 )
-from aurora_bundle.inputs.params_root import P
+from aurora_bundle.inputs.params_root import Cond, P
 
 
 def get_path(params: dict[str, Any], path: str) -> Any:
@@ -187,6 +187,12 @@ def _per_endpoint(rule_id: str, expected: str, offender: Callable[[dict[str, Any
                 condition=condition, related=related, offender=offender)
 
 
+def _held(check: Cond, **rule: Any) -> Rule:
+    """A rule that is one decision on the params (``Cond``): Terraform's condition and the build's check
+    are the same definition."""
+    return Rule(broken=lambda p: not check.holds(p), condition=str(check), **rule)
+
+
 _HCL_MEMBERS = f'concat(["{WRITER_MEMBER}"], [for n in range({P.scaling.reader_count}) : format("reader%d", n + 1)])'
 
 RULES: list[Rule] = [
@@ -238,22 +244,19 @@ RULES: list[Rule] = [
         f"{P.scaling.reader_count} + {P.scaling.autoscaling.max_readers} <= {MAX_READERS}",
         related="scaling.reader_count",
     ),
-    Rule(
+    _held(
+        (P.scaling.autoscaling.mode != "cpu") | (P.scaling.autoscaling.target <= 100),
         id="cpu-target-is-a-percentage",
         field="scaling.autoscaling.target",
         expected="must be a CPU percentage of at most 100 when scaling on cpu",
-        broken=lambda p: get_path(p, "scaling.autoscaling.mode") == "cpu" and get_path(p, "scaling.autoscaling.target") > 100,
-        condition=f'{P.scaling.autoscaling.mode} != "cpu" || {P.scaling.autoscaling.target} <= 100',
     ),
-    Rule(
+    _held(
+        (P.database.instance_class != SERVERLESS_CLASS) | (P.scaling.autoscaling.mode != "cpu"),
         id="serverless-scales-readers-on-connections",
         field="scaling.autoscaling.mode",
         expected="can be connections or disabled, not cpu, with db.serverless: ACU scaling already answers CPU "
         "load, and a serverless reader's CPU is measured against its current capacity, so CPU-driven reader "
         "autoscaling would add readers a larger capacity absorbs",
-        broken=lambda p: get_path(p, "database.instance_class") == SERVERLESS_CLASS
-        and get_path(p, "scaling.autoscaling.mode") == "cpu",
-        condition=f'{P.database.instance_class} != "{SERVERLESS_CLASS}" || {P.scaling.autoscaling.mode} != "cpu"',
         related="database.instance_class",
     ),
     Rule(
