@@ -162,3 +162,14 @@ def inline_locals(text: str, locals_: dict[str, str], names: list[str]) -> str:
     while (expanded := pattern.sub(lambda m: f"({locals_[m.group(1)][2:-1]})", text)) != text:
         text = expanded
     return text
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """The new-preset proof starts as soon as the session will run it: its e2e waits on the AWS provider's
+    polls, beside this session's own (tests/new_preset_run.py)."""
+    if session.config.option.collectonly or hasattr(session.config, "workerinput"):  # no run, or an xdist worker
+        return
+    if any(item.nodeid.startswith("tests/test_new_preset.py") for item in session.items):
+        from tests import new_preset_run
+
+        new_preset_run.start()
