@@ -6,10 +6,13 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from aurora_bundle.inputs.errors import BundleError
 from aurora_bundle.terraform import fingerprint
+
+if TYPE_CHECKING:
+    from aurora_bundle.inputs.spec import BundleSpec
 
 
 def build(root: Path, *, check: bool = False) -> list[Path]:
@@ -33,7 +36,7 @@ def build(root: Path, *, check: bool = False) -> list[Path]:
     return tables + _generate(root, check=check, spec=None if tables else spec)
 
 
-def _generate(root: Path, *, check: bool, spec: Any = None) -> list[Path]:
+def _generate(root: Path, *, check: bool, spec: BundleSpec | None = None) -> list[Path]:
     from aurora_bundle.inputs import params_root, validation
     from aurora_bundle.inputs import spec as spec_module
     from aurora_bundle.readme import render_readme

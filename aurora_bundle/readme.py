@@ -9,6 +9,7 @@ import textwrap
 from collections.abc import Callable
 from typing import Any
 
+from aurora_bundle.aws.conditions import SERVERLESS
 from aurora_bundle.inputs.conditional import merged
 from aurora_bundle.inputs.spec import BundleSpec
 
@@ -112,13 +113,24 @@ def _alarm_metrics() -> list[str]:
     return [*rows, ""]
 
 
-def preset_estimates(spec: BundleSpec) -> dict[str, str]:
-    """Each preset's monthly estimate as the README shows it, by the preset's name."""
-    from aurora_bundle.cost.estimate import estimate
-    from aurora_bundle.cost.report import summary
+def _filled_presets(spec: BundleSpec) -> dict[str, dict[str, Any]]:
+    """Each preset's params with the schema's defaults filled in, by the preset's name."""
     from aurora_bundle.massdriver.params import with_defaults
 
-    return {preset.name: summary(estimate(with_defaults(spec.params_schema, preset.params))) for preset in spec.presets}
+    return {preset.name: with_defaults(spec.params_schema, preset.params) for preset in spec.presets}
+
+
+def _estimate(params: dict[str, Any]) -> str:
+    """A preset's monthly estimate as the README shows it."""
+    from aurora_bundle.cost.estimate import estimate
+    from aurora_bundle.cost.report import summary
+
+    return summary(estimate(params))
+
+
+def preset_estimates(spec: BundleSpec) -> dict[str, str]:
+    """Each preset's monthly estimate as the README shows it, by the preset's name."""
+    return {name: _estimate(params) for name, params in _filled_presets(spec).items()}
 
 
 PRESET_HEADER = ["Preset", "Instances", "Storage", "Protection", "Backups", "Monitoring", ESTIMATE_HEADER]
@@ -143,7 +155,7 @@ def preset_row(spec: BundleSpec, name: str, params: dict[str, Any], estimate: st
     """A preset's row of the README's table, every cell read from its params (defaults applied)."""
     database, scaling, backup = params["database"], params["scaling"], params["backup"]
     observability, autoscaling = params["observability"], scaling["autoscaling"]
-    serverless = scaling.get("serverless") if database["instance_class"] == "db.serverless" else None
+    serverless = scaling.get("serverless") if SERVERLESS.holds(params) else None
     instances = f"`{database['instance_class']}`"
     if serverless is not None:
         instances += f" {serverless['min_capacity']}–{serverless['max_capacity']} ACU"
@@ -166,14 +178,12 @@ def preset_row(spec: BundleSpec, name: str, params: dict[str, Any], estimate: st
 def presets_table(section: str, spec: BundleSpec) -> str:
     """The presets table (the section between its markers) and its note, written afresh from massdriver.yaml's
     presets: a new preset is one entry there (and its examples/ folder), never a README edit."""
-    from aurora_bundle.cost.estimate import Assumptions, estimate
-    from aurora_bundle.cost.report import readme_note, summary
-    from aurora_bundle.massdriver.params import with_defaults
+    from aurora_bundle.cost.estimate import Assumptions
+    from aurora_bundle.cost.report import readme_note
 
     table = ["| " + " | ".join(PRESET_HEADER) + " |", "|" + "---|" * len(PRESET_HEADER)]
-    for preset in spec.presets:
-        params = with_defaults(spec.params_schema, preset.params)
-        table.append("| " + " | ".join(preset_row(spec, preset.name, params, summary(estimate(params)))) + " |")
+    for name, params in _filled_presets(spec).items():
+        table.append("| " + " | ".join(preset_row(spec, name, params, _estimate(params))) + " |")
     note = textwrap.fill(readme_note(Assumptions()), width=100, break_long_words=False, break_on_hyphens=False)
     return "\n".join(["", "", *table, "", note, ""])
 

@@ -48,6 +48,7 @@ class Running:
 
     version: str  # e.g. 17.9
     major: str  # e.g. 17, as a number
+    iam_authentication: str  # whether IAM database authentication is on
 
 
 def running_cluster(stack: TerraformStack) -> Running:
@@ -61,7 +62,9 @@ def running_cluster(stack: TerraformStack) -> Running:
     version = local(stack, "running_version", f"one([for c in values({address(running)}) : c.engine_version])")
     major = local(stack, "running_major", f'{version} == null ? null : tonumber(split(".", {version})[0])')
     assert (version, major) == (RUNNING_VERSION, RUNNING_MAJOR), "parameter_groups reads them the same way"
-    return Running(version=version, major=major)
+    iam = local(stack, "running_iam_authentication",
+                f"one([for c in values({address(running)}) : c.iam_database_authentication_enabled])")
+    return Running(version=version, major=major, iam_authentication=iam)
 
 
 # The engine-version policy (locals, data sources and preconditions; README "Versions").
@@ -218,7 +221,7 @@ def build_cluster(stack: TerraformStack, network: Network, groups: ParameterGrou
         # EngineVersion and AllowMajorVersionUpgrade, applied immediately (engine_preconditions).
         db_cluster_parameter_group_name=groups.cluster_name,
         db_instance_parameter_group_name=groups.instance_name,
-        apply_immediately=restore_apply_immediately(stack),
+        apply_immediately=restore_apply_immediately(stack, running),
         port=PORT,
         # A restored cluster keeps the snapshot's root user (AWS ignores a new one and the provider
         # would replace the cluster forever); the password is reset to ours after the restore.
@@ -268,7 +271,7 @@ RESTORED = f"try({P.database.snapshot_identifier}, null) != null"
 PARAMS_DIGEST = f"sha256(jsonencode([{P.database}, {P.networking}, {P.scaling}, {P.backup}, {P.observability}]))"
 
 
-def restore_apply_immediately(stack: TerraformStack) -> IResolvable:
+def restore_apply_immediately(stack: TerraformStack, running: Running) -> IResolvable:
     """The cluster's ``apply_immediately``: the param, except that a restored package turns IAM authentication
     on at once, and keeps every plan after a deployment clean.
 
@@ -294,9 +297,7 @@ def restore_apply_immediately(stack: TerraformStack) -> IResolvable:
     latch.add_override("count", f"${{{RESTORED} ? 1 : 0}}")
     digest = local(stack, "params_digest", PARAMS_DIGEST)
     latch.add_override("input", f"${{{digest}}}")
-    running_iam = local(stack, "running_iam_authentication",
-                        "one([for c in values(data.aws_rds_cluster.running) : c.iam_database_authentication_enabled])")
-    iam_off = f"{running_iam} == false"
+    iam_off = f"{running.iam_authentication} == false"
     unchanged = f"one({address(latch)}[*].input) == {digest}"
     return b(f"{P.database.apply_immediately} || ({RESTORED} && {P.database.iam_authentication} && "
              f"({iam_off} || {unchanged}))")

@@ -28,8 +28,10 @@ _bound: Fields | None = None
 
 def bind(params_schema: dict[str, Any]) -> None:
     """Check every ``P`` path from now on against ``params_schema`` (``$ref``s resolved)."""
+    from aurora_bundle.inputs.conditional import merged
+
     global _bound
-    _bound = _fields(params_schema)
+    _bound = _fields(merged(params_schema))  # with the fields every branch can add
 
 
 def _schema_fields() -> Fields:
@@ -41,31 +43,10 @@ def _schema_fields() -> Fields:
     return _bound
 
 
-def _fields(node: Any) -> Fields:
-    """The fields an object schema can have: its properties and those its conditional branches add."""
-    found: Fields = {}
-    if not isinstance(node, dict):
-        return found
-    for name, child in (node.get("properties") or {}).items():
-        nested = _fields(child)
-        found[name] = _merge(found.get(name), nested if nested or _is_object(child) else None)
-    branches = [node.get(key) for key in ("if", "then", "else")]
-    branches += [b for key in ("allOf", "anyOf", "oneOf") for b in node.get(key) or []]
-    branches += [d for d in (node.get("dependencies") or {}).values() if isinstance(d, dict)]
-    for branch in branches:
-        for name, nested in _fields(branch).items():
-            found[name] = _merge(found.get(name), nested)
-    return found
-
-
-def _is_object(schema: Any) -> bool:
-    return isinstance(schema, dict) and schema.get("type") == "object"
-
-
-def _merge(a: Fields | None, b: Fields | None) -> Fields | None:
-    if a is None or b is None:
-        return a if b is None else b
-    return {**a, **{k: _merge(a.get(k), v) for k, v in b.items()}}
+def _fields(schema: Any) -> Fields:
+    """An object schema's fields, each with its own (None: a leaf)."""
+    return {name: _fields(child) if isinstance(child, dict) and ("properties" in child or child.get("type") == "object")
+            else None for name, child in ((schema or {}).get("properties") or {}).items()}
 
 
 def get_path(params: dict[str, Any], path: str) -> Any:

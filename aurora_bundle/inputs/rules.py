@@ -21,17 +21,7 @@ from aurora_bundle.inputs.engine import (
     WRITER_MEMBER,
     instance_members,
 )
-from aurora_bundle.inputs.params_root import Cond, P
-
-
-def get_path(params: dict[str, Any], path: str) -> Any:
-    """The value at a dotted path, or None when any part is missing."""
-    node: Any = params
-    for part in path.split("."):
-        if not isinstance(node, dict) or part not in node:
-            return None
-        node = node[part]
-    return node
+from aurora_bundle.inputs.params_root import Cond, P, get_path
 
 
 def _window_minutes(window: str) -> int:
