@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from aurora_bundle.aws.provider import AWS_PROVIDER_VERSION
-from aurora_bundle.terraform.references import PROVIDER_SCHEMAS
+from aurora_bundle.terraform import PROVIDER_SCHEMAS
 from proof.terraform import AWS_ADDRESS, Terraform, cli_environment, find_mirror
 
 HOW = ("terraform providers schema -json, trimmed by python -m author.provider_schemas "

@@ -185,7 +185,7 @@ def day2_example(example: Example, part: str, vpc_digits: str) -> Example:
     prefix = example.params["md_metadata"]["name_prefix"]
     params = _with(params, "md_metadata.name_prefix", f"{prefix.split('-')[0]}-day2-{part}-{prefix.rsplit('-', 1)[1]}")
     slug = f"{example.slug}-day-2-{part}"
-    if part != "instances":  # autoscaling is the other part's; without it this package's decommission is direct
+    if part not in ("instances", "scaling"):  # without reader autoscaling, this package's decommission is direct
         params = _with(params, "scaling.autoscaling.mode", "disabled")
     vpc = json.dumps(example.connections["vpc"])
     vpc = re.sub(r"(vpc|subnet)-([0-9a-f]+)([0-9a-f]{2})\b", lambda m: f"{m[1]}-{m[2]}{vpc_digits}", vpc)
@@ -228,9 +228,8 @@ def _interrupted_class_change(operator: Operator, timeline: Path, identifier: st
     operator.change("after the resumed class change")
 
 
-def _instances_and_scaling(operator: Operator, timeline: Path, identifier: str) -> None:
+def _instances(operator: Operator, timeline: Path, identifier: str) -> None:
     params = operator.params
-    operator.set("maintenance window", "database.maintenance_window", "sat:06:00-sat:07:00")
     # The writer role on a reader when the roll starts, and a roll to instances of the same size: deleting
     # that reader would promote the old `writer` or the new one, AWS's choice.
     operator.fail_over("unplanned failover")
@@ -240,9 +239,15 @@ def _instances_and_scaling(operator: Operator, timeline: Path, identifier: str) 
     readers = params["scaling"]["reader_count"]
     operator.set("readers down", "scaling.reader_count", readers - 1)
     operator.set("readers up", "scaling.reader_count", readers + 1)
-    mode = params["scaling"]["autoscaling"]["mode"]
+
+
+def _window_and_scaling(operator: Operator, scale_out: Callable[[], str] | None) -> None:
+    operator.set("maintenance window", "database.maintenance_window", "sat:06:00-sat:07:00")
+    mode = operator.params["scaling"]["autoscaling"]["mode"]
     operator.set("autoscaling off", "scaling.autoscaling.mode", "disabled")
     operator.set("autoscaling on", "scaling.autoscaling.mode", mode if mode != "disabled" else "cpu")
+    if scale_out is not None:
+        _autoscaled_readers_left(operator, scale_out)
 
 
 @dataclass(frozen=True)
@@ -299,11 +304,11 @@ def _network_endpoints_and_engine(operator: Operator, add_subnet: Callable[[], d
     operator.change("major upgrade, immediately", _with(immediately, "database.apply_immediately", True))
 
 
-# The scenario in three parts, each on its own Production package, run side by side (each deployment
-# mostly waits for the provider's polling): the instances and scaling; the network, endpoints and
-# engine, whose cluster is then snapshotted and restored into a fourth package; the interruptions (the
-# package's first deployment killed, then a class change cut short).
-PARTS = ("instances", "engine", "interruptions")
+# The scenario in four parts, each on its own Production package, run side by side (each deployment
+# mostly waits for the provider's polling): the instances; the maintenance window and reader autoscaling;
+# the network, endpoints and engine, whose cluster is then snapshotted and restored into a fifth package;
+# the interruptions (the package's first deployment killed, then a class change cut short).
+PARTS = ("instances", "scaling", "engine", "interruptions")
 RESTORES = "engine"
 
 
@@ -324,9 +329,9 @@ def run_day2(src: Step, example: Example, part: str, timeline: Path, identifier:
     result = Day2Result()
     operator = Operator(src, example.params, example.connections, result, unplanned_failover=unplanned_failover)
     if part == "instances":
-        _instances_and_scaling(operator, timeline, identifier)
-        if scale_out is not None:
-            _autoscaled_readers_left(operator, scale_out)
+        _instances(operator, timeline, identifier)
+    elif part == "scaling":
+        _window_and_scaling(operator, scale_out)
     elif part == "interruptions":
         _interrupted_class_change(operator, timeline, identifier, members)
     else:

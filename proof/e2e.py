@@ -25,7 +25,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,12 +39,12 @@ from aurora_bundle.aws.naming import KEY_ALIAS_FORMAT
 from aurora_bundle.inputs.spec import Example
 from aurora_bundle.terraform.synth import STEPS
 from proof.day2 import RESTORES, Day2Result, EngineControl, Restore, restore_example, run_day2
-from proof.emulator import CUSTOM_ID_TAG, ENGINE_VERSION_TAG
+from proof.emulator import CUSTOM_ID_TAG, ENGINE_VERSION_TAG, emulator_environment
 from proof.mass_build import write_schemas
 from proof.mutations import REFUSED_AT_PLAN, mutations
 from proof.provisioner import Deployment, Step, changed_resources, lay_out_bundle
 from proof.sweep import plan_variants
-from proof.terraform import TerraformError, cli_environment
+from proof.terraform import ReattachedProvider, TerraformError, cli_environment
 
 # Concurrent `terraform init`s race to fill an empty plugin cache ("file exists") when there is no mirror: one at a time.
 _INIT_LOCK = threading.Lock()
@@ -470,7 +470,7 @@ def run_preset(example: Example, bundle_root: Path, definitions: Path, endpoint:
                what_if: dict[str, Any] | None = None, broken_src: Path | None = None,
                interrupt: bool = False, mutate_with: dict[str, Any] | None = None,
                day2: tuple[str, Path] | None = None, network_of: tuple[str, list[str]] | None = None,
-               previous_src: Path | None = None, kill: bool = False) -> PresetResult:
+               previous_src: Path | None = None, kill: bool = False, nice: int = 0) -> PresetResult:
     """One example's life cycle. ``what_if``: params to plan (not apply) against the deployed cluster;
     ``broken_src``: a generated src whose artifact template is broken, to deploy once (it must fail);
     ``interrupt``: cancel the first src apply while the writer is being created, then deploy again;
@@ -479,7 +479,8 @@ def run_preset(example: Example, bundle_root: Path, definitions: Path, endpoint:
     the part that ``RESTORES``, restore a snapshot of the cluster into a new package; ``network_of``: the VPC and subnets exist
     already (that restore's case): neither create nor delete them; ``previous_src``: an older bundle version's
     generated src, deployed first (a package taking this version: ``bundle_upgrade``); ``kill``: SIGKILL the
-    first src apply while the writer is being created, unlock the state, deploy again (``_kill_then_heal``)."""
+    first src apply while the writer is being created, unlock the state, deploy again (``_kill_then_heal``);
+    ``nice``: the package's Terraform runs at that lower CPU priority (``terraform.niced``)."""
     result = PresetResult(slug=example.slug)
     work = build_dir / "e2e" / example.slug
     shutil.rmtree(work, ignore_errors=True)
@@ -493,17 +494,26 @@ def run_preset(example: Example, bundle_root: Path, definitions: Path, endpoint:
                             bundle_version=str(document.get("version", "0.0.0")), state_url=state_url,
                             record=work / "massdriver-requests.jsonl")
     env = cli_environment(build_dir)
-    steps = {name: Step(work, name, deployment, env, work / f"{name}.log", endpoint) for name in STEPS}
+    steps = {name: Step(work, name, deployment, env, work / f"{name}.log", endpoint, nice) for name in STEPS}
     for step in steps.values():
         step.configure(example.params, example.connections)
     region = region_of(example.connections)
     network: tuple[str, list[str]] | None = None
     params = example.params  # what the package is deployed with now
+    provider: ReattachedProvider | None = None
+    restoring: tuple[Future[PresetResult], dict[str, Any], Example] | None = None  # the restored package, snapshot
     try:
         network = network_of or create_network(endpoint, example.connections)
-        for name, step in steps.items():
+        for step in steps.values():
             with _INIT_LOCK:
                 step.init()
+        binary = ReattachedProvider.installed(steps["src"].dir)
+        if binary is not None:  # both steps' commands, one at a time; in src, where its relative paths point
+            provider = ReattachedProvider(binary, {**env, **emulator_environment(endpoint)}, steps["src"].dir,
+                                          work / "aws-provider.log", nice).__enter__()
+            for step in steps.values():
+                step.attached = provider.environment()
+        for name, step in steps.items():
             if name == "src" and previous_src is not None:
                 _deploy_previous_src(step, previous_src, bundle_root / "src", example)
             plan = step.plan()
@@ -586,17 +596,11 @@ def run_preset(example: Example, bundle_root: Path, definitions: Path, endpoint:
                 DBClusterIdentifier=result.identifier, DBClusterSnapshotIdentifier=f"{result.identifier}-day2"
             )["DBClusterSnapshot"]
             restored_example = restore_example(example, params, snapshot["DBClusterSnapshotArn"])
-            restored = run_preset(restored_example, bundle_root,
-                                  definitions, endpoint, state_url, build_dir, network_of=network)
-            result.day2.restore = Restore(snapshot_username=snapshot["MasterUsername"],
-                                          username=restored.master_username, error=restored.error,
-                                          replan_changes=restored.replan_changes, leftovers=restored.leftovers,
-                                          second_deploy=restored.second_deploy,
-                                          first_deploy_warnings=restored.first_deploy_warnings,
-                                          iam_after_second_deploy=restored.iam_after_second_deploy,
-                                          apply_immediately=restored_example.params["database"]["apply_immediately"])
-            _client("rds", endpoint, region).delete_db_cluster_snapshot(
-                DBClusterSnapshotIdentifier=snapshot["DBClusterSnapshotIdentifier"])
+            # The restored package lives while this one is decommissioned (``_finish_restore`` joins it first).
+            pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="restore")
+            restoring = (pool.submit(run_preset, restored_example, bundle_root, definitions, endpoint, state_url,
+                                     build_dir, network_of=network), snapshot, restored_example)
+            pool.shutdown(wait=False)
         if what_if is not None:
             steps["src"].configure({**what_if, "md_metadata": example.params["md_metadata"]}, example.connections)
             result.what_if = _actions(steps["src"].plan(label="what-if"))
@@ -611,22 +615,40 @@ def run_preset(example: Example, bundle_root: Path, definitions: Path, endpoint:
                 return []
             return leftovers(endpoint, region, result.identifier, name_prefix, network[0])[0]
 
-        _decommission(example, params, steps["src"], result, inspect)
-        if network is not None and network_of is None:
-            if result.identifier:
-                result.leftovers, result.kept_key, result.final_snapshots = leftovers(
-                    endpoint, region, result.identifier, name_prefix, network[0])
-                rds = _client("rds", endpoint, region)
-                for snapshot in result.final_snapshots:
-                    rds.delete_db_cluster_snapshot(DBClusterSnapshotIdentifier=snapshot)
-            try:
-                delete_network(endpoint, example.connections, *network)
-            except Exception as exc:
-                result.leftovers.append(f"vpc/subnets could not be deleted: {exc}")
-        for name, step in steps.items():
-            for label, seconds in step.timings.items():
-                result.timings[f"{name}.{label}"] = round(seconds, 1)
+        try:
+            _decommission(example, params, steps["src"], result, inspect)
+            if restoring is not None and result.day2 is not None:
+                result.day2.restore = _finish_restore(*restoring, _client("rds", endpoint, region))
+            if network is not None and network_of is None:
+                if result.identifier:
+                    result.leftovers, result.kept_key, result.final_snapshots = leftovers(
+                        endpoint, region, result.identifier, name_prefix, network[0])
+                    rds = _client("rds", endpoint, region)
+                    for snapshot in result.final_snapshots:
+                        rds.delete_db_cluster_snapshot(DBClusterSnapshotIdentifier=snapshot)
+                try:
+                    delete_network(endpoint, example.connections, *network)
+                except Exception as exc:
+                    result.leftovers.append(f"vpc/subnets could not be deleted: {exc}")
+            for name, step in steps.items():
+                for label, seconds in step.timings.items():
+                    result.timings[f"{name}.{label}"] = round(seconds, 1)
+        finally:
+            if provider is not None:
+                provider.__exit__(None, None, None)
     return result
+
+
+def _finish_restore(future: Future[PresetResult], snapshot: dict[str, Any], restored_example: Example, rds: Any
+                    ) -> Restore:
+    """What the restored package (run beside its source's decommission) found; its snapshot deleted."""
+    restored = future.result()
+    rds.delete_db_cluster_snapshot(DBClusterSnapshotIdentifier=snapshot["DBClusterSnapshotIdentifier"])
+    return Restore(snapshot_username=snapshot["MasterUsername"], username=restored.master_username,
+                   error=restored.error, replan_changes=restored.replan_changes, leftovers=restored.leftovers,
+                   second_deploy=restored.second_deploy, first_deploy_warnings=restored.first_deploy_warnings,
+                   iam_after_second_deploy=restored.iam_after_second_deploy,
+                   apply_immediately=restored_example.params["database"]["apply_immediately"])
 
 
 def _decommission(example: Example, params: dict[str, Any], src: Step, result: PresetResult,
@@ -682,14 +704,20 @@ def run_all(examples: list[Example], bundle_root: Path, definitions: Path, endpo
             broken_src: dict[str, Path] | None = None, interrupt: frozenset[str] = frozenset(),
             mutate: frozenset[str] = frozenset(), params_schema: dict[str, Any] | None = None,
             day2: dict[str, tuple[str, Path]] | None = None, previous_src: dict[str, Path] | None = None,
-            parallel: int = 6, kill: frozenset[str] = frozenset()) -> dict[str, PresetResult]:
+            kill: frozenset[str] = frozenset()) -> dict[str, PresetResult]:
     """``day2``: slug -> (part, the emulator's timeline), for the examples that run the day-2 scenario;
-    ``previous_src``: slug -> an older bundle version's src, to deploy before this one."""
+    ``previous_src``: slug -> an older bundle version's src, to deploy before this one.
+
+    Every package runs at once (each mostly waits on the provider's 10-30 s polls). The day-2 ones, the
+    longest, are submitted first, and the others' Terraform runs at a lower CPU priority: on two cores, the
+    critical path goes first."""
     what_if, broken_src = what_if or {}, broken_src or {}
-    with ThreadPoolExecutor(max_workers=parallel) as pool:
+    examples = sorted(examples, key=lambda ex: ex.slug not in (day2 or {}))
+    with ThreadPoolExecutor(max_workers=max(len(examples), 1)) as pool:
         futures = {ex.slug: pool.submit(run_preset, ex, bundle_root, definitions, endpoint, state_url, build_dir,
                                         what_if.get(ex.slug), broken_src.get(ex.slug), ex.slug in interrupt,
                                         params_schema if ex.slug in mutate else None, (day2 or {}).get(ex.slug),
-                                        previous_src=(previous_src or {}).get(ex.slug), kill=ex.slug in kill)
+                                        previous_src=(previous_src or {}).get(ex.slug), kill=ex.slug in kill,
+                                        nice=0 if ex.slug in (day2 or {}) else 10)
                    for ex in examples}
         return {slug: future.result() for slug, future in futures.items()}

@@ -10,7 +10,8 @@ tf.plan``; a decommission plans and applies with ``-destroy``. The deployment's 
 ``MASSDRIVER_*`` environment variables, which the massdriver provider reads.
 
 The one file added that Massdriver would not have is ``emulator_override.tf.json``: a Terraform
-override file pointing the AWS provider at the emulator.
+override file giving the AWS provider the emulator's credentials; ``AWS_ENDPOINT_URL`` in the
+commands' environment points it at the emulator (``emulator_environment``).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from proof.emulator import provider_endpoints
+from proof.emulator import emulator_environment
 from proof.planfile import changed_actions, changes, resource_actions
 from proof.terraform import Terraform
 
@@ -101,14 +102,15 @@ def lay_out_bundle(source: Path, target: Path, steps: tuple[str, ...]) -> None:
         shutil.copytree(source / step, target / step, ignore=ignore)
 
 
-def emulator_override(endpoint: str) -> dict[str, Any]:
-    """The AWS provider pointed at the emulator. Four attempts: with every package side by side on two cores,
-    a response was once cut off twice in a row (a DescribeDBClusters read "use of closed network connection");
-    AWS's own errors are not retried, so a refusal still fails at once."""
+def emulator_override() -> dict[str, Any]:
+    """The AWS provider's credentials and checks for the emulator (its address is in the environment,
+    ``emulator_environment``). Four attempts: with every package side by side on two cores, a response was
+    once cut off twice in a row (a DescribeDBClusters read "use of closed network connection"); AWS's own
+    errors are not retried, so a refusal still fails at once."""
     return {"provider": {"aws": {
         "access_key": "test", "secret_key": "test", "skip_credentials_validation": True,
         "skip_metadata_api_check": "true", "skip_region_validation": True, "skip_requesting_account_id": True,
-        "max_retries": 4, "endpoints": [provider_endpoints(endpoint)],
+        "max_retries": 4,
     }}}
 
 
@@ -116,13 +118,14 @@ class Step:
     """One step directory of a deployed bundle, driven as the provisioner drives it."""
 
     def __init__(self, bundle: Path, name: str, deployment: Deployment, env: dict[str, str], log: Path,
-                 emulator: str) -> None:
+                 emulator: str, nice: int = 0) -> None:
         self.name = name
         self.dir = bundle / name
         self.deployment = deployment
         self.base_env = env
         self.log = log
-        (self.dir / OVERRIDE_FILE).write_text(json.dumps(emulator_override(emulator), indent=2) + "\n")
+        (self.dir / OVERRIDE_FILE).write_text(json.dumps(emulator_override(), indent=2) + "\n")
+        self.emulator_env = emulator_environment(emulator)
         backend = {"terraform": {"backend": {"http": {
             "username": deployment.deployment_id, "password": deployment.token,
             **dict.fromkeys(("address", "lock_address", "unlock_address"),
@@ -131,10 +134,16 @@ class Step:
         (self.dir / BACKEND_FILE).write_text(json.dumps(backend, indent=2))
         self.initialised = False
         self.timings: dict[str, float] = {}
+        self.attached: dict[str, str] = {}  # a ReattachedProvider's environment, when the package has one
+        self.nice = nice  # terraform.niced
+
+    def environment(self, action: str) -> dict[str, str]:
+        """What a Terraform command of this step runs with: the machine's, the emulator's address, a reattached
+        provider if any, and the deployment's ``MASSDRIVER_*``."""
+        return {**self.base_env, **self.emulator_env, **self.attached, **self.deployment.environment(self.name, action)}
 
     def terraform(self, action: str) -> Terraform:
-        env = {**self.base_env, **self.deployment.environment(self.name, action)}
-        return Terraform(self.dir, env, self.log, self.timings)
+        return Terraform(self.dir, self.environment(action), self.log, self.timings, nice=self.nice)
 
     def configure(self, params: dict[str, Any], connections: dict[str, Any]) -> None:
         """What Massdriver hands the step for a deployment: the params and connections documents."""

@@ -99,8 +99,8 @@ def plan_variants(src: Step, variants: dict[str, Variant], region: str, work: Pa
     for i in range(1, len(names)):
         shutil.copytree(work / "v0", work / f"v{i}")
     state = json.loads(src.state_document() or b"{}")
-    env = {**src.base_env, **src.deployment.environment(src.name, "provision")}
-    terraform = Terraform(work, env, src.log, src.timings)
+    env = src.environment("provision")
+    terraform = Terraform(work, env, src.log, src.timings, nice=src.nice)
     refused: dict[str, str] = {}
     planned: dict[str, dict[str, list[str]]] = {}
     remaining = names

@@ -25,8 +25,13 @@ BUILD = ROOT / "build"
 # The presets whose every leaf param the e2e changes alone against the deployed cluster.
 MUTATED = frozenset({"production", "development-serverless"})
 # The day-2 scenario's parts -> their VPC's digits (each a Production package, one major older).
-DAY2 = {"instances": "44", "engine": "66", "interruptions": "55"}
-TIMELINE = BUILD / "e2e" / "emulator-timeline.jsonl"  # the emulator's log of instances' availability
+DAY2 = {"instances": "44", "scaling": "77", "engine": "66", "interruptions": "55"}
+# The emulator's log of instances' availability: one per process, so `make test`'s two workers (each with its
+# own emulator when both need one) never share it.
+TIMELINE = BUILD / "e2e" / f"emulator-timeline-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}.jsonl"
+# The test files that read what the session's e2e deployed: one xdist group, run first on its worker, so the
+# e2e's minutes of waiting on the AWS provider's polls overlap every other test on the other worker.
+E2E_GROUP = frozenset({"test_e2e.py", "test_consumers_e2e.py", "test_scan.py", "test_new_preset.py"})
 # The last bundle version whose parameter groups were only main (no upgraded[...]): Production is deployed
 # with its src first, then takes this version (test_e2e.py, taking this version changes nothing deployed).
 UPGRADED = "production-serverless"  # deployed first with PREVIOUS_RELEASE's src and params, then this version
@@ -106,9 +111,14 @@ def previous_release_src(tmp_path_factory) -> Path | None:  # type: ignore[no-un
 
 
 @pytest.fixture(scope="session")
-def e2e_results(spec, emulator, state_server, broken_artifact_src, previous_release_src):  # type: ignore[no-untyped-def]
+def e2e_results(request, spec, emulator, state_server, broken_artifact_src, previous_release_src):  # type: ignore[no-untyped-def]
     from proof.day2 import day2_example
     from proof.e2e import run_all
+
+    if any(item.nodeid.startswith("tests/test_new_preset.py") for item in request.session.items):
+        from tests import new_preset_run
+
+        new_preset_run.start()  # its e2e waits on the AWS provider's polls beside this one (tests/new_preset_run.py)
 
     production = next(e for e in spec.examples if e.slug == "production")
     day2 = {part: day2_example(production, part, digits) for part, digits in DAY2.items()}
@@ -164,12 +174,10 @@ def inline_locals(text: str, locals_: dict[str, str], names: list[str]) -> str:
     return text
 
 
-def pytest_collection_finish(session: pytest.Session) -> None:
-    """The new-preset proof starts as soon as the session will run it: its e2e waits on the AWS provider's
-    polls, beside this session's own (tests/new_preset_run.py)."""
-    if session.config.option.collectonly or hasattr(session.config, "workerinput"):  # no run, or an xdist worker
-        return
-    if any(item.nodeid.startswith("tests/test_new_preset.py") for item in session.items):
-        from tests import new_preset_run
-
-        new_preset_run.start()
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Each test file is an xdist group (``make test``: ``--dist loadgroup``), except the files in ``E2E_GROUP``,
+    one group together, which run first: on one worker, the session's e2e; on the other, everything else."""
+    for item in items:
+        name = item.path.name
+        item.add_marker(pytest.mark.xdist_group("e2e" if name in E2E_GROUP else name.removesuffix(".py")))
+    items.sort(key=lambda item: item.path.name not in E2E_GROUP)  # stable: the e2e group first, in file order

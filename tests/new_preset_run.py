@@ -88,13 +88,6 @@ def _passed(report: Path) -> set[str]:
                                                                   for child in case)}
 
 
-def _passed(report: Path) -> set[str]:
-    """The test ids a JUnit report records as passed."""
-    cases = ET.parse(report).getroot().iter("testcase")
-    return {case.get("name", "") for case in cases if not any(child.tag in ("failure", "error", "skipped")
-                                                                  for child in case)}
-
-
 @dataclass
 class Outcome:
     """What the runs found: the README the build wrote, and the ids each pytest run passed (or why it failed)."""

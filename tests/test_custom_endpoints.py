@@ -179,10 +179,12 @@ ENDPOINTS = [
 ]
 
 
-def _terraform(work: Path, *args: str, ok: tuple[int, ...] = (0,)) -> subprocess.CompletedProcess[str]:
+def _terraform(work: Path, endpoint: str, *args: str, ok: tuple[int, ...] = (0,)) -> subprocess.CompletedProcess[str]:
+    from proof.emulator import emulator_environment
     from proof.terraform import Terraform, cli_environment
 
-    return Terraform(work, cli_environment(work / "cli"), work / "terraform.log").run(*args, ok_codes=ok, timeout=600)
+    env = {**cli_environment(work / "cli"), **emulator_environment(endpoint)}
+    return Terraform(work, env, work / "terraform.log").run(*args, ok_codes=ok, timeout=600)
 
 
 @pytest.mark.offline
@@ -204,7 +206,7 @@ def test_the_generated_endpoints_apply_and_replan_clean_through_the_aws_provider
                                DBInstanceClass="db.r6g.large")
     src = rendered["src"].document()
     block = json.loads(json.dumps(src["resource"][ENDPOINT]["custom"]).replace("aws_rds_cluster.main.id", "local.cluster"))
-    provider = emulator_override(own_emulator)["provider"]["aws"]
+    provider = emulator_override()["provider"]["aws"]
     config = {
         "terraform": {"required_providers": {"aws": {"source": "hashicorp/aws", "version": AWS_PROVIDER_VERSION}}},
         "provider": {"aws": {**provider, "region": "us-east-1", "default_tags": [{"tags": {"md-project": "acme"}}]}},
@@ -225,23 +227,23 @@ def test_the_generated_endpoints_apply_and_replan_clean_through_the_aws_provider
                                                    sorted(e["ExcludedMembers"])) for e in found if "CustomEndpointType" in e}
 
     configure(ENDPOINTS)
-    _terraform(tmp_path, "init", "-input=false")
-    _terraform(tmp_path, "apply", "-auto-approve", "-input=false")
+    _terraform(tmp_path, own_emulator, "init", "-input=false")
+    _terraform(tmp_path, own_emulator, "apply", "-auto-approve", "-input=false")
     assert described() == {"tfc-analytics": ("READER", ["tfc-reader1-b"], []),
                            "tfc-no-writer": ("ANY", [], ["tfc-writer-a"])}
     arn = "arn:aws:rds:us-east-1:123456789012:cluster-endpoint:tfc-analytics"
     assert rds.list_tags_for_resource(ResourceName=arn)["TagList"] == [{"Key": "md-project", "Value": "acme"}]
-    assert _terraform(tmp_path, "plan", "-input=false", "-detailed-exitcode").returncode == 0
+    assert _terraform(tmp_path, own_emulator, "plan", "-input=false", "-detailed-exitcode").returncode == 0
 
     # Another type and members (from static to excluded and back): changed in place, then no changes.
     configure([{**ENDPOINTS[0], "type": "ANY", "static_members": [], "excluded_members": ["reader1"]},
                {**ENDPOINTS[1], "static_members": ["writer", "reader1"], "excluded_members": []}])
-    plan = _terraform(tmp_path, "plan", "-input=false", "-detailed-exitcode", ok=(2,)).stdout
+    plan = _terraform(tmp_path, own_emulator, "plan", "-input=false", "-detailed-exitcode", ok=(2,)).stdout
     assert "2 to change, 0 to destroy" in plan, plan
-    _terraform(tmp_path, "apply", "-auto-approve", "-input=false")
+    _terraform(tmp_path, own_emulator, "apply", "-auto-approve", "-input=false")
     assert described() == {"tfc-analytics": ("ANY", [], ["tfc-reader1-b"]),
                            "tfc-no-writer": ("ANY", ["tfc-reader1-b", "tfc-writer-a"], [])}
-    assert _terraform(tmp_path, "plan", "-input=false", "-detailed-exitcode").returncode == 0
+    assert _terraform(tmp_path, own_emulator, "plan", "-input=false", "-detailed-exitcode").returncode == 0
 
-    _terraform(tmp_path, "destroy", "-auto-approve", "-input=false")
+    _terraform(tmp_path, own_emulator, "destroy", "-auto-approve", "-input=false")
     assert described() == {}

@@ -396,7 +396,7 @@ def test_the_kms_step_reads_no_param():
 
 # ------------------------------------------------------------------ the day-2 scenario (Production)
 
-DAY2_CHANGES = ["maintenance window", "unplanned failover", "class change", "readers down", "readers up", "autoscaling off",
+DAY2_CHANGES = ["unplanned failover", "class change", "readers down", "readers up", "maintenance window", "autoscaling off",
                 "autoscaling on", "autoscaling off with AWS's readers", "autoscaling drained",
                 "autoscaling off, drained", "AWS's reader left after autoscaling off", "subnet added", "custom endpoint added",
                 "major upgrade in the window", "major upgrade from a minor without a target",
@@ -428,9 +428,11 @@ def day2(results):
 def test_day2_every_change_deploys_and_the_next_plan_is_clean(results, day2):
     from proof.day2 import PARTS
 
+    first_scaling_change = DAY2_CHANGES.index("maintenance window")
     first_engine_change = DAY2_CHANGES.index("subnet added")
     first_interruption = DAY2_CHANGES.index("class change interrupted")
-    of_part = {"instances": DAY2_CHANGES[:first_engine_change],
+    of_part = {"instances": DAY2_CHANGES[:first_scaling_change],
+               "scaling": DAY2_CHANGES[first_scaling_change:first_engine_change],
                "engine": DAY2_CHANGES[first_engine_change:first_interruption],
                "interruptions": DAY2_CHANGES[first_interruption:]}
     expected = [name for part in PARTS if f"production-day-2-{part}" in results for name in of_part[part]]
@@ -606,7 +608,7 @@ def test_day2_a_decommission_with_awss_readers_left_is_refused_then_the_runbook_
     """A reader AWS added while autoscaling was being turned off is left running: the deployment after it
     records it in the decommission guard, the decommission is refused before anything is deleted, and the
     runbook (autoscaling on with minimum and maximum 0, deploy, off, deploy) lets it through, leaving nothing."""
-    result = results["production-day-2-instances"]
+    result = results["production-day-2-scaling"]
     assert result.readers_left_decommission_error is not None
     assert AUTOSCALED_READERS_MESSAGE in " ".join(result.readers_left_decommission_error.split())
     left = result.left_after_readers_left_decommission

@@ -149,6 +149,7 @@ def test_the_aws_provider_would_update_not_replace_and_the_change_would_stay(tmp
     machine's mirror, 5.100) and the emulator: engine_lifecycle_support is not ForceNew (a change plans
     an in-place update) and its update never sends it (after the apply, AWS still reports the value the
     cluster was created with, and the plan shows the same change again)."""
+    from proof.emulator import emulator_environment
     from proof.emulator.process import Emulator
     from proof.provisioner import emulator_override
     from proof.terraform import cli_environment
@@ -165,7 +166,8 @@ def test_the_aws_provider_would_update_not_replace_and_the_change_would_stay(tmp
     env = cli_environment(tmp_path / "build")
     with Emulator() as emulator:
         (tmp_path / "main.tf.json").write_text(json.dumps(config))
-        override = emulator_override(emulator.endpoint)
+        env.update(emulator_environment(emulator.endpoint))
+        override = emulator_override()
         override["provider"]["aws"]["region"] = "us-east-1"
         (tmp_path / "emulator_override.tf.json").write_text(json.dumps(override))
 

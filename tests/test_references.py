@@ -21,7 +21,8 @@ import pytest
 from aurora_bundle.aws.provider import AWS_PROVIDER_VERSION
 from aurora_bundle.inputs.errors import BundleError, Problem
 from aurora_bundle.massdriver.wiring import RANDOM_VERSION
-from aurora_bundle.terraform.references import PROVIDER_SCHEMAS, check_document, check_steps, provider_schemas
+from aurora_bundle.terraform import PROVIDER_SCHEMAS
+from aurora_bundle.terraform.references import check_document, check_steps, provider_schemas
 from aurora_bundle.terraform.synth import STEPS
 from proof.watch_process import copy_bundle
 from tests.conftest import ROOT

@@ -68,3 +68,37 @@ def test_an_init_elsewhere_leaves_a_working_directorys_provider_untouched(enviro
     proc = subprocess.run(["terraform", "validate", "-no-color"], cwd=tmp_path / "production" / "kms", env=environment,
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_a_packages_commands_attach_to_one_provider_process_that_init_never_uses(tmp_path: Path) -> None:
+    """``ReattachedProvider``: Terraform's commands are served by the one AWS provider process the e2e started
+    for a package (its CPU time grows; once it is stopped, the same command fails), while ``init`` still
+    installs and locks the provider itself."""
+    work = tmp_path / "step"
+    work.mkdir()
+    provider = {"region": "us-east-1", "access_key": "a", "secret_key": "b", "skip_credentials_validation": True,
+                "skip_requesting_account_id": True, "skip_metadata_api_check": "true"}
+    (work / "main.tf.json").write_text(json.dumps({**CONFIG, "provider": {"aws": provider},
+                                                   "data": {"aws_partition": {"p": {}}},
+                                                   "output": {"p": {"value": "${data.aws_partition.p.partition}"}}}))
+    env = offline_tf.cli_environment(tmp_path / "build")
+    offline_tf.Terraform(work, env, tmp_path / "tf.log").run("init", "-input=false")
+    binary = offline_tf.ReattachedProvider.installed(work)
+    assert binary is not None
+    (work / ".terraform.lock.hcl").unlink()
+
+    def cpu(pid: int) -> int:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])  # utime + stime, in clock ticks
+
+    with offline_tf.ReattachedProvider(binary, env, work, tmp_path / "provider.log") as running:
+        attached = offline_tf.Terraform(work, {**env, **running.environment()}, tmp_path / "tf.log")
+        attached.run("init", "-input=false")
+        assert "registry.terraform.io/hashicorp/aws" in (work / ".terraform.lock.hcl").read_text()
+        assert running.pid is not None
+        before = cpu(running.pid)
+        applied = attached.run("apply", "-auto-approve", "-input=false")
+        assert 'p = "aws"' in applied.stdout
+        assert cpu(running.pid) > before
+    with pytest.raises(offline_tf.TerraformError):
+        attached.run("plan", "-input=false", timeout=120)

@@ -30,11 +30,11 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from aurora_bundle.inputs.connections import CONNECTIONS, MD_METADATA
 from aurora_bundle.inputs.errors import Problem
+from aurora_bundle.terraform import PROVIDER_SCHEMAS
 
 if TYPE_CHECKING:
     from aurora_bundle.terraform.synth import RenderedStep
@@ -43,7 +43,6 @@ if TYPE_CHECKING:
 # terraform.json (the built-in provider: terraform_data), extracted and trimmed by ``make
 # provider-schemas``; random.json and massdriver.json, transcribed from source (the offline proof's
 # stand-in providers serve these same files).
-PROVIDER_SCHEMAS = Path(__file__).resolve().parent / "provider_schemas"
 PROVIDERS = ("aws", "terraform", "random", "massdriver")
 
 # ------------------------------------------------------------------------------------------ tokens

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import pwd
 import re
@@ -25,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import IO, Any
 
 from proof.consumers import tls
 from proof.consumers.contract import DATABASE, Endpoint
@@ -81,6 +82,7 @@ class PostgresServer:
         self._process: subprocess.Popen[bytes] | None = None
         self._admin: Any = None
         self._admin_password = secrets.token_hex(16)
+        self._port_lock: IO[str] | None = None
 
     # -- life cycle -------------------------------------------------------------------------------
     def __enter__(self) -> PostgresServer:
@@ -109,6 +111,9 @@ class PostgresServer:
                 os.chown(path, user.pw_uid, user.pw_gid)
 
     def start(self) -> None:
+        # The artifacts name one port, so two proofs on this machine (the suite's two workers) take turns.
+        self._port_lock = open(Path(tempfile.gettempdir()) / f"aurora-consumer-proof-{self.port}.lock", "w")  # noqa: SIM115
+        fcntl.flock(self._port_lock, fcntl.LOCK_EX)
         if not port_is_free(self.port):
             raise ServerError(f"{LOOPBACK}:{self.port} (the artifacts' port) is taken: stop what listens there "
                               f"(ss -ltnp 'sport = :{self.port}'; a cluster the postgresql package started: pg_lsclusters)")
@@ -180,6 +185,9 @@ class PostgresServer:
         if self.dir is not None:
             shutil.rmtree(self.dir, ignore_errors=True)
             self.dir = None
+        if self._port_lock is not None:
+            self._port_lock.close()  # releases the lock
+            self._port_lock = None
 
     # -- what the proof asks of it ------------------------------------------------------------------
     def ca_for(self, endpoint: Endpoint) -> Path:

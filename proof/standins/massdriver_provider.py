@@ -28,9 +28,6 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import yaml
-from jsonschema import Draft7Validator, ValidationError
-
 from proof.standins.protocol import ProviderError, ProviderSchema, Resource, StandIn
 
 # Required by the SDK's deployment client, checked in this order.
@@ -62,7 +59,8 @@ def _deployment() -> None:
             raise ProviderError(f"required key {key} missing value")
 
 
-def _gojsonschema_message(error: ValidationError) -> str:
+def _gojsonschema_message(error: Any) -> str:
+    """A jsonschema ``ValidationError`` as gojsonschema words it."""
     path = ".".join(str(p) for p in error.absolute_path) or "(root)"
     match error.validator:
         case "required":
@@ -87,6 +85,8 @@ class MassdriverResource(Resource):
 
     @staticmethod
     def _validate_payload(field: str, resource: str, schema_path: str) -> None:
+        from jsonschema import Draft7Validator  # here, not at the top: every plan starts this process
+
         try:
             text = Path(schema_path).read_text()
         except OSError:
@@ -108,6 +108,8 @@ class MassdriverResource(Resource):
 
     @staticmethod
     def _resource_type(field: str, specification_path: str) -> str:
+        import yaml  # here, not at the top: every plan starts this process
+
         try:
             text = Path(specification_path).read_text()
         except OSError:

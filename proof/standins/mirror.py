@@ -6,6 +6,7 @@ is a small shell script that runs this package with the Python running now.
 
 from __future__ import annotations
 
+import importlib
 import json
 import shlex
 import subprocess
@@ -14,11 +15,17 @@ from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
-from proof.standins.massdriver_provider import standin as massdriver
 from proof.standins.protocol import ProviderSchema, StandIn
-from proof.standins.random_provider import standin as random
 
-STANDINS: dict[str, Callable[[], StandIn]] = {"random": random, "massdriver": massdriver}
+# name -> the module whose ``standin()`` builds it: imported only by the process that serves it (Terraform
+# starts each stand-in once per graph walk, six times a plan, so a start imports no more than it needs).
+STANDINS: dict[str, str] = {"random": "proof.standins.random_provider", "massdriver": "proof.standins.massdriver_provider"}
+
+
+def standin(name: str) -> StandIn:
+    """The stand-in named ``name``, built."""
+    build: Callable[[], StandIn] = importlib.import_module(STANDINS[name]).standin
+    return build()
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the directory holding proof/ and aurora_bundle/
 
 

@@ -29,7 +29,7 @@ from typing import Any
 
 import msgpack
 
-from aurora_bundle.terraform.references import PROVIDER_SCHEMAS as SCHEMAS
+from aurora_bundle.terraform import PROVIDER_SCHEMAS as SCHEMAS
 
 MAGIC_COOKIE_KEY = "TF_PLUGIN_MAGIC_COOKIE"
 MAGIC_COOKIE_VALUE = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2"
