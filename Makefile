@@ -39,7 +39,7 @@ build: $(VENV)/.installed ## Validate massdriver.yaml, schemas/ and examples/, t
 
 .PHONY: test
 test: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## Everything: the fast tests, the browser test, the consumer proof, the offline e2e of every preset and the checkov scan (two workers: the e2e on one, the rest beside it)
-	$(PY) -m pytest -n 2 --dist loadgroup
+	$(PY) -m pytest -n 2 --dist loadfile
 
 .PHONY: unit
 unit: $(VENV)/.installed ## The fast tests of the generator: `make test` minus the offline proof (e2e, scan, offline), the browser test and the consumer proof
@@ -59,11 +59,11 @@ consumers: $(VENV)/.installed ## The consumer proof alone: 200 root passwords an
 
 .PHONY: e2e
 e2e: $(VENV)/.installed ## The offline proof: its machinery, then every preset deployed, re-planned and decommissioned in the AWS emulator
-	$(PY) -m pytest -n 2 --dist loadgroup -m "e2e or offline"
+	$(PY) -m pytest -n 2 --dist loadfile -m "e2e or offline"
 
 .PHONY: scan
 scan: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## checkov on every preset's plan (runs the e2e for the plans)
-	$(PY) -m pytest -n 2 --dist loadgroup -m "e2e or scan"
+	$(PY) -m pytest -n 2 --dist loadfile -m "e2e or scan"
 
 .PHONY: cost
 cost: $(VENV)/.installed ## Monthly cost estimate (us-east-1) of params files: PARAMS=path (default: every examples/*/params.json), ON=YYYY-MM-DD (default: today)

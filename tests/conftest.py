@@ -174,10 +174,24 @@ def inline_locals(text: str, locals_: dict[str, str], names: list[str]) -> str:
     return text
 
 
+@pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook: only known when it is installed
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """``--dist loadfile``, with the files in ``E2E_GROUP`` one scope: on one worker the session's e2e and the
+    tests that read it, on the other everything else, file by file (``make test``; ``make unit`` selects none of
+    them). Not ``--dist loadgroup``: under pytest 9 its groups are ignored (xdist 3.8 renames ``item._nodeid``,
+    which pytest no longer reads), so the e2e would run on both workers."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class E2eTogether(LoadFileScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            file = nodeid.split("::", 1)[0]
+            return "e2e" if Path(file).name in E2E_GROUP else file
+
+    return E2eTogether(config, log)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Each test file is an xdist group (``make test``: ``--dist loadgroup``), except the files in ``E2E_GROUP``,
-    one group together, which run first: on one worker, the session's e2e; on the other, everything else."""
-    for item in items:
-        name = item.path.name
-        item.add_marker(pytest.mark.xdist_group("e2e" if name in E2E_GROUP else name.removesuffix(".py")))
-    items.sort(key=lambda item: item.path.name not in E2E_GROUP)  # stable: the e2e group first, in file order
+    """The e2e group first (stable: in file order), so its worker starts the e2e at once."""
+    items.sort(key=lambda item: item.path.name not in E2E_GROUP)

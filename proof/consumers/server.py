@@ -68,6 +68,9 @@ def _single(values: set[Any], what: str) -> Any:
     return next(iter(values))
 
 
+_PORTS_HELD: set[int] = set()  # the ports this process's servers hold the machine-wide lock of
+
+
 class PostgresServer:
     """``with PostgresServer(endpoints) as server:`` -- started, and stopped and removed at the end."""
 
@@ -111,9 +114,12 @@ class PostgresServer:
                 os.chown(path, user.pw_uid, user.pw_gid)
 
     def start(self) -> None:
-        # The artifacts name one port, so two proofs on this machine (the suite's two workers) take turns.
-        self._port_lock = open(Path(tempfile.gettempdir()) / f"aurora-consumer-proof-{self.port}.lock", "w")  # noqa: SIM115
-        fcntl.flock(self._port_lock, fcntl.LOCK_EX)
+        # The artifacts name one port, so two proofs on this machine (the suite's two workers) take turns; a
+        # second server in the same process finds the port taken, as before.
+        if self.port not in _PORTS_HELD:
+            self._port_lock = open(Path(tempfile.gettempdir()) / f"aurora-consumer-proof-{self.port}.lock", "w")  # noqa: SIM115
+            fcntl.flock(self._port_lock, fcntl.LOCK_EX)
+            _PORTS_HELD.add(self.port)
         if not port_is_free(self.port):
             raise ServerError(f"{LOOPBACK}:{self.port} (the artifacts' port) is taken: stop what listens there "
                               f"(ss -ltnp 'sport = :{self.port}'; a cluster the postgresql package started: pg_lsclusters)")
@@ -188,6 +194,7 @@ class PostgresServer:
         if self._port_lock is not None:
             self._port_lock.close()  # releases the lock
             self._port_lock = None
+            _PORTS_HELD.discard(self.port)
 
     # -- what the proof asks of it ------------------------------------------------------------------
     def ca_for(self, endpoint: Endpoint) -> Path:
