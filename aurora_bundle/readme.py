@@ -115,7 +115,7 @@ def _alarm_metrics() -> list[str]:
 
 def _filled_presets(spec: BundleSpec) -> dict[str, dict[str, Any]]:
     """Each preset's params with the schema's defaults filled in, by the preset's name."""
-    from aurora_bundle.massdriver.params import with_defaults
+    from aurora_bundle.inputs.conditional import with_defaults
 
     return {preset.name: with_defaults(spec.params_schema, preset.params) for preset in spec.presets}
 

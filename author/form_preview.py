@@ -36,7 +36,7 @@ from typing import Any
 from aurora_bundle.cost.estimate import estimate
 from aurora_bundle.cost.report import amount, summary
 from aurora_bundle.inputs import spec as spec_module
-from aurora_bundle.massdriver.params import with_defaults
+from aurora_bundle.inputs.conditional import with_defaults
 from proof.mass_build import build_schemas
 from proof.node_packages import npm_ci
 

@@ -89,7 +89,7 @@ def mutations(params_schema: dict[str, Any], params: dict[str, Any], *,
             continue  # the document leaves this part out (e.g. serverless capacity on a provisioned preset)
         for value in candidates(leaf, current):
             changed = _set(params, path, value)
-            if not any(True for _ in validator.iter_errors(changed)) and not broken_rules(changed):
+            if not any(True for _ in validator.iter_errors(changed)) and not broken_rules(params_schema, changed):
                 found[".".join(path)] = changed
                 break
     return found

@@ -152,7 +152,7 @@ def what_if_production(spec) -> dict:  # type: ignore[no-untyped-def]
                          for k, v in params["alarms"].items()}
     from aurora_bundle.inputs.rules import broken_rules
 
-    assert broken_rules(changed) == [], "the what-if params break a rule: the plan would refuse them"
+    assert broken_rules(spec.params_schema, changed) == [], "the what-if params break a rule: the plan would refuse them"
     return changed
 
 

@@ -7,8 +7,7 @@ from typing import Any
 
 from jsonschema import Draft7Validator
 
-from aurora_bundle.inputs.conditional import closed, merged, resolved
-from aurora_bundle.massdriver.params import with_defaults
+from aurora_bundle.inputs.conditional import closed, merged, resolved, with_defaults
 from tests.test_bad_input import _rejected, _replace
 
 # The idiom the params use: a dependency + oneOf on a key, branches that exclude each other, and a check

@@ -7,7 +7,7 @@ import json
 from aurora_bundle.cost import prices
 from aurora_bundle.cost.estimate import LEAVES_OUT, estimate
 from aurora_bundle.cost.report import summary
-from aurora_bundle.massdriver.params import with_defaults
+from aurora_bundle.inputs.conditional import with_defaults
 from aurora_bundle.readme import ESTIMATE_HEADER, PRESETS_END, PRESETS_START, render_readme
 from tests.conftest import ROOT
 

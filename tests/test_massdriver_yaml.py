@@ -10,11 +10,10 @@ import pytest
 import yaml
 from jsonschema import Draft7Validator
 
-from aurora_bundle.inputs.conditional import merged
+from aurora_bundle.inputs.conditional import merged, with_defaults
 from aurora_bundle.inputs.connections import CONNECTIONS, MD_METADATA
 from aurora_bundle.inputs.engine import INSTANCE_CLASSES, MAJORS
 from aurora_bundle.inputs.validation import _structure, validate
-from aurora_bundle.massdriver.params import with_defaults
 from aurora_bundle.terraform.synth import STEPS
 from tests.conftest import ROOT, shared_schema
 

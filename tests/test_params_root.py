@@ -14,6 +14,8 @@ import pytest
 from aurora_bundle.aws.alarm_table import ALARMS
 from aurora_bundle.aws.conditions import HAS_READERS, SERVERLESS
 from aurora_bundle.inputs.params_root import ALWAYS, P, UnknownParam
+from aurora_bundle.inputs.planned import as_planned
+from aurora_bundle.inputs.rules import RULES
 from tests.conftest import ROOT
 
 PARAM_NAMES = ("database", "networking", "scaling", "backup", "observability", "alarms")
@@ -89,9 +91,12 @@ def test_the_product_names_params_only_through_p():
 
 @pytest.mark.skipif(shutil.which("terraform") is None, reason="terraform not on PATH")
 def test_the_decisions_hold_in_python_exactly_where_terraform_finds_them_true(spec, rendered, tmp_path):
-    """Each decision the alarm table and the cost model share, evaluated by Terraform on every example's
-    params (the generated variables, their defaults applied) and by ``Cond.holds`` on the same document."""
-    conditions = {str(c): c for c in [SERVERLESS, ~SERVERLESS, HAS_READERS, *(a.applies for a in ALARMS)]
+    """Each decision the alarm table, the cost model and the cross-field rules share, evaluated by Terraform on
+    every example's params (the generated variables, their defaults applied) and by ``Cond.holds`` on the same
+    document as the plan reads it (``as_planned``)."""
+    rules = [r.check for r in RULES if r.check is not None]
+    assert len(rules) >= 8, "the rules that are one decision"
+    conditions = {str(c): c for c in [SERVERLESS, ~SERVERLESS, HAS_READERS, *(a.applies for a in ALARMS), *rules]
                   if c is not ALWAYS}
     variables = {name: value for name, value in rendered["src"].document()["variable"].items() if name in PARAM_NAMES}
     outputs = {f"c{i}": {"value": f"${{{hcl}}}"} for i, hcl in enumerate(conditions)}
@@ -107,6 +112,7 @@ def test_the_decisions_hold_in_python_exactly_where_terraform_finds_them_true(sp
         got = json.loads(subprocess.run(["terraform", "output", "-json"], cwd=tmp_path, env=env, capture_output=True,
                                         text=True, timeout=60, check=True).stdout)
         for i, (hcl, condition) in enumerate(conditions.items()):
-            assert got[f"c{i}"]["value"] == condition.holds(example.params), f"{example.slug}: {hcl}"
+            assert got[f"c{i}"]["value"] == condition.holds(as_planned(spec.params_schema, example.params)), \
+                f"{example.slug}: {hcl}"
             seen.add((hcl, got[f"c{i}"]["value"]))
     assert {value for _, value in seen} == {True, False}, "the examples decide every way"

@@ -96,7 +96,7 @@ def test_valid_custom_endpoints_plan(spec, rules_config):
         _endpoint("no-writer", "ANY", excluded=["writer"]),
         {"name": "all", "type": "ANY"},  # both lists left out: Terraform's optional(..., []) fills them in
     ]
-    assert broken_rules(params) == []
+    assert broken_rules(spec.params_schema, params) == []
     result = _plan(rules_config, params, example.connections)
     assert result.returncode == 0, result.stderr
 
@@ -109,7 +109,7 @@ def test_values_kept_from_branches_that_do_not_apply_are_ignored_by_the_plan(spe
 
     example = next(e for e in spec.examples if e.slug == "production")
     params = stale(copy.deepcopy(example.params))
-    assert broken_rules(params) == []
+    assert broken_rules(spec.params_schema, params) == []
     result = _plan(rules_config, params, example.connections)
     assert result.returncode == 0, result.stderr
 
@@ -119,7 +119,7 @@ def test_broken_rule_fails_the_plan_with_its_message(spec, rules_config, rule_id
     example = next(e for e in spec.examples if e.slug == "development-serverless")
     params = copy.deepcopy(example.params)
     BREAKERS[rule_id](params)
-    assert rule(rule_id) in broken_rules(params)  # Python agrees
+    assert rule(rule_id) in broken_rules(spec.params_schema, params)  # Python agrees
     result = _plan(rules_config, params, example.connections)
     assert result.returncode == 1
     flat = " ".join(result.stderr.split())
@@ -143,7 +143,7 @@ def test_terraform_and_python_agree_on_overlapping_windows(spec, rules_config, m
     params = copy.deepcopy(example.params)
     params["database"]["maintenance_window"], params["backup"]["window"] = maintenance, backup
     clash = rule("maintenance-window-clear-of-backup-window")
-    assert (clash in broken_rules(params)) is overlap
+    assert (clash in broken_rules(spec.params_schema, params)) is overlap
     result = _plan(rules_config, params, example.connections)
     assert (result.returncode == 1 and clash.message() in " ".join(result.stderr.split())) is overlap, result.stderr
 
@@ -169,7 +169,7 @@ def test_params_without_the_fields_the_form_hides_validate_and_plan(spec, rules_
     params = _form_minimal(example.params)
     assert [e.message for e in Draft7Validator(spec.params_schema).iter_errors(
         {k: v for k, v in params.items() if k != "md_metadata"})] == []
-    assert broken_rules(params) == []
+    assert broken_rules(spec.params_schema, params) == []
     result = _plan(rules_config, params, example.connections)
     assert result.returncode == 0, result.stderr
 

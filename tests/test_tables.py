@@ -19,10 +19,10 @@ import pytest
 
 from aurora_bundle.aws.alarm_table import ALARM_KEYS, ALARMS
 from aurora_bundle.inputs import engine
-from aurora_bundle.inputs.conditional import merged
+from aurora_bundle.inputs.conditional import merged, with_defaults
 from aurora_bundle.inputs.errors import BundleError
 from aurora_bundle.massdriver.ownership import split_comment
-from aurora_bundle.massdriver.params import SCHEMAS_DIR, STAMPS, UI_MARKER, render_tables, with_defaults, write_tables
+from aurora_bundle.massdriver.params import SCHEMAS_DIR, STAMPS, UI_MARKER, render_tables, write_tables
 from aurora_bundle.readme import END, START
 from author.watch import Loop
 from proof.watch_process import copy_bundle

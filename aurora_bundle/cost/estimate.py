@@ -1,7 +1,7 @@
 """A monthly estimate of what a configuration costs, from the price table (``prices``).
 
 ``estimate(params)`` takes complete params (every field present, as in examples/*/params.json, or
-``massdriver.params.with_defaults`` applied) and returns line items, each a low-high range in US
+``inputs.conditional.with_defaults`` applied) and returns line items, each a low-high range in US
 dollars a month (730 hours), and their total. Ranges come from what the params leave open: reader
 autoscaling (from its minimum to its maximum of readers) and Serverless v2 capacity (every instance
 at the minimum ACUs, or every one at the maximum; 0 ACUs is paused all month). What no param says

@@ -12,12 +12,12 @@ from typing import Any
 
 from aurora_bundle.cost.estimate import Assumptions, Estimate, estimate
 from aurora_bundle.inputs import structured
+from aurora_bundle.inputs.conditional import with_defaults
 from aurora_bundle.inputs.errors import BundleError, Problem
 from aurora_bundle.inputs.patterns import Validator
-from aurora_bundle.inputs.rules import broken_rules
+from aurora_bundle.inputs.rules import rule_problems
 from aurora_bundle.inputs.spec import BundleSpec
 from aurora_bundle.inputs.validation import MD_METADATA_KEY, validate_document
-from aurora_bundle.massdriver.params import with_defaults
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -26,8 +26,9 @@ def complete(params: dict[str, Any], spec: BundleSpec, source: str) -> dict[str,
     """``params`` checked against the schema and the rules, with the schema's defaults filled in."""
     params = {k: v for k, v in params.items() if k != MD_METADATA_KEY}
     problems = validate_document(Validator(spec.params_schema), params, source)
-    if not problems:
-        problems = [Problem(source, *rule.where(params), rule.explain(params)) for rule in broken_rules(params)]
+    if problems:
+        raise BundleError(problems)
+    problems = rule_problems(spec.params_schema, params, source)
     if problems:
         raise BundleError(problems)
     return with_defaults(spec.params_schema, params)

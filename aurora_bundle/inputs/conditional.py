@@ -14,7 +14,8 @@ The rest of the build needs:
   what must know all of them (the Terraform variables' types: a field a branch adds is
   ``optional(type, default)``, never required; the reference check; the README's params table);
 - ``resolved``: the branches that apply to one params document, as RJSF resolves them, for what must
-  match the form (the defaults filled into the examples);
+  match the form; ``with_defaults`` fills in the defaults of those that apply (the examples; what the
+  cross-field rules read, as Terraform's ``optional`` defaults fill them in);
 - ``closed``: ``merged`` with every object closed, for the build's unknown-key check (the published
   schema closes each object by itself too: ``additionalProperties: false``, or ``propertyNames`` where
   a branch adds fields, since ``additionalProperties`` cannot see a branch's properties).
@@ -161,3 +162,31 @@ def closed(schema: Any) -> Any:
     if isinstance(out.get("items"), dict):
         out["items"] = closed(out["items"])
     return out
+
+
+def with_defaults(schema: dict[str, Any], value: Any) -> Any:
+    """``value`` with the schema's default for every property left out, at every depth (as Terraform's
+    ``optional(type, default)`` and Massdriver's form fill them in), of the conditional branches that
+    apply to it (``resolved``, as RJSF resolves them: with the defaults already filled in,
+    so an alarm left out gets ``enabled`` and then the threshold its branch adds). An object left out
+    that has no default of its own gets its fields' defaults, as RJSF computes them. Present values are
+    never changed."""
+    if not isinstance(value, dict):
+        return value
+    filled = dict(value)
+    for _ in range(3):  # a default may select a branch whose fields have defaults too
+        before = copy.deepcopy(filled)
+        current = resolved_here(schema, filled)  # each property resolves its own level below
+        for name, prop in (current.get("properties") or {}).items():
+            if not isinstance(prop, dict):
+                continue
+            if name not in filled:
+                if "default" in prop:
+                    filled[name] = copy.deepcopy(prop["default"])
+                elif prop.get("type") == "object" and (inner := with_defaults(prop, {})):
+                    filled[name] = inner
+            if name in filled:
+                filled[name] = with_defaults(prop, filled[name])
+        if filled == before:
+            break
+    return filled

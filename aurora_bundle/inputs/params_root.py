@@ -111,11 +111,72 @@ class Cond:
 ALWAYS = Cond("true", lambda p: True)
 
 
+def implies(guard: Cond, then: Cond) -> Cond:
+    """``then`` checked only where ``guard`` holds (true elsewhere). HCL's ``||`` and ``&&`` evaluate both
+    sides, so a decision that reads a field only some params have (``scaling.serverless``) is guarded by a
+    conditional, which evaluates only the branch it takes."""
+    return Cond(f"{guard._operand()} ? {then._operand()} : true", lambda p: not guard.holds(p) or then.holds(p),
+                atom=False)
+
+
 def _literal(value: Any) -> str:
     return json.dumps(value)
 
 
-class Param:
+class _Operand:
+    """A value a decision compares: a param, or params added. ``value`` reads it from a params document."""
+
+    def value(self, params: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+    def _compare(self, op: str, other: Any, test: Callable[[Any, Any], bool]) -> Cond:
+        """``self <op> other``; ``other`` a value or an operand. False in Python when either side is missing
+        (Terraform would refuse to compare a null)."""
+        right_hcl, right = _side(other)
+        return Cond(f"{self} {op} {right_hcl}",
+                    lambda p: (a := self.value(p)) is not None and (b := right(p)) is not None and test(a, b))
+
+    def __gt__(self, other: Any) -> Cond:
+        return self._compare(">", other, lambda a, b: a > b)
+
+    def __ge__(self, other: Any) -> Cond:
+        return self._compare(">=", other, lambda a, b: a >= b)
+
+    def __lt__(self, other: Any) -> Cond:
+        return self._compare("<", other, lambda a, b: a < b)
+
+    def __le__(self, other: Any) -> Cond:
+        return self._compare("<=", other, lambda a, b: a <= b)
+
+    def __add__(self, other: _Operand) -> Sum:
+        return Sum(self, other)
+
+
+def _side(value: Any) -> tuple[str, Callable[[dict[str, Any]], Any]]:
+    """A comparison's right side: its HCL and how to read it from a params document."""
+    if isinstance(value, _Operand):
+        return str(value), value.value
+    return _literal(value), lambda p: value
+
+
+class Sum(_Operand):
+    """Numeric params added: ``P.scaling.reader_count + P.scaling.autoscaling.max_readers``."""
+
+    def __init__(self, *terms: _Operand) -> None:
+        self.terms = terms
+
+    def value(self, params: dict[str, Any]) -> Any:
+        values = [term.value(params) for term in self.terms]
+        return None if any(v is None for v in values) else sum(values)
+
+    def __str__(self) -> str:
+        return " + ".join(map(str, self.terms))
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+
+class Param(_Operand):
     """A params path: renders as ``var.<path>``; a field it does not have fails where it is written."""
 
     __slots__ = ("_fields", "path")
@@ -160,26 +221,26 @@ class Param:
         """This param's value in a params document (None when it is not there)."""
         return get_path(params, self.path)
 
-    def _compare(self, op: str, value: Any, test: Callable[[Any, Any], bool]) -> Cond:
-        return Cond(f"{self} {op} {_literal(value)}", lambda p: (v := self.value(p)) is not None and test(v, value))
-
     def __eq__(self, value: object) -> Cond:  # type: ignore[override]
-        return Cond(f"{self} == {_literal(value)}", lambda p: self.value(p) == value)
+        right_hcl, right = _side(value)
+        return Cond(f"{self} == {right_hcl}", lambda p: self.value(p) == right(p))
 
     def __ne__(self, value: object) -> Cond:  # type: ignore[override]
-        return Cond(f"{self} != {_literal(value)}", lambda p: self.value(p) != value)
+        right_hcl, right = _side(value)
+        return Cond(f"{self} != {right_hcl}", lambda p: self.value(p) != right(p))
 
-    def __gt__(self, value: Any) -> Cond:
-        return self._compare(">", value, lambda a, b: a > b)
+    def is_null(self) -> Cond:
+        """The param is left out (Terraform: null, an optional object without a default)."""
+        return Cond(f"{self} == null", lambda p: self.value(p) is None)
 
-    def __ge__(self, value: Any) -> Cond:
-        return self._compare(">=", value, lambda a, b: a >= b)
+    def one_of(self, values: list[Any]) -> Cond:
+        """The param's value is one of ``values``."""
+        return Cond(f"contains({_literal(values)}, {self})", lambda p: self.value(p) in values)
 
-    def __lt__(self, value: Any) -> Cond:
-        return self._compare("<", value, lambda a, b: a < b)
-
-    def __le__(self, value: Any) -> Cond:
-        return self._compare("<=", value, lambda a, b: a <= b)
+    def has(self, item: Any) -> Cond:
+        """A list param holds ``item``."""
+        return Cond(f"contains({self}, {_literal(item)})",
+                    lambda p: isinstance(v := self.value(p), list) and item in v)
 
     __hash__ = None  # type: ignore[assignment]
 

@@ -1,8 +1,13 @@
 """Rules JSON Schema cannot express, checked twice from one definition.
 
-Each rule is evaluated in Python on presets and examples at build time, and emitted as a Terraform
-precondition on the cluster so a deployment with params that break it fails at plan time with the
-same message, before anything changes.
+Each rule is evaluated in Python on presets and examples at build time, on the params as the plan reads
+them (``planned.as_planned``), and emitted as a Terraform precondition on the cluster, so a deployment with
+params that break it fails at plan time with the same message, before anything changes.
+
+A rule that is one decision on the params is a ``Cond`` (``_held``): the HCL and the Python check are the
+same object. The window rules (which parse ``ddd:hh:mm`` text) and the custom-endpoint rules (which walk a
+list and name the offending item) keep a Python check beside their HCL; tests/test_rules_in_terraform.py
+plans both sides on the same documents.
 """
 
 from __future__ import annotations
@@ -21,7 +26,9 @@ from aurora_bundle.inputs.engine import (
     WRITER_MEMBER,
     instance_members,
 )
-from aurora_bundle.inputs.params_root import Cond, P, get_path
+from aurora_bundle.inputs.errors import Problem
+from aurora_bundle.inputs.params_root import Cond, P, get_path, implies
+from aurora_bundle.inputs.planned import as_planned
 
 
 def _window_minutes(window: str) -> int:
@@ -95,6 +102,7 @@ class Rule:
     # For a rule about items of a list: the first item breaking it, as (its path, its value), so the
     # build error points at that item; None when none does.
     offender: Callable[[dict[str, Any]], tuple[str, Any] | None] | None = None
+    check: Cond | None = None  # the decision both come from, for a rule that is one (``_held``)
 
     def message(self) -> str:
         """The Terraform precondition's error message."""
@@ -111,26 +119,7 @@ class Rule:
         return found if found is not None else (self.field, get_path(params, self.field))
 
 
-def _serverless(p: dict[str, Any]) -> dict[str, Any] | None:
-    value = get_path(p, "scaling.serverless")
-    return value if isinstance(value, dict) else None
-
-
-def _autoscaling_on(p: dict[str, Any]) -> bool:
-    return get_path(p, "scaling.autoscaling.mode") not in (None, "disabled")
-
-
 _SCALE_TO_ZERO_MAJORS = sorted(m for m, info in MAJORS.items() if info.scale_to_zero)
-_SERVERLESS_NULL = f"{P.scaling.serverless} == null"
-# A serverless block kept from a class that no longer applies is ignored: every rule on it (and every
-# expression that reads it) first asks whether the class is db.serverless. HCL's || does not short-cut,
-# so the guards are conditionals.
-_NOT_SERVERLESS = f'{P.database.instance_class} != "{SERVERLESS_CLASS}"'
-
-
-def _serverless_applies(p: dict[str, Any]) -> dict[str, Any] | None:
-    """The serverless capacity when the class is db.serverless (a kept one is ignored otherwise)."""
-    return _serverless(p) if get_path(p, "database.instance_class") == SERVERLESS_CLASS else None
 
 ENDPOINTS = "database.custom_endpoints"
 _HCL_ENDPOINTS = P.database.custom_endpoints
@@ -180,59 +169,51 @@ def _per_endpoint(rule_id: str, expected: str, offender: Callable[[dict[str, Any
 def _held(check: Cond, **rule: Any) -> Rule:
     """A rule that is one decision on the params (``Cond``): Terraform's condition and the build's check
     are the same definition."""
-    return Rule(broken=lambda p: not check.holds(p), condition=str(check), **rule)
+    return Rule(broken=lambda p: not check.holds(p), condition=str(check), check=check, **rule)
 
 
 _HCL_MEMBERS = f'concat(["{WRITER_MEMBER}"], [for n in range({P.scaling.reader_count}) : format("reader%d", n + 1)])'
 
+# The serverless capacity applies: the class is db.serverless and the block is there (a block kept from
+# a class that no longer applies is ignored).
+_SERVERLESS_APPLIES = (P.database.instance_class == SERVERLESS_CLASS) & ~P.scaling.serverless.is_null()
+_AUTOSCALING_OFF = P.scaling.autoscaling.mode == "disabled"
+
 RULES: list[Rule] = [
-    Rule(
+    _held(
+        (P.database.instance_class != SERVERLESS_CLASS) | ~P.scaling.serverless.is_null(),
         id="serverless-capacity-required",
-        field="scaling.serverless",
+        field=P.scaling.serverless.path,
         expected="is required when database.instance_class is db.serverless (set the minimum and maximum ACUs)",
-        broken=lambda p: get_path(p, "database.instance_class") == SERVERLESS_CLASS and _serverless(p) is None,
-        condition=f'{_NOT_SERVERLESS} || !({_SERVERLESS_NULL})',
     ),
-    Rule(
+    _held(
+        implies(_SERVERLESS_APPLIES, P.scaling.serverless.min_capacity <= P.scaling.serverless.max_capacity),
         id="serverless-min-at-most-max",
-        field="scaling.serverless.min_capacity",
+        field=P.scaling.serverless.min_capacity.path,
         expected="must be at most scaling.serverless.max_capacity",
-        broken=lambda p: (s := _serverless_applies(p)) is not None
-        and s.get("min_capacity", 0) > s.get("max_capacity", float("inf")),
-        condition=f"{_NOT_SERVERLESS} || {_SERVERLESS_NULL} ? true : "
-        f"{P.scaling.serverless.min_capacity} <= {P.scaling.serverless.max_capacity}",
-        related="scaling.serverless.max_capacity",
+        related=P.scaling.serverless.max_capacity.path,
     ),
-    Rule(
+    _held(
+        implies(_SERVERLESS_APPLIES, (P.scaling.serverless.min_capacity > 0)
+                | P.database.engine_version.one_of(_SCALE_TO_ZERO_MAJORS)),
         id="scale-to-zero-needs-auto-pause",
-        field="scaling.serverless.min_capacity",
+        field=P.scaling.serverless.min_capacity.path,
         expected="can be 0 (scale to zero) only on engine versions that support auto-pause: "
         + ", ".join(_SCALE_TO_ZERO_MAJORS),
-        broken=lambda p: (s := _serverless_applies(p)) is not None
-        and s.get("min_capacity") == 0
-        and get_path(p, "database.engine_version") not in _SCALE_TO_ZERO_MAJORS,
-        condition=f"{_NOT_SERVERLESS} || {_SERVERLESS_NULL} ? true : ({P.scaling.serverless.min_capacity} > 0 || "
-        f"contains({_SCALE_TO_ZERO_MAJORS!r}, {P.database.engine_version}))".replace("'", '"'),
     ),
-    Rule(
+    _held(
+        _AUTOSCALING_OFF | (P.scaling.autoscaling.min_readers <= P.scaling.autoscaling.max_readers),
         id="autoscaling-min-at-most-max",
-        field="scaling.autoscaling.min_readers",
+        field=P.scaling.autoscaling.min_readers.path,
         expected="must be at most scaling.autoscaling.max_readers",
-        broken=lambda p: _autoscaling_on(p)
-        and get_path(p, "scaling.autoscaling.min_readers") > get_path(p, "scaling.autoscaling.max_readers"),
-        condition=f'{P.scaling.autoscaling.mode} == "disabled" || '
-        f"{P.scaling.autoscaling.min_readers} <= {P.scaling.autoscaling.max_readers}",
-        related="scaling.autoscaling.max_readers",
+        related=P.scaling.autoscaling.max_readers.path,
     ),
-    Rule(
+    _held(
+        _AUTOSCALING_OFF | (P.scaling.reader_count + P.scaling.autoscaling.max_readers <= MAX_READERS),
         id="readers-within-limit",
-        field="scaling.autoscaling.max_readers",
+        field=P.scaling.autoscaling.max_readers.path,
         expected=f"plus scaling.reader_count must be at most {MAX_READERS} (Aurora's reader limit)",
-        broken=lambda p: _autoscaling_on(p)
-        and (get_path(p, "scaling.reader_count") or 0) + get_path(p, "scaling.autoscaling.max_readers") > MAX_READERS,
-        condition=f'{P.scaling.autoscaling.mode} == "disabled" || '
-        f"{P.scaling.reader_count} + {P.scaling.autoscaling.max_readers} <= {MAX_READERS}",
-        related="scaling.reader_count",
+        related=P.scaling.reader_count.path,
     ),
     _held(
         (P.scaling.autoscaling.mode != "cpu") | (P.scaling.autoscaling.target <= 100),
@@ -249,14 +230,12 @@ RULES: list[Rule] = [
         "autoscaling would add readers a larger capacity absorbs",
         related="database.instance_class",
     ),
-    Rule(
+    _held(
+        ~P.observability.log_exports.has(IAM_AUTH_ERROR_LOG) | (P.database.iam_authentication == True),  # noqa: E712
         id="iam-auth-log-needs-iam-auth",
-        field="observability.log_exports",
+        field=P.observability.log_exports.path,
         expected=f"can include {IAM_AUTH_ERROR_LOG} only when database.iam_authentication is on",
-        broken=lambda p: IAM_AUTH_ERROR_LOG in (get_path(p, "observability.log_exports") or [])
-        and get_path(p, "database.iam_authentication") is False,
-        condition=f'!contains({P.observability.log_exports}, "{IAM_AUTH_ERROR_LOG}") || {P.database.iam_authentication}',
-        related="database.iam_authentication",
+        related=P.database.iam_authentication.path,
     ),
     Rule(
         id="backup-window-at-least-30-minutes",
@@ -321,6 +300,14 @@ def _str(params: dict[str, Any], path: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def broken_rules(params: dict[str, Any]) -> list[Rule]:
-    """The rules ``params`` break. Call only on params that passed the JSON Schema."""
-    return [rule for rule in RULES if rule.broken(params)]
+def broken_rules(params_schema: dict[str, Any], params: dict[str, Any]) -> list[Rule]:
+    """The rules ``params`` break, read as the plan reads them (``as_planned``). Call only on params that
+    passed the JSON Schema."""
+    planned = as_planned(params_schema, params)
+    return [rule for rule in RULES if rule.broken(planned)]
+
+
+def rule_problems(params_schema: dict[str, Any], params: dict[str, Any], source: str) -> list[Problem]:
+    """One problem per rule ``params`` break, naming the field (or the offending item) and its value."""
+    planned = as_planned(params_schema, params)
+    return [Problem(source, *rule.where(planned), rule.explain(planned)) for rule in RULES if rule.broken(planned)]

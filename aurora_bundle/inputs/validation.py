@@ -24,7 +24,7 @@ from aurora_bundle.inputs.conditional import closed, merged
 from aurora_bundle.inputs.connections import CONNECTIONS, MD_METADATA
 from aurora_bundle.inputs.errors import BundleError, Problem
 from aurora_bundle.inputs.patterns import Validator, ecma_regex, python_only
-from aurora_bundle.inputs.rules import broken_rules
+from aurora_bundle.inputs.rules import rule_problems
 from aurora_bundle.inputs.spec import MASSDRIVER_YAML, BundleSpec, read_artifact_template
 
 MD_METADATA_KEY = "md_metadata"
@@ -197,15 +197,11 @@ def _shapes(spec: BundleSpec) -> list[Problem]:
     return problems
 
 
-def _rules(params: dict[str, Any], source: str) -> list[Problem]:
-    return [Problem(source, *rule.where(params), rule.explain(params)) for rule in broken_rules(params)]
-
-
 def params_problems(params_schema: dict[str, Any], params: Any, source: str) -> list[Problem]:
     """What the build refuses in one params document (a preset; what the form submits): the params schema,
     unknown fields in any conditional branch, then the cross-field rules the plan's preconditions repeat."""
     found = validate_document(Validator(params_schema), params, source, structure=Validator(closed(merged(params_schema))))
-    return found or _rules(params, source)
+    return found or rule_problems(params_schema, params, source)
 
 
 def validate(spec: BundleSpec) -> None:
@@ -236,7 +232,7 @@ def validate(spec: BundleSpec) -> None:
             found.append(Problem(source, MD_METADATA_KEY, None, "is required but missing", has_value=False))
         else:
             found += validate_document(md_validator, example.params[MD_METADATA_KEY], source, MD_METADATA_KEY)
-        problems.extend(found or _rules(params, source))
+        problems.extend(found or rule_problems(spec.params_schema, params, source))
         conn_source = str(example.connections_path.relative_to(spec.root))
         for name in spec.connection_names:
             if name not in example.connections:

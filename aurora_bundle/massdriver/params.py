@@ -21,7 +21,6 @@ object) is left alone: the validation that follows reports it in its own words.
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 from collections.abc import Callable
@@ -33,7 +32,8 @@ import yaml
 
 from aurora_bundle.aws.alarm_table import ALARMS, AlarmSpec
 from aurora_bundle.aws.conditions import SERVERLESS
-from aurora_bundle.inputs import conditional, engine, structured
+from aurora_bundle.inputs import engine, structured
+from aurora_bundle.inputs.conditional import with_defaults
 from aurora_bundle.inputs.errors import BundleError, Problem
 from aurora_bundle.inputs.spec import MASSDRIVER_YAML
 from aurora_bundle.massdriver import ownership
@@ -303,34 +303,6 @@ def _flow_value(text: str) -> Any:
 
 
 # ------------------------------------------------------------------------------------------- examples
-
-
-def with_defaults(schema: dict[str, Any], value: Any) -> Any:
-    """``value`` with the schema's default for every property left out, at every depth (as Terraform's
-    ``optional(type, default)`` and Massdriver's form fill them in), of the conditional branches that
-    apply to it (``conditional.resolved``, as RJSF resolves them: with the defaults already filled in,
-    so an alarm left out gets ``enabled`` and then the threshold its branch adds). An object left out
-    that has no default of its own gets its fields' defaults, as RJSF computes them. Present values are
-    never changed."""
-    if not isinstance(value, dict):
-        return value
-    filled = dict(value)
-    for _ in range(3):  # a default may select a branch whose fields have defaults too
-        before = copy.deepcopy(filled)
-        current = conditional.resolved_here(schema, filled)  # each property resolves its own level below
-        for name, prop in (current.get("properties") or {}).items():
-            if not isinstance(prop, dict):
-                continue
-            if name not in filled:
-                if "default" in prop:
-                    filled[name] = copy.deepcopy(prop["default"])
-                elif prop.get("type") == "object" and (inner := with_defaults(prop, {})):
-                    filled[name] = inner
-            if name in filled:
-                filled[name] = with_defaults(prop, filled[name])
-        if filled == before:
-            break
-    return filled
 
 
 def example_text(params: dict[str, Any]) -> str:

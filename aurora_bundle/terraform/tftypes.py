@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from aurora_bundle.inputs.planned import all_defaulted
 from aurora_bundle.terraform.hcl import render
 
 
@@ -19,13 +20,6 @@ def _scalar_type(schema: dict[str, Any]) -> str | None:
         if consts and all(isinstance(c, str) for c in consts):
             kind = "string"
     return {"string": "string", "boolean": "bool", "integer": "number", "number": "number"}.get(str(kind))
-
-
-def _all_defaulted(schema: dict[str, Any]) -> bool:
-    """An optional object with nothing required whose every field has a default (an alarm)."""
-    props = schema.get("properties")
-    return (schema.get("type") == "object" and isinstance(props, dict) and bool(props) and not schema.get("required")
-            and all(isinstance(p, dict) and "default" in p for p in props.values()))
 
 
 def tf_type(schema: dict[str, Any]) -> str:
@@ -47,7 +41,7 @@ def tf_type(schema: dict[str, Any]) -> str:
                     fields.append(f"{name} = {inner}")
                 elif "default" in props[name]:
                     fields.append(f"{name} = optional({inner}, {render(props[name]['default'])})")
-                elif _all_defaulted(props[name]):
+                elif all_defaulted(props[name]):
                     # As RJSF fills it in: an object of defaults (Terraform applies the nested defaults to {})
                     fields.append(f"{name} = optional({inner}, {{}})")
                 else:
@@ -57,3 +51,4 @@ def tf_type(schema: dict[str, Any]) -> str:
         if isinstance(extra, dict):
             return f"map({tf_type(extra)})"
     return "any"
+
