@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 IGNORE_FILE = ".mdignore"
@@ -61,12 +62,18 @@ def compile_line(line: str) -> tuple[re.Pattern[str], bool] | None:
 class IgnoreRules:
     def __init__(self, lines: list[str]) -> None:
         self.patterns = [compiled for compiled in map(compile_line, lines) if compiled is not None]
+        # Where no "!" line matches, no line can re-include: the path is ignored if any line matches. One
+        # search of each kind then decides most paths (a virtual environment's thousands of files).
+        self._any_negated = _either(pattern for pattern, negated in self.patterns if negated)
+        self._any_ignoring = _either(pattern for pattern, negated in self.patterns if not negated)
 
     @classmethod
     def from_file(cls, path: Path) -> IgnoreRules:
         return cls(path.read_bytes().decode().split("\n"))  # only "\n" ends a line, as in Go
 
     def ignores(self, relative: str) -> bool:
+        if self._any_negated is None or not self._any_negated.search(relative):
+            return self._any_ignoring is not None and self._any_ignoring.search(relative) is not None
         ignored = False
         for pattern, negated in self.patterns:
             if pattern.search(relative):
@@ -75,6 +82,12 @@ class IgnoreRules:
                 elif ignored:
                     ignored = False
         return ignored
+
+
+def _either(patterns: Iterable[re.Pattern[str]]) -> re.Pattern[str] | None:
+    """One expression matching where any of ``patterns`` does."""
+    sources = [f"(?:{pattern.pattern})" for pattern in patterns]
+    return re.compile("|".join(sources)) if sources else None
 
 
 def _walk(root: Path) -> list[str]:
