@@ -7,6 +7,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 CHECKOV_VENV := .venv-checkov
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+# Python keeps compiled modules (__pycache__/, git-ignored) even where the environment says not to: the
+# tests start hundreds of Python processes (xdist workers, the stand-in providers of every Terraform
+# command, watchers, generators), and pytest's assertion rewriting is redone in each without them.
+unexport PYTHONDONTWRITEBYTECODE
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -24,10 +28,16 @@ $(NODE_CLIENT)/node_modules/.installed: $(NODE_CLIENT)/package-lock.json
 	cd $(NODE_CLIENT) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# The form's Node packages (the browser test, `make preview`), exactly as preview/package-lock.json pins them.
+# npm writes node_modules/.package-lock.json on every install (proof/node_packages.py checks the same file).
+preview/node_modules/.package-lock.json: preview/package-lock.json
+	cd preview && npm ci --no-audit --no-fund --loglevel=error
+
 # What the targets that run chromium or PostgreSQL need first (recipes below): the system packages
 # (scripts/system-packages) and, for the consumer proof (its e2e part included), its Node client.
 test preview browser consumers e2e scan: system-packages
 test consumers e2e scan: $(NODE_CLIENT)/node_modules/.installed
+test preview browser: preview/node_modules/.package-lock.json
 
 .PHONY: help
 help: ## List the targets
@@ -99,6 +109,9 @@ lint: $(VENV)/.installed ## ruff
 
 .PHONY: install
 install: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## Create both virtual environments (every target does this on first use)
+
+.PHONY: deps
+deps: $(VENV)/.installed $(CHECKOV_VENV)/.installed $(NODE_CLIENT)/node_modules/.installed preview/node_modules/.package-lock.json system-packages ## Everything `make test` installs on first use; `make -j5 deps` installs it side by side (.ci/run)
 
 .PHONY: system-packages
 system-packages: ## Debian's chromium and postgresql: installed when missing (as root), else one line saying what to install

@@ -306,7 +306,8 @@ def _network_endpoints_and_engine(operator: Operator, add_subnet: Callable[[], d
 
 # The scenario in four parts, each on its own Production package, run side by side (each deployment
 # mostly waits for the provider's polling): the instances; the maintenance window and reader autoscaling;
-# the network, endpoints and engine, whose cluster is then snapshotted and restored into a fifth package;
+# the network, endpoints and engine, whose cluster is snapshotted once deployed and restored into a fifth
+# package beside it;
 # the interruptions (the package's first deployment killed, then a class change cut short).
 PARTS = ("instances", "scaling", "engine", "interruptions")
 RESTORES = "engine"

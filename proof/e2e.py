@@ -36,10 +36,11 @@ import yaml
 from aurora_bundle.aws.alarm_table import ALARMS
 from aurora_bundle.aws.instances import AUTOSCALED_READER_PREFIX
 from aurora_bundle.aws.naming import KEY_ALIAS_FORMAT
+from aurora_bundle.inputs.params_root import P
 from aurora_bundle.inputs.spec import Example
 from aurora_bundle.terraform.synth import STEPS
 from proof.day2 import RESTORES, Day2Result, EngineControl, Restore, restore_example, run_day2
-from proof.emulator import CUSTOM_ID_TAG, ENGINE_VERSION_TAG, emulator_environment
+from proof.emulator import CUSTOM_ID_TAG, ENGINE_VERSION_TAG
 from proof.mass_build import write_schemas
 from proof.mutations import REFUSED_AT_PLAN, mutations
 from proof.provisioner import Deployment, Step, changed_resources, lay_out_bundle
@@ -428,8 +429,10 @@ def _mutate_each_param(src: Step, example: Example, params_schema: dict[str, Any
         # nothing, so it is not read back from the emulator (-refresh=false).
         variants = {path: ({**changed, "md_metadata": example.params["md_metadata"]}, example.connections)
                     for path, changed in mutations(params_schema, base).items()}
+        # A newer major is refused while apply_immediately is off (aws/cluster.py, a rule of the running cluster):
+        # planned apart, so that the other variants are planned once.
         result.mutations, result.mutation_refusals = plan_variants(
-            src, variants, region_of(example.connections), src.dir.parent / "sweep")
+            src, variants, region_of(example.connections), src.dir.parent / "sweep", apart=[P.database.engine_version.path])
         for path, changed in mutations(params_schema, base, immutable=REFUSED_AT_PLAN).items():
             src.configure({**changed, "md_metadata": example.params["md_metadata"]}, example.connections)
             try:
@@ -472,15 +475,15 @@ def run_preset(example: Example, bundle_root: Path, definitions: Path, endpoint:
                day2: tuple[str, Path] | None = None, network_of: tuple[str, list[str]] | None = None,
                previous_src: Path | None = None, kill: bool = False, nice: int = 0) -> PresetResult:
     """One example's life cycle. ``what_if``: params to plan (not apply) against the deployed cluster;
-    ``broken_src``: a generated src whose artifact template is broken, to deploy once (it must fail);
-    ``interrupt``: cancel the first src apply while the writer is being created, then deploy again;
-    ``mutate_with``: the params schema, to plan every leaf param changed alone (``mutations``);
-    ``day2``: (part, the emulator's timeline): run that part of the day-2 scenario (``day2.PARTS``); after
-    the part that ``RESTORES``, restore a snapshot of the cluster into a new package; ``network_of``: the VPC and subnets exist
-    already (that restore's case): neither create nor delete them; ``previous_src``: an older bundle version's
-    generated src, deployed first (a package taking this version: ``bundle_upgrade``); ``kill``: SIGKILL the
-    first src apply while the writer is being created, unlock the state, deploy again (``_kill_then_heal``);
-    ``nice``: the package's Terraform runs at that lower CPU priority (``terraform.niced``)."""
+    ``broken_src``: a generated src whose artifact template is broken, to deploy once (it must fail); ``interrupt``:
+    cancel the first src apply while the writer is being created, then deploy again; ``mutate_with``: the params
+    schema, to plan every leaf param changed alone (``mutations``); ``day2``: (part, the emulator's timeline): run
+    that part of the day-2 scenario (``day2.PARTS``); for the part that ``RESTORES``, restore a snapshot of the
+    deployed cluster into a new package beside it; ``network_of``: the VPC and subnets exist already (that restore's
+    case): neither create nor delete them; ``previous_src``: an older bundle version's generated src, deployed first
+    (a package taking this version: ``bundle_upgrade``); ``kill``: SIGKILL the first src apply while the writer is
+    being created, unlock the state, deploy again (``_kill_then_heal``); ``nice``: the package's Terraform runs at
+    that lower CPU priority (``terraform.niced``)."""
     result = PresetResult(slug=example.slug)
     work = build_dir / "e2e" / example.slug
     shutil.rmtree(work, ignore_errors=True)
@@ -509,7 +512,7 @@ def run_preset(example: Example, bundle_root: Path, definitions: Path, endpoint:
                 step.init()
         binary = ReattachedProvider.installed(steps["src"].dir)
         if binary is not None:  # both steps' commands, one at a time; in src, where its relative paths point
-            provider = ReattachedProvider(binary, {**env, **emulator_environment(endpoint)}, steps["src"].dir,
+            provider = ReattachedProvider(binary, steps["src"].provider_environment(), steps["src"].dir,
                                           work / "aws-provider.log", nice).__enter__()
             for step in steps.values():
                 step.attached = provider.environment()
@@ -555,6 +558,18 @@ def run_preset(example: Example, bundle_root: Path, definitions: Path, endpoint:
             result.after_minor_upgrade = _after_aws_minor_upgrade(steps["src"], endpoint, region, result.identifier)
             result.downgrade_error = _try_downgrade(steps["src"], example)
             result.subnet_removed = _plan_without_first_subnet(steps["src"], example)
+        if day2 is not None and day2[0] == RESTORES and network is not None:
+            # A snapshot of the deployed cluster, restored into a new package that lives beside this one's day-2
+            # part and decommission (``_finish_restore`` joins it after the decommission): the two chains of
+            # provider waits overlap instead of adding up.
+            snapshot = _client("rds", endpoint, region).create_db_cluster_snapshot(
+                DBClusterIdentifier=result.identifier, DBClusterSnapshotIdentifier=f"{result.identifier}-day2"
+            )["DBClusterSnapshot"]
+            restored_example = restore_example(example, params, snapshot["DBClusterSnapshotArn"])
+            pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="restore")
+            restoring = (pool.submit(run_preset, restored_example, bundle_root, definitions, endpoint, state_url,
+                                     build_dir, network_of=network), snapshot, restored_example)
+            pool.shutdown(wait=False)
         if day2 is not None and network is not None:
             subnets = network[1]
 
@@ -591,16 +606,6 @@ def run_preset(example: Example, bundle_root: Path, definitions: Path, endpoint:
                                    scale_out, unplanned_failover=fail_over,
                                    members=lambda: cluster_members(endpoint, region, result.identifier))
             params = result.day2.params
-        if day2 is not None and day2[0] == RESTORES and result.day2 is not None:
-            snapshot = _client("rds", endpoint, region).create_db_cluster_snapshot(
-                DBClusterIdentifier=result.identifier, DBClusterSnapshotIdentifier=f"{result.identifier}-day2"
-            )["DBClusterSnapshot"]
-            restored_example = restore_example(example, params, snapshot["DBClusterSnapshotArn"])
-            # The restored package lives while this one is decommissioned (``_finish_restore`` joins it first).
-            pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="restore")
-            restoring = (pool.submit(run_preset, restored_example, bundle_root, definitions, endpoint, state_url,
-                                     build_dir, network_of=network), snapshot, restored_example)
-            pool.shutdown(wait=False)
         if what_if is not None:
             steps["src"].configure({**what_if, "md_metadata": example.params["md_metadata"]}, example.connections)
             result.what_if = _actions(steps["src"].plan(label="what-if"))
@@ -617,8 +622,10 @@ def run_preset(example: Example, bundle_root: Path, definitions: Path, endpoint:
 
         try:
             _decommission(example, params, steps["src"], result, inspect)
-            if restoring is not None and result.day2 is not None:
-                result.day2.restore = _finish_restore(*restoring, _client("rds", endpoint, region))
+            if restoring is not None:
+                restore = _finish_restore(*restoring, _client("rds", endpoint, region))
+                if result.day2 is not None:
+                    result.day2.restore = restore
             if network is not None and network_of is None:
                 if result.identifier:
                     result.leftovers, result.kept_key, result.final_snapshots = leftovers(
@@ -641,7 +648,7 @@ def run_preset(example: Example, bundle_root: Path, definitions: Path, endpoint:
 
 def _finish_restore(future: Future[PresetResult], snapshot: dict[str, Any], restored_example: Example, rds: Any
                     ) -> Restore:
-    """What the restored package (run beside its source's decommission) found; its snapshot deleted."""
+    """What the restored package (run beside its source's day-2 part and decommission) found; its snapshot deleted."""
     restored = future.result()
     rds.delete_db_cluster_snapshot(DBClusterSnapshotIdentifier=snapshot["DBClusterSnapshotIdentifier"])
     return Restore(snapshot_username=snapshot["MasterUsername"], username=restored.master_username,
@@ -704,20 +711,22 @@ def run_all(examples: list[Example], bundle_root: Path, definitions: Path, endpo
             broken_src: dict[str, Path] | None = None, interrupt: frozenset[str] = frozenset(),
             mutate: frozenset[str] = frozenset(), params_schema: dict[str, Any] | None = None,
             day2: dict[str, tuple[str, Path]] | None = None, previous_src: dict[str, Path] | None = None,
-            kill: frozenset[str] = frozenset()) -> dict[str, PresetResult]:
+            kill: frozenset[str] = frozenset(), critical: frozenset[str] = frozenset()) -> dict[str, PresetResult]:
     """``day2``: slug -> (part, the emulator's timeline), for the examples that run the day-2 scenario;
-    ``previous_src``: slug -> an older bundle version's src, to deploy before this one.
+    ``previous_src``: slug -> an older bundle version's src, to deploy before this one; ``critical``: the
+    other examples whose life cycle is as long as a day-2 part's (``bench/suite_profile.py`` measures them).
 
-    Every package runs at once (each mostly waits on the provider's 10-30 s polls). The day-2 ones, the
-    longest, are submitted first, and the others' Terraform runs at a lower CPU priority: on two cores, the
-    critical path goes first."""
+    Every package runs at once (each mostly waits on the provider's 10-30 s polls). The day-2 ones and the
+    critical ones, the longest, are submitted first (they take the lock ``init`` needs first), and the
+    others' Terraform runs at a lower CPU priority: on two cores, the critical path goes first."""
     what_if, broken_src = what_if or {}, broken_src or {}
-    examples = sorted(examples, key=lambda ex: ex.slug not in (day2 or {}))
+    first = set(day2 or {}) | critical
+    examples = sorted(examples, key=lambda ex: (ex.slug not in (day2 or {}), ex.slug not in first))
     with ThreadPoolExecutor(max_workers=max(len(examples), 1)) as pool:
         futures = {ex.slug: pool.submit(run_preset, ex, bundle_root, definitions, endpoint, state_url, build_dir,
                                         what_if.get(ex.slug), broken_src.get(ex.slug), ex.slug in interrupt,
                                         params_schema if ex.slug in mutate else None, (day2 or {}).get(ex.slug),
                                         previous_src=(previous_src or {}).get(ex.slug), kill=ex.slug in kill,
-                                        nice=0 if ex.slug in (day2 or {}) else 10)
+                                        nice=0 if ex.slug in first else 10)
                    for ex in examples}
         return {slug: future.result() for slug, future in futures.items()}

@@ -137,13 +137,20 @@ class Step:
         self.attached: dict[str, str] = {}  # a ReattachedProvider's environment, when the package has one
         self.nice = nice  # terraform.niced
 
-    def environment(self, action: str) -> dict[str, str]:
-        """What a Terraform command of this step runs with: the machine's, the emulator's address, a reattached
-        provider if any, and the deployment's ``MASSDRIVER_*``."""
-        return {**self.base_env, **self.emulator_env, **self.attached, **self.deployment.environment(self.name, action)}
+    def provider_environment(self) -> dict[str, str]:
+        """What the AWS provider runs with: the machine's environment and the emulator's address."""
+        return {**self.base_env, **self.emulator_env}
 
-    def terraform(self, action: str) -> Terraform:
-        return Terraform(self.dir, self.environment(action), self.log, self.timings, nice=self.nice)
+    def environment(self, action: str, *, attach: bool = True) -> dict[str, str]:
+        """What a Terraform command of this step runs with: the provider's environment, the reattached provider
+        if any (``attach``), and the deployment's ``MASSDRIVER_*``."""
+        attached = self.attached if attach else {}
+        return {**self.provider_environment(), **attached, **self.deployment.environment(self.name, action)}
+
+    def terraform(self, action: str, *, attach: bool = True) -> Terraform:
+        """``attach=False`` for ``init`` (it installs and locks the provider) and for the runs cut short (they
+        must cancel or kill the provider they started): Terraform starts its own provider, as in production."""
+        return Terraform(self.dir, self.environment(action, attach=attach), self.log, self.timings, nice=self.nice)
 
     def configure(self, params: dict[str, Any], connections: dict[str, Any]) -> None:
         """What Massdriver hands the step for a deployment: the params and connections documents."""
@@ -152,7 +159,7 @@ class Step:
 
     def init(self) -> None:
         if not self.initialised:
-            self.terraform("provision").run("init", "-input=false", timeout=300)
+            self.terraform("provision", attach=False).run("init", "-input=false", timeout=300)
             self.initialised = True
 
     def plan(self, action: str = "provision", label: str = "plan", *, refresh: bool = True) -> dict[str, Any]:
@@ -188,14 +195,14 @@ class Step:
 
     def apply_interrupted(self, interrupt_on: str, label: str = "interrupted.apply") -> subprocess.CompletedProcess[str]:
         """Apply the plan and cancel the apply gracefully once ``interrupt_on`` shows (a provisioner timeout)."""
-        return self.terraform("provision").run_interrupted("apply", "-input=false", PLAN_FILE,
+        return self.terraform("provision", attach=False).run_interrupted("apply", "-input=false", PLAN_FILE,
                                                            interrupt_on=interrupt_on, label=label)
 
     def apply_killed(self, kill_on: str, delay: float = 5.0, label: str = "killed.apply"
                      ) -> subprocess.CompletedProcess[str]:
         """Apply the plan and SIGKILL the provisioner ``delay`` seconds after ``kill_on`` shows."""
-        return self.terraform("provision").run_killed("apply", "-input=false", PLAN_FILE, kill_on=kill_on, delay=delay,
-                                                      label=label)
+        return self.terraform("provision", attach=False).run_killed("apply", "-input=false", PLAN_FILE, kill_on=kill_on,
+                                                                    delay=delay, label=label)
 
     def _state_request(self, method: str) -> bytes:
         url = self.deployment.state_url + self.deployment.state_path(self.name)

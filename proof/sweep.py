@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -87,10 +88,12 @@ def _state(state: dict[str, Any], count: int) -> dict[str, Any]:
     return {**state, "serial": state.get("serial", 0) + 1, "resources": resources, "check_results": None}
 
 
-def plan_variants(src: Step, variants: dict[str, Variant], region: str, work: Path
+def plan_variants(src: Step, variants: dict[str, Variant], region: str, work: Path, *, apart: Collection[str] = ()
                   ) -> tuple[dict[str, dict[str, list[str]]], dict[str, str]]:
     """name -> (params, connections): name -> address -> actions, and the plans refused (name -> the error
-    of the variant planned alone, as a deployment would report it). ``src`` is left configured with the
+    of the variant planned alone, as a deployment would report it). ``apart``: variants planned in a run of
+    their own, after the others: those a rule of the running cluster may refuse (a refused variant fails
+    its whole run, and every other variant in it is planned again). ``src`` is left configured with the
     first variant planned alone, if any: the caller configures it back."""
     names = list(variants)
     if work.exists():
@@ -99,18 +102,25 @@ def plan_variants(src: Step, variants: dict[str, Variant], region: str, work: Pa
     for i in range(1, len(names)):
         shutil.copytree(work / "v0", work / f"v{i}")
     state = json.loads(src.state_document() or b"{}")
-    env = src.environment("provision")
-    terraform = Terraform(work, env, src.log, src.timings, nice=src.nice)
+    terraform = Terraform(work, src.environment("provision"), src.log, src.timings, nice=src.nice)
     refused: dict[str, str] = {}
     planned: dict[str, dict[str, list[str]]] = {}
-    remaining = names
-    initialised = False
+    batches = [[n for n in names if n not in apart], [n for n in names if n in apart]]
+    for batch in sorted(filter(None, batches), key=len, reverse=True):  # init installs the largest's modules
+        _plan_batch(src, terraform, work, state, {n: variants[n] for n in batch}, region, planned, refused)
+    return planned, refused
+
+
+def _plan_batch(src: Step, terraform: Terraform, work: Path, state: dict[str, Any], variants: dict[str, Variant],
+                region: str, planned: dict[str, dict[str, list[str]]], refused: dict[str, str]) -> None:
+    """Plan ``variants`` as modules of one run; a variant the run refuses is planned alone, the rest again."""
+    remaining = list(variants)
     while remaining:
         (work / "main.tf.json").write_text(json.dumps(_root(src.dir, [variants[n] for n in remaining], region)))
         (work / "terraform.tfstate").write_text(json.dumps(_state(state, len(remaining))))
-        if not initialised:  # installs the modules main.tf.json calls (fewer later: no init needed)
-            terraform.run("init", "-input=false", timeout=300, label="sweep.init")
-            initialised = True
+        if not (work / ".terraform" / "modules" / "modules.json").exists():  # installs the modules main.tf.json calls
+            Terraform(work, src.environment("provision", attach=False), src.log, src.timings, nice=src.nice).run(
+                "init", "-input=false", timeout=300, label="sweep.init")
         planned_run = terraform.run("plan", "-input=false", "-refresh=false", "-lock=false", "-out=tf.plan",
                                     timeout=1800, ok_codes=(0, 1), label="sweep.plan")
         if planned_run.returncode != 0:
@@ -127,7 +137,6 @@ def plan_variants(src: Step, variants: dict[str, Variant], region: str, work: Pa
         for name in remaining:
             planned.setdefault(name, {})
         break
-    return planned, refused
 
 
 def _alone(src: Step, variant: Variant) -> str:

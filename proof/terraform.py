@@ -101,8 +101,9 @@ class ReattachedProvider:
     package's commands run one at a time, so one process serves one provider configuration at a time. It runs
     in the step directory, as Terraform runs the providers it starts: relative paths (the failover function's
     ``./writer-failover.zip``) resolve there.
-    ``init`` and cut-short runs (``run_interrupted``, ``run_killed``) never attach: the first installs and
-    locks the provider, the others must cancel or kill the provider they started, as in production.
+    ``init`` and cut-short runs (``run_interrupted``, ``run_killed``) never attach (``Step.terraform``'s
+    ``attach``): the first installs and locks the provider, the others must cancel or kill the provider they
+    started, as in production.
     """
 
     def __init__(self, binary: Path, env: dict[str, str], cwd: Path, log: Path, nice: int = 0,
@@ -127,25 +128,27 @@ class ReattachedProvider:
         self._proc = subprocess.Popen(niced([str(self.binary), "-debug"], self.nice), cwd=self.cwd, env=self.env, text=True,
                                       stdout=subprocess.PIPE, stderr=handle, start_new_session=True)
         handle.close()
-        assert self._proc.stdout is not None
-        deadline = time.monotonic() + self.startup_timeout
-        for line in self._proc.stdout:
-            if f"{REATTACH_ENV}='" in line:
-                self.reattach = line.split(f"{REATTACH_ENV}='", 1)[1].rsplit("'", 1)[0]
-                break
-            if time.monotonic() > deadline:
-                break
-        if not self.reattach:
+        announced = threading.Event()
+        threading.Thread(target=self._read, args=(self._proc.stdout, announced), daemon=True).start()
+        # The deadline holds even when the process prints nothing at all: the reader thread waits for lines.
+        if not announced.wait(self.startup_timeout) or not self.reattach:
             self.__exit__(None, None, None)
-            raise TerraformError(f"{self.binary} -debug printed no {REATTACH_ENV} (see {self.log})")
+            raise TerraformError(f"{self.binary} -debug printed no {REATTACH_ENV} within {self.startup_timeout:.0f} s "
+                                 f"(see {self.log})")
         json.loads(self.reattach)
-        threading.Thread(target=self._drain, args=(self._proc.stdout,), daemon=True).start()
         return self
 
-    def _drain(self, stream: Any) -> None:
+    def _read(self, stream: Any, announced: threading.Event) -> None:
+        """Take the reattach value from the debug server's stdout, then keep its other lines in the log."""
         with self.log.open("a") as handle:
             for line in stream:
+                if not announced.is_set() and f"{REATTACH_ENV}='" in line:
+                    self.reattach = line.split(f"{REATTACH_ENV}='", 1)[1].rsplit("'", 1)[0]
+                    announced.set()
+                    continue
                 handle.write(line)
+                handle.flush()
+        announced.set()  # the process ended (or closed stdout) without announcing: fail now, not at the deadline
 
     def environment(self) -> dict[str, str]:
         return {REATTACH_ENV: self.reattach}
@@ -168,11 +171,6 @@ class ReattachedProvider:
         self._proc = None
 
 
-def _detached(env: dict[str, str]) -> dict[str, str]:
-    """``env`` without a reattached provider: Terraform starts its own."""
-    return {k: v for k, v in env.items() if k != REATTACH_ENV}
-
-
 def niced(command: list[str], nice: int) -> list[str]:
     """``command`` run at a lower CPU priority (``nice -n``) when ``nice`` > 0: the e2e lets the packages on its
     critical path (the day-2 ones) go first on a machine with two cores; nothing else about the run changes."""
@@ -193,9 +191,8 @@ class Terraform:
         if binary is None:
             raise TerraformError("terraform is not on PATH")
         started = time.monotonic()
-        env = self.env if args[0] != "init" else _detached(self.env)
         proc = subprocess.run(niced([binary, *args, *([] if args[0] in {"show", "output", "version"} else ["-no-color"])],
-                                    self.nice), cwd=self.workdir, env=env, capture_output=True, text=True, timeout=timeout)
+                                    self.nice), cwd=self.workdir, env=self.env, capture_output=True, text=True, timeout=timeout)
         elapsed = time.monotonic() - started
         name = label or args[0]
         self.timings[name] = self.timings.get(name, 0.0) + elapsed
@@ -229,7 +226,7 @@ class Terraform:
         if binary is None:
             raise TerraformError("terraform is not on PATH")
         started = time.monotonic()
-        proc = subprocess.Popen(niced([binary, *args, "-no-color"], self.nice), cwd=self.workdir, env=_detached(self.env),
+        proc = subprocess.Popen(niced([binary, *args, "-no-color"], self.nice), cwd=self.workdir, env=self.env,
                                 text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=group)
 
         def cut() -> None:

@@ -574,10 +574,11 @@ def test_day2_a_major_upgrade_applied_immediately_replaces_the_upgraded_groups_i
 
 
 def test_day2_a_snapshot_restores_into_a_new_package_that_keeps_its_root_user(day2):
-    """A snapshot of the day-2 cluster, taken in the emulator, restored by a new package: the root user
-    is the snapshot's; the package's second deployment turns IAM authentication on, in place (the AWS
-    provider leaves it out of RestoreDBClusterFromSnapshot: hashicorp/terraform-provider-aws#35189) and
-    changes nothing else; a plan after it has nothing to do; its decommission leaves nothing behind."""
+    """A snapshot of the day-2 engine package's cluster, taken in the emulator once it is deployed, restored by
+    a new package: the root user is the snapshot's; the package's second deployment turns IAM authentication
+    on, in place (the AWS provider leaves it out of RestoreDBClusterFromSnapshot:
+    hashicorp/terraform-provider-aws#35189) and changes nothing else; a plan after it has nothing to do; its
+    decommission leaves nothing behind."""
     restore = day2.restore
     assert restore is not None
     assert restore.error is None, restore.error

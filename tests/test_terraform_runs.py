@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from proof import terraform as offline_tf
+from proof.provisioner import Deployment, Step
 
 pytestmark = [pytest.mark.offline, pytest.mark.skipif(shutil.which("terraform") is None or offline_tf.find_mirror() is None,
                                 reason="needs terraform and the provider mirror")]
@@ -93,7 +94,7 @@ def test_a_packages_commands_attach_to_one_provider_process_that_init_never_uses
 
     with offline_tf.ReattachedProvider(binary, env, work, tmp_path / "provider.log") as running:
         attached = offline_tf.Terraform(work, {**env, **running.environment()}, tmp_path / "tf.log")
-        attached.run("init", "-input=false")
+        offline_tf.Terraform(work, env, tmp_path / "tf.log").run("init", "-input=false")  # as Step.init runs it
         assert "registry.terraform.io/hashicorp/aws" in (work / ".terraform.lock.hcl").read_text()
         assert running.pid is not None
         before = cpu(running.pid)
@@ -102,3 +103,31 @@ def test_a_packages_commands_attach_to_one_provider_process_that_init_never_uses
         assert cpu(running.pid) > before
     with pytest.raises(offline_tf.TerraformError):
         attached.run("plan", "-input=false", timeout=120)
+
+
+def test_a_step_attaches_its_commands_but_not_init_nor_the_runs_cut_short(tmp_path: Path) -> None:
+    """What ``Step.terraform`` hands Terraform: the reattached provider for the package's commands; nothing for
+    ``init`` and the cut-short runs, which start (and cancel or kill) a provider of their own."""
+    (tmp_path / "src").mkdir()
+    deployment = Deployment(package_name="proj-dev-db-a1b2", bundle_name="b", bundle_version="0.1.0",
+                            state_url="http://127.0.0.1:9", record=tmp_path / "requests.jsonl")
+    step = Step(tmp_path, "src", deployment, {"PATH": "/usr/bin"}, tmp_path / "src.log", "http://127.0.0.1:9")
+    step.attached = {offline_tf.REATTACH_ENV: '{"registry.terraform.io/hashicorp/aws": {}}'}
+    assert step.terraform("provision").env[offline_tf.REATTACH_ENV] == step.attached[offline_tf.REATTACH_ENV]
+    detached = step.terraform("provision", attach=False).env
+    assert offline_tf.REATTACH_ENV not in detached
+    assert detached["AWS_ENDPOINT_URL"] == "http://127.0.0.1:9" and detached["MASSDRIVER_DEPLOYMENT_ACTION"] == "provision"
+    assert offline_tf.REATTACH_ENV not in step.provider_environment()
+
+
+def test_a_provider_that_never_announces_itself_fails_at_the_deadline(tmp_path: Path) -> None:
+    """A provider binary that prints nothing (hung before its handshake) fails the package after
+    ``startup_timeout``, not when a line finally arrives, and is stopped."""
+    silent = tmp_path / "terraform-provider-aws"
+    silent.write_text("#!/bin/sh\nexec sleep 60\n")
+    silent.chmod(0o755)
+    provider = offline_tf.ReattachedProvider(silent, {"PATH": os.environ["PATH"]}, tmp_path, tmp_path / "p.log",
+                                             startup_timeout=1.0)
+    with pytest.raises(offline_tf.TerraformError, match="printed no TF_REATTACH_PROVIDERS within 1 s"):
+        provider.__enter__()
+    assert provider.pid is None  # stopped, not left running
