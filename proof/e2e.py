@@ -47,8 +47,20 @@ from proof.provisioner import Deployment, Step, changed_resources, lay_out_bundl
 from proof.sweep import plan_variants
 from proof.terraform import ReattachedProvider, TerraformError, cli_environment
 
-# Concurrent `terraform init`s race to fill an empty plugin cache ("file exists") when there is no mirror: one at a time.
+# Concurrent `terraform init`s race to fill an empty plugin cache ("file exists"), which exists only when
+# there is no AWS provider mirror (``terraform.cli_environment``): the first fill of each step's providers
+# is one at a time. With a mirror, or once the cache holds them, every package's inits run at once.
 _INIT_LOCK = threading.Lock()
+_CACHE_FILLED: set[str] = set()  # the step names whose providers the plugin cache holds
+
+
+def _init(step: Step) -> None:
+    if "TF_PLUGIN_CACHE_DIR" not in step.base_env or step.name in _CACHE_FILLED:
+        step.init()
+        return
+    with _INIT_LOCK:
+        step.init()
+        _CACHE_FILLED.add(step.name)
 
 
 @dataclass
@@ -508,8 +520,7 @@ def run_preset(example: Example, bundle_root: Path, definitions: Path, endpoint:
     try:
         network = network_of or create_network(endpoint, example.connections)
         for step in steps.values():
-            with _INIT_LOCK:
-                step.init()
+            _init(step)
         binary = ReattachedProvider.installed(steps["src"].dir)
         if binary is not None:  # both steps' commands, one at a time; in src, where its relative paths point
             provider = ReattachedProvider(binary, steps["src"].provider_environment(), steps["src"].dir,
