@@ -1,6 +1,8 @@
-"""The README's generated parts: the params reference (from the dereferenced params schema), and the
-presets table's monthly estimate with the paragraph under the table (from ``aurora_bundle/cost``).
-Each sits between its markers; ``make build`` rewrites it and a fast test fails when it is stale."""
+"""The README's generated parts.
+
+The params reference (from the dereferenced params schema), and the presets table's monthly estimate with the
+paragraph under the table (from ``aurora_bundle/cost``). Each sits between its markers; ``make build`` rewrites it and
+a fast test fails when it is stale."""
 
 from __future__ import annotations
 
@@ -176,8 +178,10 @@ def preset_row(spec: BundleSpec, name: str, params: dict[str, Any], estimate: st
 
 
 def presets_table(section: str, spec: BundleSpec) -> str:
-    """The presets table (the section between its markers) and its note, written afresh from massdriver.yaml's
-    presets: a new preset is one entry there (and its examples/ folder), never a README edit."""
+    """The README's presets table and its note, from massdriver.yaml's presets.
+
+    The presets table (the section between its markers) and its note, written afresh from massdriver.yaml's presets: a
+    new preset is one entry there (and its examples/ folder), never a README edit."""
     from aurora_bundle.cost.estimate import Assumptions
     from aurora_bundle.cost.report import readme_note
 

@@ -59,8 +59,9 @@ LOADER = (
 
 
 def preset_slug(name: str) -> str:
-    """A preset's slug, as the page and drive.mjs make it from its name (``Production (Serverless)`` ->
-    ``production-serverless``)."""
+    """A preset's slug, as the page and drive.mjs make it from its name.
+
+    ``Production (Serverless)`` -> ``production-serverless``."""
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
@@ -98,8 +99,9 @@ def write_page(out: Path, root: Path = ROOT, definitions: Path = DEFINITIONS) ->
 
 
 def run(out: Path = OUT, *, screenshots: bool = True, only: list[str] | None = None) -> dict[str, Any]:
-    """Write the page, bundle its scripts, drive Chromium over it; the browser's report. ``only``: the
-    ``<rjsf>:<omit>`` renderers to drive (all when None)."""
+    """Write the page, bundle its scripts, drive Chromium over it; the browser's report.
+
+    ``only``: the ``<rjsf>:<omit>`` renderers to drive (all when None)."""
     if not Path(CHROMIUM).exists():
         raise SystemExit(f"{CHROMIUM} is missing: apt-get install -y chromium (or set CHROMIUM)")
     if shutil.which("node") is None:

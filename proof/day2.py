@@ -1,5 +1,6 @@
-"""The day-2 scenario: a deployed cluster changed the way an operator changes it, one deployment at
-a time, each followed by a second plan that must say "No changes".
+"""The day-2 scenario: a deployed cluster changed the way an operator changes it.
+
+One deployment at a time, each followed by a second plan that must say "No changes".
 
 It runs on a cluster the e2e has just deployed (``e2e.run_preset(..., day2=run_day2)``). Each change
 is a deployment of the committed src with new params (or a new vpc connection), exactly as
@@ -120,8 +121,9 @@ class Operator:
         return change
 
     def interrupted(self, name: str, params: Params, interrupt_on: str) -> Change:
-        """Deploy ``params`` and cancel the apply (SIGINT, a provisioner's graceful cancel) once
-        ``interrupt_on`` shows; no second plan (the next deployment is the one that must finish it)."""
+        """Deploy ``params`` and cancel the apply once ``interrupt_on`` shows.
+
+        SIGINT, a provisioner's graceful cancel. No second plan: the next deployment is the one that must finish it."""
         self.params = params
         change = Change(name)
         self.result.changes.append(change)
@@ -141,8 +143,9 @@ class Operator:
         return self.change(name, _with(self.params, path, value))
 
     def fail_over(self, name: str) -> Change:
-        """AWS moves the writer role to a reader (an instance failure); nothing is deployed: the next plan
-        must have nothing to do (which instance is the writer is no input of the bundle)."""
+        """AWS moves the writer role to a reader (an instance failure); nothing is deployed.
+
+        The next plan must have nothing to do (which instance is the writer is no input of the bundle)."""
         change = Change(name)
         self.result.changes.append(change)
         started = time.monotonic()
@@ -170,17 +173,19 @@ def bigger_class(current: str) -> str:
 
 
 def same_size_class(current: str) -> str:
-    """A class of another family with as much memory (db.r7g.large -> db.r6g.large): a rolling change to
-    instances of the same size, the case where AWS may promote the old writer (a CA change is the other
-    one, but a CA other than the default makes the provider modify and reboot each new instance, four 30 s
-    waits apiece)."""
+    """A class of another family with as much memory (db.r7g.large -> db.r6g.large).
+
+    A rolling change to instances of the same size, the case where AWS may promote the old writer (a CA change is the
+    other one, but a CA other than the default makes the provider modify and reboot each new instance, four 30 s waits
+    apiece)."""
     family, size = current.removeprefix("db.").split(".", 1)
     return f"db.{'r6g' if family != 'r6g' else 'r7g'}.{size}"
 
 
 def day2_example(example: Example, part: str, vpc_digits: str) -> Example:
-    """The example as its own package for one part of the scenario (own name, own VPC and subnet
-    IDs), one engine major older so the scenario can upgrade it."""
+    """The example as its own package for one part of the scenario.
+
+    Its own name, VPC and subnet IDs, and one engine major older, so the scenario can upgrade it."""
     params = _with(example.params, "database.engine_version", str(int(example.params["database"]["engine_version"]) - 1))
     prefix = example.params["md_metadata"]["name_prefix"]
     params = _with(params, "md_metadata.name_prefix", f"{prefix.split('-')[0]}-day2-{part}-{prefix.rsplit('-', 1)[1]}")
@@ -194,10 +199,12 @@ def day2_example(example: Example, part: str, vpc_digits: str) -> Example:
 
 
 def restore_example(example: Example, params: Params, snapshot_arn: str) -> Example:
-    """A second package, in the same VPC, created from ``snapshot_arn`` with the params the cluster ran;
-    unprotected, without autoscaling or a final snapshot, so it can be decommissioned at once. Changes not
-    applied immediately: its second deployment must turn IAM authentication on all the same (AWS would
-    keep it for the maintenance window otherwise)."""
+    """A second package created from ``snapshot_arn``, decommissioned at once.
+
+    A second package, in the same VPC, created from ``snapshot_arn`` with the params the cluster ran; unprotected,
+    without autoscaling or a final snapshot, so it can be decommissioned at once. Changes not applied immediately: its
+    second deployment must turn IAM authentication on all the same (AWS would keep it for the maintenance window
+    otherwise)."""
     restored = _with(params, "database.snapshot_identifier", snapshot_arn)
     restored = _with(restored, "database.deletion_protection", False)
     restored = _with(restored, "backup.skip_final_snapshot", True)
@@ -214,9 +221,10 @@ WRITER_CREATING = "aws_rds_cluster_instance.writer: Creating..."
 
 def _interrupted_class_change(operator: Operator, timeline: Path, identifier: str,
                               members: Callable[[], dict[str, str]] | None) -> None:
-    """A class change cancelled once the new writer is being created, then two ordinary deployments: the
-    first must finish the roll (replacing, never modifying, the instances left on the old class), the
-    second and every plan after it must be clean."""
+    """A class change cancelled once the new writer is being created, then two ordinary deployments.
+
+    The first must finish the roll (replacing, never modifying, the instances left on the old class), the second and
+    every plan after it must be clean."""
     started = time.time()
     bigger = bigger_class(operator.params["database"]["instance_class"])
     operator.interrupted("class change interrupted", _with(operator.params, "database.instance_class", bigger),
@@ -265,11 +273,12 @@ MINOR_FIRST = re.compile(r"--engine-version (\S+) --apply-immediately")
 
 
 def _autoscaled_readers_left(operator: Operator, scale_out: Callable[[], str]) -> None:
-    """AWS's autoscaled readers (``scale_out`` creates one with the RDS API, as a scale-out would): turning
-    autoscaling off while one runs is refused at plan with the runbook; the runbook's first step drains
-    it. Then a reader AWS added while autoscaling was being turned off (created right after that
-    deployment) is left: the next deployment records it in the decommission guard, and the e2e's
-    decommission (``e2e._decommission``) is refused before anything is deleted, then follows the runbook."""
+    """AWS's autoscaled readers (``scale_out`` creates one with the RDS API, as a scale-out would).
+
+    Turning autoscaling off while one runs is refused at plan with the runbook; the runbook's first step drains it.
+    Then a reader AWS added while autoscaling was being turned off (created right after that deployment) is left: the
+    next deployment records it in the decommission guard, and the e2e's decommission (``e2e._decommission``) is
+    refused before anything is deleted, then follows the runbook."""
     scale_out()
     autoscaling = operator.params["scaling"]["autoscaling"]
     operator.refused("autoscaling off with AWS's readers", _with(operator.params, "scaling.autoscaling.mode", "disabled"))
@@ -282,11 +291,13 @@ def _autoscaled_readers_left(operator: Operator, scale_out: Callable[[], str]) -
 
 def _network_endpoints_and_engine(operator: Operator, add_subnet: Callable[[], dict[str, Any]],
                                   engine: EngineControl | None) -> None:
-    """The network, a custom endpoint, then the major upgrades. The package is one major older than the
-    example (16), and its cluster was created long ago: it runs the oldest 16 minor AWS lists, which lists no
-    17 target. A major upgrade waiting for the window is refused at plan (apply_immediately off); so is one
-    from that minor, naming the minor to reach first and the command; the operator runs it; the upgrade then
-    (immediately) lands on the newest 17 that minor lists, not the newest 17; then 17 -> 18 at once."""
+    """The network, a custom endpoint, then the major upgrades.
+
+    The package is one major older than the example (16), and its cluster was created long ago: it runs the oldest 16
+    minor AWS lists, which lists no 17 target. A major upgrade waiting for the window is refused at plan
+    (apply_immediately off); so is one from that minor, naming the minor to reach first and the command; the operator
+    runs it; the upgrade then (immediately) lands on the newest 17 that minor lists, not the newest 17; then 17 -> 18
+    at once."""
     major = int(operator.params["database"]["engine_version"])
     if engine is not None:
         engine.created_long_ago(engine.oldest_minor(str(major)))
@@ -320,12 +331,12 @@ def run_day2(src: Step, example: Example, part: str, timeline: Path, identifier:
              unplanned_failover: Callable[[], str] | None = None,
              members: Callable[[], dict[str, str]] | None = None) -> Day2Result:
     """One part of the scenario (``PARTS``) on the deployed ``example`` (see ``day2_example``).
-    ``add_subnet`` creates one more subnet in the emulator and returns the vpc connection listing it;
-    ``window`` makes the cluster's maintenance window happen (its pending modifications are applied);
-    ``running_version`` reads the engine version the cluster runs; ``engine``: what happens to the engine
-    outside Terraform (the engine part); ``scale_out`` adds a reader as AWS's autoscaling would
-    (``application-autoscaling-<id>``) and returns its identifier;
-    ``unplanned_failover`` moves the writer role to a reader, as AWS does when the writer fails;
+
+    ``add_subnet`` creates one more subnet in the emulator and returns the vpc connection listing it; ``window`` makes
+    the cluster's maintenance window happen (its pending modifications are applied); ``running_version`` reads the
+    engine version the cluster runs; ``engine``: what happens to the engine outside Terraform (the engine part);
+    ``scale_out`` adds a reader as AWS's autoscaling would (``application-autoscaling-<id>``) and returns its
+    identifier; ``unplanned_failover`` moves the writer role to a reader, as AWS does when the writer fails;
     ``members``: the cluster's instances (identifier -> class) as the emulator has them."""
     result = Day2Result()
     operator = Operator(src, example.params, example.connections, result, unplanned_failover=unplanned_failover)

@@ -190,8 +190,10 @@ def delete_network(endpoint: str, connections: dict[str, Any], vpc_id: str, subn
 
 def leftovers(endpoint: str, region: str, identifier: str, name_prefix: str, vpc_id: str
               ) -> tuple[list[str], bool, list[str]]:
-    """What the src step created that still exists (should be nothing), whether the kms step's key
-    is kept (it should be: ``skip_on_delete``), and the final snapshots kept."""
+    """What the src step left behind, whether the key is kept, and the final snapshots.
+
+    What the src step created that still exists (should be nothing), whether the kms step's key is kept (it should be:
+    ``skip_on_delete``), and the final snapshots kept."""
     rds = _client("rds", endpoint, region)
     left = [f"rds cluster {c['DBClusterIdentifier']}" for c in rds.describe_db_clusters()["DBClusters"]
             if c["DBClusterIdentifier"].startswith(identifier)]
@@ -271,10 +273,12 @@ def _try_broken_src(src: Step, broken_src: Path, result: PresetResult) -> None:
 
 
 def _deploy_previous_src(src: Step, previous_src: Path, bundle_src: Path, example: Example) -> None:
-    """Deploy an older bundle version's src with that version's params of the example (``examples/``
-    beside its ``src``: the package as it runs before taking this version), then lay this bundle's src
-    and the example's params back: the bundle's own files are swapped (this version's that the older one
-    lacks are left out meanwhile), the emulator's and backend's files stay."""
+    """Deploy an older bundle version's src, then lay this version's back.
+
+    The older version's src with that version's params of the example (``examples/`` beside its ``src``: the package
+    as it runs before taking this version); then this bundle's src and the example's params are laid back. The
+    bundle's own files are swapped (this version's that the older one lacks are left out meanwhile); the emulator's
+    and backend's files stay."""
     previous_params = json.loads((previous_src.parent / "examples" / example.slug / "params.json").read_text())
     src.configure(previous_params, example.connections)
     ours = {p.name for p in bundle_src.glob("*.tf.json")}
@@ -297,8 +301,10 @@ INSTANCE_CREATING = "aws_rds_cluster_instance.writer: Creating..."
 
 
 def _interrupt_then_heal(src: Step, result: PresetResult) -> None:
-    """The first apply is cancelled while the writer is being created (as a provisioner timeout would);
-    the next deployment must replace what was left half-made and converge."""
+    """The first apply cancelled mid-way; the next deployment must converge.
+
+    The first apply is cancelled while the writer is being created (as a provisioner timeout would); the next
+    deployment must replace what was left half-made and converge."""
     interrupted = src.apply_interrupted(INSTANCE_CREATING)
     result.interrupted_exit = interrupted.returncode
     plan = src.plan(label="heal.plan")
@@ -346,9 +352,11 @@ def instances_in_state(src: Step) -> dict[str, str]:
 
 
 def leaked_iam(endpoint: str, region: str, identifier: str, src: Step, delete: bool = False) -> list[str]:
-    """IAM roles and policies named from the package's identifier (AWS completes a ``name_prefix``) that the
-    state does not hold: what a killed deployment made in its last seconds and nothing can find by name.
-    ``delete``: then delete them, as operator.md says to ("A deployment cancelled or killed")."""
+    """The IAM roles and policies of the package that the state does not hold.
+
+    IAM roles and policies named from the package's identifier (AWS completes a ``name_prefix``) that the state does
+    not hold: what a killed deployment made in its last seconds and nothing can find by name. ``delete``: then delete
+    them, as operator.md says to ("A deployment cancelled or killed")."""
     recorded: dict[str, set[str]] = {"aws_iam_role": set(), "aws_iam_policy": set()}
     for resource in src.state_resources():  # several of each type (the monitoring and the failover roles...)
         if resource["type"] in recorded:
@@ -370,12 +378,13 @@ def leaked_iam(endpoint: str, region: str, identifier: str, src: Step, delete: b
 
 def _kill_then_heal(src: Step, result: PresetResult, members: Callable[[], dict[str, str]],
                     leaked: Callable[[], list[str]]) -> None:
-    """The first apply is killed outright (SIGKILL to the provisioner's process group) 5 s after the
-    writer's creation began: RDS has the instance, the state never records it, the lock stays held.
-    The operator unlocks the state and deploys again: that deployment must adopt the instance
-    (``aws/adoption.py``); afterwards every member of the cluster is in state and nothing else is. What
-    the kill left that nothing can find by name (``leaked_iam``) is recorded, then deleted as the
-    operator's guide says, so the rest of the package's life measures the bundle alone."""
+    """The first apply killed outright; the operator's runbook must heal it.
+
+    The first apply is killed outright (SIGKILL to the provisioner's process group) 5 s after the writer's creation
+    began: RDS has the instance, the state never records it, the lock stays held. The operator unlocks the state and
+    deploys again: that deployment must adopt the instance (``aws/adoption.py``); afterwards every member of the
+    cluster is in state and nothing else is. What the kill left that nothing can find by name (``leaked_iam``) is
+    recorded, then deleted as the operator's guide says, so the rest of the package's life measures the bundle alone."""
     killed = src.apply_killed(INSTANCE_CREATING, delay=5.0)
     result.killed_exit = killed.returncode
     src.unlock()
@@ -392,9 +401,11 @@ def _kill_then_heal(src: Step, result: PresetResult, members: Callable[[], dict[
 
 
 def _after_aws_minor_upgrade(src: Step, endpoint: str, region: str, identifier: str) -> list[str]:
-    """AWS upgrades the minor in the maintenance window, behind Terraform's back; what the next deployment
-    would then change. The cluster runs the newest minor, so first it is made to run an older one (test only: as
-    if created long ago), then AWS moves it to a minor target that version lists."""
+    """What the next deployment changes after AWS upgrades the minor by itself.
+
+    AWS upgrades the minor in the maintenance window, behind Terraform's back; what the next deployment would then
+    change. The cluster runs the newest minor, so first it is made to run an older one (test only: as if created long
+    ago), then AWS moves it to a minor target that version lists."""
     rds = _client("rds", endpoint, region)
     running = rds.describe_db_clusters(DBClusterIdentifier=identifier)["DBClusters"][0]["EngineVersion"]
     major, minor = running.split(".")
@@ -410,16 +421,18 @@ def _after_aws_minor_upgrade(src: Step, endpoint: str, region: str, identifier: 
 
 def maintenance_window(endpoint: str, region: str, identifier: str) -> None:
     """The cluster's maintenance window happens: what AWS would apply in it, the emulator applies now.
-    ModifyDBCluster with ApplyImmediately applies "the modifications in this request and any pending
-    modifications" (AWS's API reference); the emulator applies a pending major upgrade with its
-    parameter groups (``emulator/patches/rds_availability.py``)."""
+
+    ModifyDBCluster with ApplyImmediately applies "the modifications in this request and any pending modifications"
+    (AWS's API reference); the emulator applies a pending major upgrade with its parameter groups
+    (``emulator/patches/rds_availability.py``)."""
     _client("rds", endpoint, region).modify_db_cluster(DBClusterIdentifier=identifier, ApplyImmediately=True)
 
 
 def unplanned_failover(endpoint: str, region: str, identifier: str) -> str:
-    """The writer fails and Aurora promotes a reader, behind Terraform's back: FailoverDBCluster to the
-    first fixed reader (``-reader1-``), as an instance failure would leave the cluster. Waits until the
-    demoted writer is available again (it restarts as a reader); returns the new writer's identifier."""
+    """The writer fails and Aurora promotes a reader, behind Terraform's back.
+
+    FailoverDBCluster to the first fixed reader (``-reader1-``), as an instance failure would leave the cluster. Waits
+    until the demoted writer is available again (it restarts as a reader); returns the new writer's identifier."""
     rds = _client("rds", endpoint, region)
     members = rds.describe_db_clusters(DBClusterIdentifier=identifier)["DBClusters"][0]["DBClusterMembers"]
     target = next(m["DBInstanceIdentifier"] for m in members
@@ -432,9 +445,11 @@ def unplanned_failover(endpoint: str, region: str, identifier: str) -> str:
 
 
 def _mutate_each_param(src: Step, example: Example, params_schema: dict[str, Any], result: PresetResult) -> None:
-    """Plan every leaf param changed alone against the deployed cluster: dotted path -> address -> actions
-    (``result.mutations``), or what the plan said when it refused the change (``result.mutation_refusals``:
-    a rule only the running cluster can check; none of a single change is expected to be refused)."""
+    """Plan every leaf param changed alone against the deployed cluster.
+
+    Dotted path -> address -> actions (``result.mutations``), or what the plan said when it refused the change
+    (``result.mutation_refusals``: a rule only the running cluster can check; none of a single change is expected to
+    be refused)."""
     base = {k: v for k, v in example.params.items() if k != "md_metadata"}
     try:
         # One Terraform run for all of them (``sweep``); the replan before it refreshed this state and found
@@ -486,16 +501,18 @@ def run_preset(example: Example, bundle_root: Path, definitions: Path, endpoint:
                interrupt: bool = False, mutate_with: dict[str, Any] | None = None,
                day2: tuple[str, Path] | None = None, network_of: tuple[str, list[str]] | None = None,
                previous_src: Path | None = None, kill: bool = False, nice: int = 0) -> PresetResult:
-    """One example's life cycle. ``what_if``: params to plan (not apply) against the deployed cluster;
-    ``broken_src``: a generated src whose artifact template is broken, to deploy once (it must fail); ``interrupt``:
-    cancel the first src apply while the writer is being created, then deploy again; ``mutate_with``: the params
-    schema, to plan every leaf param changed alone (``mutations``); ``day2``: (part, the emulator's timeline): run
-    that part of the day-2 scenario (``day2.PARTS``); for the part that ``RESTORES``, restore a snapshot of the
-    deployed cluster into a new package beside it; ``network_of``: the VPC and subnets exist already (that restore's
-    case): neither create nor delete them; ``previous_src``: an older bundle version's generated src, deployed first
-    (a package taking this version: ``bundle_upgrade``); ``kill``: SIGKILL the first src apply while the writer is
-    being created, unlock the state, deploy again (``_kill_then_heal``); ``nice``: the package's Terraform runs at
-    that lower CPU priority (``terraform.niced``)."""
+    """One example's life cycle.
+
+    ``what_if``: params to plan (not apply) against the deployed cluster; ``broken_src``: a generated src whose
+    artifact template is broken, to deploy once (it must fail); ``interrupt``: cancel the first src apply while the
+    writer is being created, then deploy again; ``mutate_with``: the params schema, to plan every leaf param changed
+    alone (``mutations``); ``day2``: (part, the emulator's timeline): run that part of the day-2 scenario
+    (``day2.PARTS``); for the part that ``RESTORES``, restore a snapshot of the deployed cluster into a new package
+    beside it; ``network_of``: the VPC and subnets exist already (that restore's case): neither create nor delete
+    them; ``previous_src``: an older bundle version's generated src, deployed first (a package taking this version:
+    ``bundle_upgrade``); ``kill``: SIGKILL the first src apply while the writer is being created, unlock the state,
+    deploy again (``_kill_then_heal``); ``nice``: the package's Terraform runs at that lower CPU priority
+    (``terraform.niced``)."""
     result = PresetResult(slug=example.slug)
     work = build_dir / "e2e" / example.slug
     shutil.rmtree(work, ignore_errors=True)
@@ -671,10 +688,11 @@ def _finish_restore(future: Future[PresetResult], snapshot: dict[str, Any], rest
 
 def _decommission(example: Example, params: dict[str, Any], src: Step, result: PresetResult,
                   inspect: Callable[[], list[str]]) -> None:
-    """As an operator would. With deletion protection on, and then with reader autoscaling on, a
-    decommission must fail before it deletes anything (``inspect`` lists what still exists); each
-    time the documented way through follows: the switch off, deploy, decommission again (src only:
-    the kms step has ``skip_on_delete``, Massdriver keeps the key)."""
+    """As an operator would.
+
+    With deletion protection on, and then with reader autoscaling on, a decommission must fail before it deletes
+    anything (``inspect`` lists what still exists); each time the documented way through follows: the switch off,
+    deploy, decommission again (src only: the kms step has ``skip_on_delete``, Massdriver keeps the key)."""
     if not result.applied:
         return
 
@@ -723,9 +741,11 @@ def run_all(examples: list[Example], bundle_root: Path, definitions: Path, endpo
             mutate: frozenset[str] = frozenset(), params_schema: dict[str, Any] | None = None,
             day2: dict[str, tuple[str, Path]] | None = None, previous_src: dict[str, Path] | None = None,
             kill: frozenset[str] = frozenset(), critical: frozenset[str] = frozenset()) -> dict[str, PresetResult]:
-    """``day2``: slug -> (part, the emulator's timeline), for the examples that run the day-2 scenario;
-    ``previous_src``: slug -> an older bundle version's src, to deploy before this one; ``critical``: the
-    other examples whose life cycle is as long as a day-2 part's (``bench/suite_profile.py`` measures them).
+    """Every example's life cycle, all packages at once.
+
+    ``day2``: slug -> (part, the emulator's timeline), for the examples that run the day-2 scenario; ``previous_src``:
+    slug -> an older bundle version's src, to deploy before this one; ``critical``: the other examples whose life
+    cycle is as long as a day-2 part's (``bench/suite_profile.py`` measures them).
 
     Every package runs at once (each mostly waits on the provider's 10-30 s polls). The day-2 ones and the
     critical ones, the longest, are submitted first (they take the lock ``init`` needs first), and the

@@ -77,6 +77,7 @@ def candidates(leaf: dict[str, Any], current: Any) -> list[Any]:
 def mutations(params_schema: dict[str, Any], params: dict[str, Any], *,
               immutable: tuple[str, ...] = ()) -> dict[str, dict[str, Any]]:
     """dotted path -> the params with that one leaf changed (leaves without an accepted value are left out).
+
     Mutable leaves only; with ``immutable``, those immutable leaves only (e.g. ``REFUSED_AT_PLAN``)."""
     validator = Draft7Validator(params_schema)
     found: dict[str, dict[str, Any]] = {}

@@ -44,9 +44,11 @@ def _terraform(binary: str, work: Path, *args: str) -> subprocess.CompletedProce
 
 
 def _config(documents: dict[int, dict[str, Any]], params: list[str], preconditions: list[dict[str, str]]) -> dict[str, Any]:
-    """The documents (key d<i>) through the module (the variables' types and defaults applied), then a
-    terraform_data per document holding the rules' preconditions on what the module hands back: a type error
-    names its module instance (module.doc["d3"]), a failed precondition its document (its message ends so)."""
+    """The configuration that plans many params documents at once.
+
+    The documents (key d<i>) through the module (the variables' types and defaults applied), then a terraform_data per
+    document holding the rules' preconditions on what the module hands back: a type error names its module instance
+    (module.doc["d3"]), a failed precondition its document (its message ends so)."""
     return {
         "locals": {"documents": {f"d{i}": {k: v for k, v in doc.items() if k in params} for i, doc in documents.items()}},
         "module": {"doc": {"for_each": "${local.documents}", "source": f"./{PARAMS_MODULE}",

@@ -76,6 +76,8 @@ def changed_actions(plan: Path) -> dict[str, list[str]]:
 
 
 def changes(address: str, actions: list[str]) -> bool:
-    """Whether an action changes something: not a no-op or a read, nor a data source dropped from state
-    (what a destroy plan does to every data source; ``show -json`` may list or omit those)."""
+    """Whether an action changes something.
+
+    Not a no-op or a read, nor a data source dropped from state (what a destroy plan does to every data source; ``show
+    -json`` may list or omit those)."""
     return actions not in (["no-op"], ["read"]) and not (address.startswith("data.") and actions == ["delete"])

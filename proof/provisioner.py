@@ -81,9 +81,11 @@ def changed_resources(plan: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def _same_actions(plan: dict[str, Any], plan_file: Path) -> None:
-    """The plan file's actions (``planfile``, what the what-if sweeps read) equal ``show -json``'s, on every
-    plan the e2e shows: the reader is checked against Terraform on each run. Deposed objects share their
-    instance's address: each change is compared with its deposed key."""
+    """Checks that the plan file's actions equal ``show -json``'s.
+
+    The plan file's actions (``planfile``, what the what-if sweeps read) equal ``show -json``'s, on every plan the e2e
+    shows: the reader is checked against Terraform on each run. Deposed objects share their instance's address: each
+    change is compared with its deposed key."""
     shown = {(rc["address"], rc.get("deposed", ""), tuple(rc["change"]["actions"]))
              for rc in plan.get("resource_changes", []) if changes(rc["address"], rc["change"]["actions"])}
     read = {(address, deposed, tuple(actions)) for address, deposed, actions in resource_actions(plan_file)
@@ -103,10 +105,11 @@ def lay_out_bundle(source: Path, target: Path, steps: tuple[str, ...]) -> None:
 
 
 def emulator_override() -> dict[str, Any]:
-    """The AWS provider's credentials and checks for the emulator (its address is in the environment,
-    ``emulator_environment``). Four attempts: with every package side by side on two cores, a response was
-    once cut off twice in a row (a DescribeDBClusters read "use of closed network connection"); AWS's own
-    errors are not retried, so a refusal still fails at once."""
+    """The AWS provider's credentials and checks for the emulator.
+
+    Its address is in the environment (``emulator_environment``). Four attempts: with every package side by side on
+    two cores, a response was once cut off twice in a row (a DescribeDBClusters read "use of closed network
+    connection"); AWS's own errors are not retried, so a refusal still fails at once."""
     return {"provider": {"aws": {
         "access_key": "test", "secret_key": "test", "skip_credentials_validation": True,
         "skip_metadata_api_check": "true", "skip_region_validation": True, "skip_requesting_account_id": True,
@@ -142,14 +145,18 @@ class Step:
         return {**self.base_env, **self.emulator_env}
 
     def environment(self, action: str, *, attach: bool = True) -> dict[str, str]:
-        """What a Terraform command of this step runs with: the provider's environment, the reattached provider
-        if any (``attach``), and the deployment's ``MASSDRIVER_*``."""
+        """What a Terraform command of this step runs with.
+
+        The provider's environment, the reattached provider if any (``attach``), and the deployment's
+        ``MASSDRIVER_*``."""
         attached = self.attached if attach else {}
         return {**self.provider_environment(), **attached, **self.deployment.environment(self.name, action)}
 
     def terraform(self, action: str, *, attach: bool = True) -> Terraform:
-        """``attach=False`` for ``init`` (it installs and locks the provider) and for the runs cut short (they
-        must cancel or kill the provider they started): Terraform starts its own provider, as in production."""
+        """A Terraform runner for this step.
+
+        ``attach=False`` for ``init`` (it installs and locks the provider) and for the runs cut short (they must
+        cancel or kill the provider they started): Terraform starts its own provider, as in production."""
         return Terraform(self.dir, self.environment(action, attach=attach), self.log, self.timings, nice=self.nice)
 
     def configure(self, params: dict[str, Any], connections: dict[str, Any]) -> None:
@@ -180,8 +187,10 @@ class Step:
 
     def plan_actions(self, action: str = "provision", label: str = "plan", *, refresh: bool = True
                      ) -> dict[str, list[str]]:
-        """``plan -out tf.plan``, and what it does to each resource (address -> actions), read from the plan
-        file (``planfile``): no ``show -json``, which starts every provider again."""
+        """``plan -out tf.plan`` and what it does to each resource.
+
+        ``plan -out tf.plan``, and what it does to each resource (address -> actions), read from the plan file
+        (``planfile``): no ``show -json``, which starts every provider again."""
         self.init()
         destroy = ["-destroy"] if action == "decommission" else []
         no_refresh = [] if refresh else ["-refresh=false"]

@@ -33,8 +33,10 @@ class ScanResult:
 
 
 def scan_plan(plan: Path, step_dir: Path) -> ScanResult:
-    """checkov as the provisioner runs it: from the step directory (so its ``.checkov.yml`` applies),
-    ``--repo-root-for-plan-enrichment . --deep-analysis --framework terraform_plan -f <plan>``."""
+    """checkov as the provisioner runs it.
+
+    From the step directory (so its ``.checkov.yml`` applies), ``--repo-root-for-plan-enrichment . --deep-analysis
+    --framework terraform_plan -f <plan>``."""
     args = [str(checkov_binary()), "--repo-root-for-plan-enrichment", ".", "--deep-analysis",
             "--framework", "terraform_plan", "-f", str(plan.resolve()), "--skip-download",
             "--output", "json", "--compact", "--quiet"]

@@ -56,8 +56,10 @@ Variant = tuple[dict[str, Any], dict[str, Any]]  # params (md_metadata included)
 
 
 def _root(step_dir: Path, variants: list[Variant], region: str) -> dict[str, Any]:
-    """The root module: the step's provider configuration, with the values the package deploys with (the
-    variants differ in params only: one md_metadata, one set of connections), and a module per variant."""
+    """The sweep's root module: one provider configuration and a module per variant.
+
+    The root module: the step's provider configuration, with the values the package deploys with (the variants differ
+    in params only: one md_metadata, one set of connections), and a module per variant."""
     providers = json.loads((step_dir / "providers.tf.json").read_text())
     aws = json.loads((step_dir / OVERRIDE_FILE).read_text())["provider"]["aws"]
     params, connections = variants[0]
@@ -90,11 +92,12 @@ def _state(state: dict[str, Any], count: int) -> dict[str, Any]:
 
 def plan_variants(src: Step, variants: dict[str, Variant], region: str, work: Path, *, apart: Collection[str] = ()
                   ) -> tuple[dict[str, dict[str, list[str]]], dict[str, str]]:
-    """name -> (params, connections): name -> address -> actions, and the plans refused (name -> the error
-    of the variant planned alone, as a deployment would report it). ``apart``: variants planned in a run of
-    their own, after the others: those a rule of the running cluster may refuse (a refused variant fails
-    its whole run, and every other variant in it is planned again). ``src`` is left configured with the
-    first variant planned alone, if any: the caller configures it back."""
+    """name -> (params, connections).
+
+    Name -> address -> actions, and the plans refused (name -> the error of the variant planned alone, as a deployment
+    would report it). ``apart``: variants planned in a run of their own, after the others: those a rule of the running
+    cluster may refuse (a refused variant fails its whole run, and every other variant in it is planned again).
+    ``src`` is left configured with the first variant planned alone, if any: the caller configures it back."""
     names = list(variants)
     if work.exists():
         shutil.rmtree(work)

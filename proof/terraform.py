@@ -172,8 +172,10 @@ class ReattachedProvider:
 
 
 def niced(command: list[str], nice: int) -> list[str]:
-    """``command`` run at a lower CPU priority (``nice -n``) when ``nice`` > 0: the e2e lets the packages on its
-    critical path (the day-2 ones) go first on a machine with two cores; nothing else about the run changes."""
+    """``command`` run at a lower CPU priority (``nice -n``) when ``nice`` > 0.
+
+    The e2e lets the packages on its critical path (the day-2 ones) go first on a machine with two cores; nothing else
+    about the run changes."""
     return ["nice", "-n", str(nice), *command] if nice > 0 else command
 
 
@@ -206,22 +208,26 @@ class Terraform:
 
     def run_interrupted(self, *args: str, interrupt_on: str, delay: float = 3.0, timeout: float = 1200,
                         label: str | None = None) -> subprocess.CompletedProcess[str]:
-        """Run terraform and interrupt it (SIGINT, as a provisioner's graceful cancel does) ``delay``
-        seconds after a line containing ``interrupt_on`` appears. Never raises for the exit code."""
+        """Run terraform and interrupt it (SIGINT) once a line shows.
+
+        ``delay`` seconds after a line containing ``interrupt_on`` appears, as a provisioner's graceful cancel does.
+        Never raises for the exit code."""
         return self._run_cut_short(args, interrupt_on, delay, timeout, label, "interrupted", group=False)
 
     def run_killed(self, *args: str, kill_on: str, delay: float = 5.0, timeout: float = 1200,
                    label: str | None = None) -> subprocess.CompletedProcess[str]:
-        """Run terraform and kill it outright (SIGKILL to its whole process group, provider plugins
-        included: an evicted pod, an out-of-memory kill) ``delay`` seconds after a line containing
-        ``kill_on`` appears. Nothing is cleaned up: the state keeps its lock and what the last
-        intermediate snapshot held. Never raises for the exit code."""
+        """Run terraform and kill it outright (SIGKILL) once a line shows.
+
+        ``delay`` seconds after a line containing ``kill_on`` appears, to its whole process group, provider plugins
+        included: an evicted pod, an out-of-memory kill. Nothing is cleaned up: the state keeps its lock and what the
+        last intermediate snapshot held. Never raises for the exit code."""
         return self._run_cut_short(args, kill_on, delay, timeout, label, "killed", group=True)
 
     def _run_cut_short(self, args: tuple[str, ...], trigger: str, delay: float, timeout: float, label: str | None,
                        how: str, *, group: bool) -> subprocess.CompletedProcess[str]:
-        """Run terraform, then ``delay`` seconds after a line containing ``trigger``: SIGINT to terraform, or
-        (``group``) SIGKILL to the process group it was started in, its plugins included."""
+        """Run terraform, then ``delay`` seconds after a line containing ``trigger``.
+
+        SIGINT to terraform, or (``group``) SIGKILL to the process group it was started in, its plugins included."""
         binary = shutil.which("terraform")
         if binary is None:
             raise TerraformError("terraform is not on PATH")

@@ -57,3 +57,19 @@ def test_the_author_tools_never_import_the_tests():
     tools = list((ROOT / "author").rglob("*.py")) + list((ROOT / "proof").rglob("*.py"))
     offenders = {str(p.relative_to(ROOT)): sorted(n for n in _imports(p) if n.split(".")[0] == "tests") for p in tools}
     assert {path: names for path, names in offenders.items() if names} == {}
+
+
+def test_every_docstring_opens_with_a_one_line_summary():
+    """A reader of the code sees what each module, class and function is in one line; the why follows it,
+    after a blank line."""
+    wrapped = []
+    for package in ("aurora_bundle", "author", "proof"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text())):
+                if not isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+                    continue
+                doc = ast.get_docstring(node)
+                lines = doc.strip().splitlines() if doc else []
+                if len(lines) > 1 and lines[1].strip():
+                    wrapped.append(f"{path.relative_to(ROOT)}: {getattr(node, 'name', 'module')}: {lines[0][:60]}")
+    assert not wrapped, "\n".join(wrapped)

@@ -32,9 +32,11 @@ from aurora_bundle.terraform.hcl import address, local, make
 
 
 def adoption_imports(stack: TerraformStack, writer: str, reader: str) -> list[dict[str, Any]]:
-    """The import blocks (Terraform JSON) that adopt an unrecorded instance into ``writer`` (an address)
-    or into ``reader[<index>]``. ``local.adoptable``: slot ("writer", "reader1", ...) -> the newest
-    member of the cluster named for it (names end in their creation time, so they sort by it)."""
+    """The import blocks that adopt an instance the state does not record.
+
+    The import blocks (Terraform JSON) that adopt an unrecorded instance into ``writer`` (an address) or into
+    ``reader[<index>]``. ``local.adoptable``: slot ("writer", "reader1", ...) -> the newest member of the cluster
+    named for it (names end in their creation time, so they sort by it)."""
     members = make(DataAwsDbInstances, stack, "adoptable",
                    filter=[DataAwsDbInstancesFilter(name="db-cluster-id", values=["${local.identifier}"])])
     # Only names this version gives (a 10-digit stamp, instances.STAMP): those sort by creation time.

@@ -52,9 +52,11 @@ class Running:
 
 
 def running_cluster(stack: TerraformStack) -> Running:
-    """The running cluster, read at plan time: a plan can refuse what AWS cannot do (a downgrade), keep
-    what AWS did by itself (a minor upgrade in the maintenance window), and keep the parameter groups
-    the engine still runs on while a major upgrade waits for the window (``parameter_groups``)."""
+    """The running cluster, read at plan time.
+
+    A plan can refuse what AWS cannot do (a downgrade), keep what AWS did by itself (a minor upgrade in the
+    maintenance window), and keep the parameter groups the engine still runs on while a major upgrade waits for the
+    window (``parameter_groups``)."""
     existing = make(DataAwsRdsClusters, stack, "existing",
                     filter=[DataAwsRdsClustersFilter(name="db-cluster-id", values=["${local.identifier}"])])
     running = make(DataAwsRdsCluster, stack, "running", cluster_identifier="${each.value}")
@@ -272,8 +274,10 @@ PARAMS_DIGEST = f"sha256(jsonencode([{P.database}, {P.networking}, {P.scaling}, 
 
 
 def restore_apply_immediately(stack: TerraformStack, running: Running) -> IResolvable:
-    """The cluster's ``apply_immediately``: the param, except that a restored package turns IAM authentication
-    on at once, and keeps every plan after a deployment clean.
+    """The cluster's ``apply_immediately``.
+
+    The param, except that a restored package turns IAM authentication on at once, and keeps every plan after a
+    deployment clean.
 
     The AWS provider restores without IAM authentication (RestoreDBClusterFromSnapshot is called without it,
     and so is the ModifyDBCluster after it: hashicorp/terraform-provider-aws#35189), so the package's second

@@ -1,6 +1,8 @@
-"""The Lambda function a rolling change invokes to move the writer role to the new ``writer`` (shipped
-as ``src/writer-failover.zip``; ``aws/failover.py`` builds it from this file, alone, so it imports only
-the standard library and boto3, which AWS's Python runtimes include).
+"""The Lambda function that moves the writer role to the new ``writer`` during a rolling change.
+
+The Lambda function a rolling change invokes to move the writer role to the new ``writer`` (shipped as
+``src/writer-failover.zip``; ``aws/failover.py`` builds it from this file, alone, so it imports only the standard
+library and boto3, which AWS's Python runtimes include).
 
 A class or CA change brings a new writer (tier 0) and new readers up before the old instances leave.
 Deleting the instance that holds the writer role fails over to the replica AWS picks: the lowest

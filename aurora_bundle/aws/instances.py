@@ -87,9 +87,11 @@ RESUME = "aws_rds_cluster_instance.writer.id"
 
 
 def build_monitoring_role(stack: TerraformStack) -> Monitoring:
-    """Role RDS assumes to publish enhanced monitoring: for this cluster's instances, and for the readers
-    Application Auto Scaling adds to it (AWS names those ``application-autoscaling-<id>``, so the
-    condition cannot name the cluster for them; they are still this account's, in this region)."""
+    """Role RDS assumes to publish enhanced monitoring.
+
+    For this cluster's instances, and for the readers Application Auto Scaling adds to it (AWS names those
+    ``application-autoscaling-<id>``, so the condition cannot name the cluster for them; they are still this
+    account's, in this region)."""
     trust = {
         "Version": "2012-10-17",
         "Statement": [{
@@ -117,11 +119,13 @@ def build_monitoring_role(stack: TerraformStack) -> Monitoring:
 
 
 def _shape_postcondition() -> Postcondition:
-    """Checked at plan time against each instance's planned state (Terraform evaluates postconditions
-    after planning, on the planned object: terraform/docs "Custom Conditions"): an instance kept (not
-    replaced) on another class or CA than the params ask for stops the plan before anything changes.
-    It can only happen when state and AWS disagree on a roll's progress (a deployment killed mid-roll
-    after the shape was recorded, or a class changed outside Terraform)."""
+    """Stops the deployment when an instance kept in place is on the wrong class or CA.
+
+    Checked at plan time against each instance's planned state (Terraform evaluates postconditions after planning, on
+    the planned object: terraform/docs "Custom Conditions"): an instance kept (not replaced) on another class or CA
+    than the params ask for stops the plan before anything changes. It can only happen when state and AWS disagree on
+    a roll's progress (a deployment killed mid-roll after the shape was recorded, or a class changed outside
+    Terraform)."""
     return Postcondition(
         condition=f"${{self.instance_class == {SHAPE['instance_class']} && "
         f"self.ca_cert_identifier == {SHAPE['ca_cert_identifier']}}}",
@@ -166,9 +170,11 @@ def _instance(stack: TerraformStack, logical_id: str, cluster: RdsCluster, group
 
 
 def _room_checks(stack: TerraformStack) -> list[Precondition]:
-    """A class or CA change brings a whole new set of instances up before the old set leaves; a
-    cluster holds at most MAX_INSTANCES, and the account a quota of DB instances in the Region
-    (``_quota_check``). Read at plan time: what runs now, and whether it changes."""
+    """Whether the cluster and the account have room for a new set of instances.
+
+    A class or CA change brings a whole new set of instances up before the old set leaves; a cluster holds at most
+    MAX_INSTANCES, and the account a quota of DB instances in the Region (``_quota_check``). Read at plan time: what
+    runs now, and whether it changes."""
     members = make(DataAwsDbInstances, stack, "members",
                    filter=[DataAwsDbInstancesFilter(name="db-cluster-id", values=["${local.identifier}"])])
     # The readers AWS's autoscaling added and still runs (the decommission guard and the autoscaling-off
@@ -193,10 +199,11 @@ def _room_checks(stack: TerraformStack) -> list[Precondition]:
 
 
 def _quota_check(stack: TerraformStack, ours: str, changing: str) -> Precondition:
-    """The account's DB-instance quota in the Region (every engine, every cluster, AWS's autoscaled readers
-    too): what this deployment brings up (a whole new set on a class or CA change, or on creation; the
-    readers added otherwise) must fit beside what already runs there, or AWS refuses the instance midway
-    (CreateDBInstance: InstanceQuotaExceeded) with half the new set up. Read at plan time."""
+    """The account's DB-instance quota in the Region (every engine, every cluster, AWS's autoscaled readers too).
+
+    What this deployment brings up (a whole new set on a class or CA change, or on creation; the readers added
+    otherwise) must fit beside what already runs there, or AWS refuses the instance midway (CreateDBInstance:
+    InstanceQuotaExceeded) with half the new set up. Read at plan time."""
     region = make(DataAwsDbInstances, stack, "region")  # no filter: every DB instance of the account here
     quota = make(DataAwsServicequotasServiceQuota, stack, "db_instances",
                  service_code=QUOTA_SERVICE, quota_name=QUOTA_NAME)
@@ -213,12 +220,12 @@ def _quota_check(stack: TerraformStack, ours: str, changing: str) -> Preconditio
 
 
 def build_instances(stack: TerraformStack, cluster: RdsCluster, groups: ParameterGroups) -> list[RdsClusterInstance]:
-    """The rolling change (what a new class or CA does, with Terraform alone): every instance is
-    replaced create-before-destroy. The writer's successor (tier 0) comes up first, then the new
-    readers; then the writer role moves to the successor (one failover, ``aws/failover.py``, whichever
-    instance held it); only then do the old readers leave, and the old writer last. At every moment the
-    cluster has an available writer and available readers, and no instance restarts. It needs room for
-    the new set (``_room_checks``)."""
+    """The rolling change (what a new class or CA does, with Terraform alone).
+
+    Every instance is replaced create-before-destroy. The writer's successor (tier 0) comes up first, then the new
+    readers; then the writer role moves to the successor (one failover, ``aws/failover.py``, whichever instance held
+    it); only then do the old readers leave, and the old writer last. At every moment the cluster has an available
+    writer and available readers, and no instance restarts. It needs room for the new set (``_room_checks``)."""
     monitoring = build_monitoring_role(stack)
     zones = "local.availability_zones"
     shape = make(DataResource, stack, "instance_shape",

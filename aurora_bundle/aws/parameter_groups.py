@@ -1,5 +1,6 @@
-"""Cluster and instance parameter groups: the pair the package was created with, and one pair per
-newer engine major the cluster needs.
+"""Cluster and instance parameter groups.
+
+The pair the package was created with, and one pair per newer engine major the cluster needs.
 
 ``main`` (unkeyed) is the pair created with the package, of the major it was created with: its
 ``family`` is ignored afterwards, so a major upgrade never replaces it (AWS refuses to delete an
@@ -98,10 +99,12 @@ class ParameterGroups:
 
 def by_major(main: RdsClusterParameterGroup | DbParameterGroup,
              upgraded: RdsClusterParameterGroup | DbParameterGroup) -> str:
-    """HCL: major -> group name, main's major then the upgraded ones (one map, so no lookup of a key that
-    may be missing is ever evaluated). Written inline where a group is attached, not as a local: the
-    attachment then references the groups themselves, as checkov's graph (CKV2_AWS_27, query logging
-    in the cluster's parameter group) and a reader follow it."""
+    """HCL: each engine major's parameter group name.
+
+    HCL: major -> group name, main's major then the upgraded ones (one map, so no lookup of a key that may be missing
+    is ever evaluated). Written inline where a group is attached, not as a local: the attachment then references the
+    groups themselves, as checkov's graph (CKV2_AWS_27, query logging in the cluster's parameter group) and a reader
+    follow it."""
     return (f"merge({{({main_major(main)}) = {address(main)}.name}}, "
             f"{{for major, group in {address(upgraded)} : major => group.name}})")
 

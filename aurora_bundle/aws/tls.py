@@ -72,8 +72,10 @@ def ca_bundle_url(base: str, region: str) -> str:
 
 
 def declare_ca_bundle(stack: TerraformStack) -> None:
-    """local.ca_bundle_url: the CA bundle for the package's region and partition (null for a partition
-    the map lacks; the artifacts' precondition refuses that before anything is published)."""
+    """Declares ``local.ca_bundle_url``, the CA bundle of the package's region and partition.
+
+    local.ca_bundle_url: the CA bundle for the package's region and partition (null for a partition the map lacks; the
+    artifacts' precondition refuses that before anything is published)."""
     TerraformLocal(stack, "ca_bundle_base", f"${{lookup({render(CA_BUNDLE_BASES)}, {PARTITION}, null)}}")
     TerraformLocal(stack, "ca_bundle_url", '${local.ca_bundle_base == null ? null : '
                                            'format("%s/%s/%s-bundle.pem", local.ca_bundle_base, local.region, local.region)}')

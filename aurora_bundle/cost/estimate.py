@@ -219,8 +219,10 @@ def alarm_keys(params: dict[str, Any]) -> list[str]:
 
 
 def alarm_count(params: dict[str, Any]) -> int:
-    """The CloudWatch alarms the params create: one per key, and a per-instance alarm once for the
-    writer and once for each fixed reader (autoscaled readers get none)."""
+    """The CloudWatch alarms the params create.
+
+    One per key, and a per-instance alarm once for the writer and once for each fixed reader (autoscaled readers get
+    none)."""
     per_instance = {spec.key for spec in ALARMS if spec.per_instance}
     return sum(1 + params["scaling"]["reader_count"] if key in per_instance else 1 for key in alarm_keys(params))
 
@@ -241,9 +243,11 @@ def _years_later(day: datetime.date, years: int) -> datetime.date:
 
 
 def _extended_support(params: dict[str, Any], shape: _Shape, on: datetime.date) -> Line:
-    """RDS Extended Support, for a month at the date ``on``: charged from the day after the major's end of
-    standard support (``engine.MAJORS``) when ``database.extended_support`` enrolls the cluster, at the
-    years 1-2 rate for two years, then the year-3 rate (``prices.EXTENDED_SUPPORT_*``)."""
+    """RDS Extended Support, for a month at the date ``on``.
+
+    Charged from the day after the major's end of standard support (``engine.MAJORS``) when
+    ``database.extended_support`` enrolls the cluster, at the years 1-2 rate for two years, then the year-3 rate
+    (``prices.EXTENDED_SUPPORT_*``)."""
     item = "RDS Extended Support"
     database = params["database"]
     major = database["engine_version"]
@@ -276,8 +280,9 @@ def _extended_support(params: dict[str, Any], shape: _Shape, on: datetime.date) 
 
 def estimate(params: dict[str, Any], assumptions: Assumptions | None = None,
              on: datetime.date | None = None) -> Estimate:
-    """The monthly estimate of complete params (``md_metadata`` is ignored), for a month at the date ``on``
-    (default: today; RDS Extended Support depends on it)."""
+    """The monthly estimate of complete params (``md_metadata`` is ignored).
+
+    For a month at the date ``on`` (default: today): RDS Extended Support depends on it."""
     assumptions = assumptions or Assumptions()
     shape = _shape(params)
     io_optimized = params["database"]["storage_type"] == IO_OPTIMIZED

@@ -32,8 +32,10 @@ CONDITIONAL_KEYS = ("if", "then", "else", "dependencies")
 
 
 def _merge(base: dict[str, Any], extra: dict[str, Any], *, keep_required: bool) -> dict[str, Any]:
-    """``base`` with ``extra``'s properties added (deeply) and its other keys where ``base`` has none;
-    ``required`` grows only with ``keep_required``."""
+    """``base`` with ``extra``'s properties merged in.
+
+    ``base`` with ``extra``'s properties added (deeply) and its other keys where ``base`` has none; ``required`` grows
+    only with ``keep_required``."""
     out = dict(base)
     props = dict(out.get("properties") or {})
     for name, schema in (extra.get("properties") or {}).items():
@@ -52,8 +54,9 @@ def _merge(base: dict[str, Any], extra: dict[str, Any], *, keep_required: bool) 
 
 
 def _option(option: dict[str, Any], key: str, *, branch: bool = True) -> dict[str, Any]:
-    """A dependency's option as RJSF merges it: a ``oneOf`` branch without its key's property (the
-    condition), its ``allOf`` folded in."""
+    """A dependency's option as RJSF merges it.
+
+    A ``oneOf`` branch without its key's property (the condition), its ``allOf`` folded in."""
     out = {k: v for k, v in option.items() if k != "allOf"}
     out["properties"] = {k: v for k, v in (option.get("properties") or {}).items() if k != key or not branch}
     for part in option.get("allOf") or []:
@@ -135,8 +138,10 @@ def _resolved(schema: Any, value: Any) -> Any:
 
 
 def resolved_here(schema: Any, value: Any) -> Any:
-    """``resolved`` at this object's level only (its properties as its branches define them, not resolved
-    for their own values), sharing parts with ``schema``: read it, do not change it."""
+    """``resolved`` at this object's level only.
+
+    Its properties as its branches define them, not resolved for their own values; it shares parts with ``schema``:
+    read it, do not change it."""
     if not isinstance(schema, dict):
         return schema
     out = _plain(schema)
@@ -165,12 +170,13 @@ def closed(schema: Any) -> Any:
 
 
 def with_defaults(schema: dict[str, Any], value: Any) -> Any:
-    """``value`` with the schema's default for every property left out, at every depth (as Terraform's
-    ``optional(type, default)`` and Massdriver's form fill them in), of the conditional branches that
-    apply to it (``resolved``, as RJSF resolves them: with the defaults already filled in,
-    so an alarm left out gets ``enabled`` and then the threshold its branch adds). An object left out
-    that has no default of its own gets its fields' defaults, as RJSF computes them. Present values are
-    never changed."""
+    """``value`` with the schema's defaults filled in, as Massdriver's form fills them.
+
+    ``value`` with the schema's default for every property left out, at every depth (as Terraform's ``optional(type,
+    default)`` and Massdriver's form fill them in), of the conditional branches that apply to it (``resolved``, as
+    RJSF resolves them: with the defaults already filled in, so an alarm left out gets ``enabled`` and then the
+    threshold its branch adds). An object left out that has no default of its own gets its fields' defaults, as RJSF
+    computes them. Present values are never changed."""
     if not isinstance(value, dict):
         return value
     filled = dict(value)

@@ -112,9 +112,10 @@ ALWAYS = Cond("true", lambda p: True)
 
 
 def implies(guard: Cond, then: Cond) -> Cond:
-    """``then`` checked only where ``guard`` holds (true elsewhere). HCL's ``||`` and ``&&`` evaluate both
-    sides, so a decision that reads a field only some params have (``scaling.serverless``) is guarded by a
-    conditional, which evaluates only the branch it takes."""
+    """``then`` checked only where ``guard`` holds (true elsewhere).
+
+    HCL's ``||`` and ``&&`` evaluate both sides, so a decision that reads a field only some params have
+    (``scaling.serverless``) is guarded by a conditional, which evaluates only the branch it takes."""
     return Cond(f"{guard._operand()} ? {then._operand()} : true", lambda p: not guard.holds(p) or then.holds(p),
                 atom=False)
 
@@ -130,8 +131,9 @@ class _Operand:
         raise NotImplementedError
 
     def _compare(self, op: str, other: Any, test: Callable[[Any, Any], bool]) -> Cond:
-        """``self <op> other``; ``other`` a value or an operand. False in Python when either side is missing
-        (Terraform would refuse to compare a null)."""
+        """``self <op> other``; ``other`` a value or an operand.
+
+        False in Python when either side is missing (Terraform would refuse to compare a null)."""
         right_hcl, right = _side(other)
         return Cond(f"{self} {op} {right_hcl}",
                     lambda p: (a := self.value(p)) is not None and (b := right(p)) is not None and test(a, b))

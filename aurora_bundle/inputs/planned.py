@@ -23,9 +23,10 @@ def all_defaulted(schema: dict[str, Any]) -> bool:
 
 
 def as_terraform_reads(schema: dict[str, Any], value: Any) -> Any:
-    """``value`` as Terraform holds it in a variable of type ``tf_type(schema)``: an optional attribute left
-    out or null gets its default (``optional(T, default)``; an all-defaulted object its fields' defaults),
-    any other one left out is null (absent here); list items likewise. Present values are kept."""
+    """``value`` as Terraform holds it in a variable of type ``tf_type(schema)``.
+
+    An optional attribute left out or null gets its default (``optional(T, default)``; an all-defaulted object its
+    fields' defaults), any other one left out is null (absent here); list items likewise. Present values are kept."""
     if schema.get("type") == "array" and isinstance(value, list) and isinstance(schema.get("items"), dict):
         return [as_terraform_reads(schema["items"], item) for item in value]
     props = schema.get("properties")
@@ -46,6 +47,8 @@ def as_terraform_reads(schema: dict[str, Any], value: Any) -> Any:
 
 
 def as_planned(params_schema: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
-    """``params`` as the plan reads them: each variable typed from the merged schema (``massdriver.variables``),
-    with Terraform's ``optional`` defaults applied (a left-out ``scaling.serverless`` stays null)."""
+    """``params`` as the plan reads them.
+
+    Each variable typed from the merged schema (``massdriver.variables``), with Terraform's ``optional`` defaults
+    applied (a left-out ``scaling.serverless`` stays null)."""
     return as_terraform_reads(merged(params_schema), params)

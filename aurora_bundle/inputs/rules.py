@@ -167,8 +167,9 @@ def _per_endpoint(rule_id: str, expected: str, offender: Callable[[dict[str, Any
 
 
 def _held(check: Cond, **rule: Any) -> Rule:
-    """A rule that is one decision on the params (``Cond``): Terraform's condition and the build's check
-    are the same definition."""
+    """A rule that is one decision on the params (``Cond``).
+
+    Terraform's condition and the build's check are the same definition."""
     return Rule(broken=lambda p: not check.holds(p), condition=str(check), check=check, **rule)
 
 
@@ -301,8 +302,9 @@ def _str(params: dict[str, Any], path: str) -> str | None:
 
 
 def broken_rules(params_schema: dict[str, Any], params: dict[str, Any]) -> list[Rule]:
-    """The rules ``params`` break, read as the plan reads them (``as_planned``). Call only on params that
-    passed the JSON Schema."""
+    """The rules ``params`` break, read as the plan reads them (``as_planned``).
+
+    Call only on params that passed the JSON Schema."""
     planned = as_planned(params_schema, params)
     return [rule for rule in RULES if rule.broken(planned)]
 

@@ -121,8 +121,10 @@ def _cause(exc: BaseException) -> BundleError | None:
 
 @dataclass(frozen=True)
 class _Site:
-    """A place in the schema files: the file as shown, the dotted field in it, and where it is in the chain
-    of ``$ref``s being inlined (``uri#pointer`` of each, outermost first)."""
+    """A place in the schema files.
+
+    The file as shown, the dotted field in it, and where it is in the chain of ``$ref``s being inlined
+    (``uri#pointer`` of each, outermost first)."""
 
     source: str
     field: str

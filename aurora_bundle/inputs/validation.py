@@ -52,8 +52,10 @@ def _leaves(error: ValidationError) -> list[ValidationError]:
 
 
 def _leaf(error: ValidationError) -> ValidationError:
-    """The error a person should see from a failed check or branch: the deepest field, and not a branch's
-    condition (a ``const`` that picks the branch) when the field itself is wrong."""
+    """The error a person should see from a failed check or branch.
+
+    The deepest field, and not a branch's condition (a ``const`` that picks the branch) when the field itself is
+    wrong."""
     return max(_leaves(error), key=lambda e: (len(e.absolute_path), e.validator != "const"))
 
 
@@ -124,8 +126,10 @@ def _describe(error: ValidationError, source: str, prefix: str) -> list[Problem]
 
 def validate_document(validator: Draft7Validator, instance: Any, source: str, prefix: str = "",
                       structure: Draft7Validator | None = None) -> list[Problem]:
-    """The document's problems against ``validator``; with ``structure`` (the params' ``conditional.closed``
-    schema) also every unknown field, where a conditional branch keeps the params schema from closing its object."""
+    """The document's problems against ``validator``, one per field.
+
+    The document's problems against ``validator``; with ``structure`` (the params' ``conditional.closed`` schema) also
+    every unknown field, where a conditional branch keeps the params schema from closing its object."""
     problems: list[Problem] = []
     for error in sorted(validator.iter_errors(instance), key=lambda e: [str(p) for p in e.absolute_path]):
         # A field a branch draws is also checked where it lives: the same problem is said once.
@@ -198,8 +202,10 @@ def _shapes(spec: BundleSpec) -> list[Problem]:
 
 
 def params_problems(params_schema: dict[str, Any], params: Any, source: str) -> list[Problem]:
-    """What the build refuses in one params document (a preset; what the form submits): the params schema,
-    unknown fields in any conditional branch, then the cross-field rules the plan's preconditions repeat."""
+    """What the build refuses in one params document (a preset; what the form submits).
+
+    The params schema, unknown fields in any conditional branch, then the cross-field rules the plan's preconditions
+    repeat."""
     found = validate_document(Validator(params_schema), params, source, structure=Validator(closed(merged(params_schema))))
     return found or rule_problems(params_schema, params, source)
 

@@ -64,8 +64,9 @@ def _fill(node: Any, refs: dict[str, str], source: str, path: str) -> Any:
 
 
 def load_artifacts(root: Path, fields: list[str], refs: dict[str, str]) -> dict[str, tuple[Any, Any]]:
-    """field -> (name, payload), both possibly holding ``Expr``. The descriptions' shape is checked by
-    ``validation`` (``shapes.ARTIFACT_TEMPLATE``) before anything is rendered."""
+    """field -> (name, payload), both possibly holding ``Expr``.
+
+    The descriptions' shape is checked by ``validation`` (``shapes.ARTIFACT_TEMPLATE``) before anything is rendered."""
     built = {}
     for name in fields:
         source, description = read_artifact_template(root, name)

@@ -67,8 +67,10 @@ def refusal(file: str, path: tuple[str, ...], value: Any, source: str) -> Proble
 
 
 def first_difference(have: Any, want: Any, path: tuple[str, ...] = ()) -> tuple[tuple[str, ...], Any] | None:
-    """The path of the first key where ``have`` is not ``want`` (added, changed or removed) and its value in
-    ``have`` (``_MISSING`` when removed); ``None`` when they are equal. A list is compared whole."""
+    """The first path where ``have`` differs from ``want``, and its value in ``have``.
+
+    The path of the first key where ``have`` is not ``want`` (added, changed or removed) and its value in ``have``
+    (``_MISSING`` when removed); ``None`` when they are equal. A list is compared whole."""
     if isinstance(have, dict) and isinstance(want, dict):
         for key in [*have, *(k for k in want if k not in have)]:
             if key not in want:
@@ -83,9 +85,10 @@ def first_difference(have: Any, want: Any, path: tuple[str, ...] = ()) -> tuple[
 
 def hand_edit(file: str, path: tuple[str, ...], node: dict[str, Any], text: str, owned: dict[str, Any | None],
               source: str) -> Problem | None:
-    """The refusal of a hand edit to the keys a stamp owns in ``node`` (``owned``: what the table writes
-    now, ``None`` for a key that must be absent; ``text``: the stamp's $comment without its digest), or
-    ``None`` when the node may be rewritten."""
+    """The refusal of a hand edit to the keys a stamp owns in ``node``, or None.
+
+    ``owned``: what the table writes now, None for a key that must be absent; ``text``: the stamp's $comment without
+    its digest. None when the node may be rewritten."""
     comment, recorded = split_comment(node.get(COMMENT, _MISSING))
     current = {k: node[k] for k in owned if k in node}
     wanted = {k: v for k, v in owned.items() if v is not None}
@@ -110,8 +113,9 @@ LINE_DIGEST = rf"(?:  # {NOTE}: (?P<digest>[0-9a-f]{{16}}))?"
 
 def line_hand_edit(file: str, path: tuple[str, ...], text: str, recorded: str | None, wanted: str, shown: Any,
                    source: str) -> Problem | None:
-    """The refusal of a hand edit to a generated line whose text is now ``text`` (``shown``: its value), or
-    ``None`` when it is what the build last wrote or writes now."""
+    """The refusal of a hand edit to a generated line whose text is now ``text``, or None.
+
+    ``shown``: its value. None when the line is what the build last wrote or writes now."""
     if (recorded is not None and digest(text) == recorded) or text == wanted:
         return None
     return refusal(file, path, shown, source)

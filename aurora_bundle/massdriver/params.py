@@ -91,8 +91,10 @@ def alarm_schema(spec: AlarmSpec, *, display: bool = False) -> dict[str, Any]:
 
 
 def field_check(name: str, kind: str, bounds: dict[str, Any]) -> dict[str, Any]:
-    """A dependency keyed on a field a branch adds: wherever the field is present (its branch applies, or it
-    was kept from one that no longer does) it has this type and these bounds, reported on the field alone.
+    """A dependency keyed on a field a branch adds.
+
+    Wherever the field is present (its branch applies, or it was kept from one that no longer does) it has this type
+    and these bounds, reported on the field alone.
 
     RJSF merges it into the form only while the field is one of the object's properties, that is while
     its branch applies (the box then gets its min and max from it); for a kept value it skips it
@@ -187,8 +189,9 @@ SCHEMA_FILES = sorted({stamp.file for stamp in STAMPS})
 
 
 def _stamped(node: dict[str, Any], stamp: Stamp) -> dict[str, Any]:
-    """``node`` with the stamp's keys written where they were (new ones last) and its $comment first
-    (with the digest of what it wrote, see ``ownership``)."""
+    """``node`` with the stamp's keys and its $comment written.
+
+    The keys where they were (new ones last), the $comment first, with the digest of what it wrote (``ownership``)."""
     values = stamp.values()
     out: dict[str, Any] = {COMMENT: ownership.comment_with_digest(
         stamp.comment(), {k: v for k, v in values.items() if v is not None})}
@@ -205,8 +208,10 @@ def _stamped(node: dict[str, Any], stamp: Stamp) -> dict[str, Any]:
 
 
 def stamp_schema(file: str, document: dict[str, Any]) -> tuple[dict[str, Any], list[Problem]]:
-    """The schema file's document with every stamp of that file applied, and the nodes that are missing
-    or were edited by hand where the stamp writes (``ownership``: refused, not rewritten)."""
+    """A schema file's document with its stamps applied, and the hand edits found.
+
+    The schema file's document with every stamp of that file applied, and the nodes that are missing or were edited by
+    hand where the stamp writes (``ownership``: refused, not rewritten)."""
     problems = []
     for stamp in (s for s in STAMPS if s.file == file):
         parents, node = [], document
@@ -233,9 +238,11 @@ def stamp_schema(file: str, document: dict[str, Any]) -> tuple[dict[str, Any], l
 
 
 def schema_text(value: Any, indent: int = 0, *, inline: bool = False, fields: bool = False) -> str:
-    """JSON as the schema files are written: two-space indents; lists of plain values on as few lines as
-    fit, one item a line otherwise; small objects (``inline``) on one line, never a field's schema
-    (the values of a ``properties`` map, ``fields``) or a node with a $comment."""
+    """JSON as the schema files are written.
+
+    Two-space indents; lists of plain values on as few lines as fit, one item a line otherwise; small objects
+    (``inline``) on one line, never a field's schema (the values of a ``properties`` map, ``fields``) or a node with a
+    $comment."""
     pad, end = " " * (indent + 2), "\n" + " " * indent
     flat = json.dumps(value, ensure_ascii=False)
     if isinstance(value, list):
@@ -272,10 +279,11 @@ def alarms_ui_order() -> list[str]:
 
 
 def stamp_massdriver_yaml(text: str, document: Any) -> tuple[str, list[Problem]]:
-    """massdriver.yaml with the alarms' ui:order line written (and the digest of what it wrote, see
-    ``ownership``: a hand edit of the line is refused). Without the marker line (a tool that rewrote
-    the file dropped the comments) nothing is written, and it is a problem only when the order is not
-    the table's."""
+    """massdriver.yaml with the alarms' ui:order line written.
+
+    With the digest of what it wrote (``ownership``: a hand edit of the line is refused). Without the marker line (a
+    tool that rewrote the file dropped the comments) nothing is written, and it is a problem only when the order is
+    not the table's."""
     match = _UI_LINE.search(text)
     if match is None:
         ui = document.get("ui") if isinstance(document, dict) else None
@@ -342,8 +350,10 @@ def render_tables(root: Path) -> dict[Path, str]:
 
 
 def render_examples(root: Path, spec: Any = None) -> dict[Path, str]:
-    """examples/<slug>/params.json with the schema's defaults filled in, for the examples that lack some
-    (``spec``: the bundle as loaded already, when nothing it was read from has changed since)."""
+    """The examples' params.json files with the schema's defaults filled in.
+
+    examples/<slug>/params.json with the schema's defaults filled in, for the examples that lack some (``spec``: the
+    bundle as loaded already, when nothing it was read from has changed since)."""
     from aurora_bundle.inputs import spec as spec_module
 
     try:
@@ -359,9 +369,10 @@ def render_examples(root: Path, spec: Any = None) -> dict[Path, str]:
 
 
 def write_tables(root: Path, *, check: bool = False, spec: Any = None) -> list[Path]:
-    """Write what the tables generate (see the module's docstring). Returns the files that changed (or
-    would change, with ``check``). Raises ``BundleError`` when a place to write is missing. ``spec``: the
-    bundle as loaded before (reused when the tables changed no schema file or massdriver.yaml)."""
+    """Write what the tables generate (see the module's docstring).
+
+    Returns the files that changed (or would change, with ``check``). Raises ``BundleError`` when a place to write is
+    missing. ``spec``: the bundle as loaded before (reused when the tables changed no schema file or massdriver.yaml)."""
     from aurora_bundle.terraform.synth import write_atomically
 
     def apply(texts: dict[Path, str]) -> list[Path]:

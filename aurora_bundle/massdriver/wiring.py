@@ -100,8 +100,10 @@ class Wiring:
 
     def register_alarm(self, stack: TerraformStack, key: str, alarm_fqn: str, count: str | None,
                        registration: Registration) -> None:
-        """One registration per alarm: ``count`` as the alarm's, or, with ``count`` None, one per
-        instance of a ``for_each`` alarm (``registration`` then gets ``each.value``)."""
+        """One registration per alarm.
+
+        ``count`` as the alarm's, or, with ``count`` None, one per instance of a ``for_each`` alarm (``registration``
+        then gets ``each.value``)."""
         resource = make(TerraformResource, stack, key, terraform_resource_type="massdriver_instance_alarm",
                         provider=self._massdriver)
         if count is None:

@@ -197,8 +197,9 @@ def parse_template(text: str) -> list[Part]:
 
 
 def parse_expression(text: str) -> list[Token]:
-    """A bare expression (as in depends_on, ignore_changes, replace_triggered_by). Terraform's JSON syntax
-    reads these strings as expressions, not templates: ``${...}`` there is a syntax error."""
+    """A bare expression (as in depends_on, ignore_changes, replace_triggered_by).
+
+    Terraform's JSON syntax reads these strings as expressions, not templates: ``${...}`` there is a syntax error."""
     inner = text.strip()
     if "${" in inner:
         raise HclSyntaxError("write a bare reference (aws_x.name), not a template (${aws_x.name}): "
@@ -339,8 +340,10 @@ Aliases = Mapping[str, Reference]
 
 
 def _collection_alias(tokens: Sequence[Token], start: int, end: int, match: Mapping[int, int]) -> Reference | None:
-    """The elements of a for-expression's collection when it is a whole counted or for_each resource
-    (``values(T.N)``, ``T.N``, or the same with ``data.``): the reference ``T.N[<each>]``."""
+    """The element reference a for-expression over a whole resource binds.
+
+    The elements of a for-expression's collection when it is a whole counted or for_each resource (``values(T.N)``,
+    ``T.N``, or the same with ``data.``): the reference ``T.N[<each>]``."""
     if end - start >= 3 and tokens[start].text == "values" and tokens[start + 1].text == "(" \
             and match.get(start + 1) == end - 1:
         start, end = start + 2, end - 1
@@ -355,8 +358,9 @@ def _collection_alias(tokens: Sequence[Token], start: int, end: int, match: Mapp
 
 def references(tokens: Sequence[Token], bound: frozenset[str] = frozenset(), aliases: Aliases | None = None
                ) -> list[Reference]:
-    """Every reference in an expression, minus the names for-expressions bind (and ``bound``). A name
-    bound to the elements of a whole resource is followed into that resource (``aliases``)."""
+    """Every reference in an expression, minus the names for-expressions bind (and ``bound``).
+
+    A name bound to the elements of a whole resource is followed into that resource (``aliases``)."""
     out: list[Reference] = []
     match, enclosing = _brackets(tokens)
     _scan(tokens, 0, len(tokens), bound, match, enclosing, out, aliases or {})
@@ -788,8 +792,10 @@ class _Checker:
                                            "cannot read a scoped data block)", value)
 
     def check_import(self, index: int, body: Any) -> None:
-        """An import block: ``to`` a declared managed resource (with ``[each...]`` when it is counted), its
-        ``id`` and ``for_each`` references checked like any expression."""
+        """Checks an import block's target and expressions.
+
+        An import block: ``to`` a declared managed resource (with ``[each...]`` when it is counted), its ``id`` and
+        ``for_each`` references checked like any expression."""
         context = _Context(f"import[{index}]", ("import", str(index)), has_for_each=isinstance(body, dict)
                            and "for_each" in body)
         if not isinstance(body, dict):

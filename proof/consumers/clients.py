@@ -1,5 +1,7 @@
-"""The three real clients of the proof. Each connects with an ``Endpoint`` (the artifact's fields) and the CA
-file standing for the downloaded bundle, asks the server whether the session is TLS, and says ``Outcome``.
+"""The three real clients of the proof.
+
+Each connects with an ``Endpoint`` (the artifact's fields) and the CA file standing for the downloaded bundle, asks
+the server whether the session is TLS, and says ``Outcome``.
 
 - ``psql``: libpq keyword parameters, ``host`` the artifact's hostname, ``hostaddr=127.0.0.1``.
 - ``psycopg``: the ``DATABASE_URL`` (parsed by libpq), ``hostaddr=127.0.0.1`` passed as an extra keyword.

@@ -49,16 +49,19 @@ class Endpoint:
                         self.ca_bundle_url, self.minimum_version)
 
     def database_url(self, ca_bundle: Path) -> str:
-        """``DATABASE_URL`` exactly as Massdriver's application templates build it: raw concatenation, no
-        escaping (massdriver-cloud/application-templates ``rails-kubernetes/massdriver.yaml`` @ 10b1b3d5:
-        ``"postgres://" + ….username + ":" + ….password + "@" + ….hostname + ":" + (….port|tostring) + "/" +
+        """``DATABASE_URL`` exactly as Massdriver's application templates build it.
+
+        Raw concatenation, no escaping (massdriver-cloud/application-templates ``rails-kubernetes/massdriver.yaml`` @
+        10b1b3d5: ``"postgres://" + ….username + ":" + ….password + "@" + ….hostname + ":" + (….port|tostring) + "/" +
         .params.database_name``), then the artifact's TLS mode and the downloaded bundle as query parameters."""
         return ("postgres://" + self.username + ":" + self.password + "@" + self.hostname + ":" + str(self.port)
                 + "/" + DATABASE + "?sslmode=" + self.sslmode + "&sslrootcert=" + str(ca_bundle))
 
     def keywords(self, ca_bundle: Path, hostaddr: str) -> str:
-        """A libpq keyword/value connection string: every value single-quoted, ``'`` and ``\\`` backslash-escaped
-        (PostgreSQL docs, libpq "Keyword/Value Connection Strings")."""
+        """A libpq keyword/value connection string.
+
+        Every value single-quoted, ``'`` and ``\\`` backslash-escaped (PostgreSQL docs, libpq "Keyword/Value
+        Connection Strings")."""
         values = {"host": self.hostname, "hostaddr": hostaddr, "port": str(self.port), "user": self.username,
                   "password": self.password, "dbname": DATABASE, "sslmode": self.sslmode,
                   "sslrootcert": str(ca_bundle)}

@@ -1,5 +1,7 @@
-"""Root passwords drawn as a deployment draws them: the shipped ``random_password`` block, ``count = N``,
-applied by real Terraform with the random stand-in (``proof.standins``), outputs read back.
+"""Root passwords drawn as a deployment draws them.
+
+The shipped ``random_password`` block, ``count = N``, applied by real Terraform with the random stand-in
+(``proof.standins``), outputs read back.
 
 The arguments come from ``src/credentials.tf.json`` (``resource.random_password.root_password``) at run
 time; ``$CONSUMERS_PASSWORD_ARGUMENTS`` (a JSON object) replaces them for a throwaway run, e.g. the

@@ -75,8 +75,10 @@ ENDPOINT_ENV = "AWS_ENDPOINT_URL"
 
 
 def emulator_environment(endpoint: str) -> dict[str, str]:
-    """What points an AWS SDK client (the AWS provider, boto3) at the emulator: ``AWS_ENDPOINT_URL``, the endpoint
-    of every service (https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html). Not the
-    provider's ``endpoints {}`` block: with it set, the provider validates its configuration in ~2 CPU-seconds
-    instead of 0.1 (the block's 450 attributes), twice a plan and once an apply."""
+    """What points an AWS SDK client (the AWS provider, boto3) at the emulator.
+
+    ``AWS_ENDPOINT_URL``, the endpoint of every service
+    (https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html). Not the provider's ``endpoints {}``
+    block: with it set, the provider validates its configuration in ~2 CPU-seconds instead of 0.1 (the block's 450
+    attributes), twice a plan and once an apply."""
     return {ENDPOINT_ENV: endpoint}

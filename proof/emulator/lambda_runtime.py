@@ -89,8 +89,10 @@ def run_function(code: bytes, handler: str, event: bytes, timeout: float, region
 
 
 def invoke(environ: dict[str, Any], locked: Callable[[Callable[[], Any]], Any]) -> Response | None:
-    """The response to a Lambda Invoke request, or None when ``environ`` is not one. ``locked(f)`` runs ``f``
-    under the server's lock (moto's backends are not thread-safe); the function runs outside it."""
+    """The response to a Lambda Invoke request, or None when ``environ`` is not one.
+
+    ``locked(f)`` runs ``f`` under the server's lock (moto's backends are not thread-safe); the function runs outside
+    it."""
     match = INVOKE_PATH.match(environ.get("PATH_INFO", ""))
     if environ.get("REQUEST_METHOD") != "POST" or match is None:
         return None

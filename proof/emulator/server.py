@@ -61,10 +61,11 @@ def serve(host: str = LOOPBACK, port: int = 0) -> None:
     from werkzeug.serving import make_server
 
     class OneRequestPerConnection(MotoRequestHandler):  # type: ignore[misc, valid-type]
-        """HTTP/1.0: the connection closes after each response. Werkzeug turns keep-alive on for a threaded
-        server; with seven packages' providers side by side, a response was now and then cut off on a reused
-        connection ("use of closed network connection" reading a 200's body), and the SDK's retry of a
-        create then met the object the lost response had made (409, InvalidPermission.Duplicate)."""
+        """HTTP/1.0: the connection closes after each response.
+
+        Werkzeug turns keep-alive on for a threaded server; with seven packages' providers side by side, a response
+        was now and then cut off on a reused connection ("use of closed network connection" reading a 200's body), and
+        the SDK's retry of a create then met the object the lost response had made (409, InvalidPermission.Duplicate)."""
 
         protocol_version = "HTTP/1.0"
 

@@ -80,14 +80,15 @@ AUTOSCALED_PREFIX = "application-autoscaling-"  # how AWS names the Aurora repli
 
 
 def _patch_appautoscaling_rds_readers() -> bool:
-    """Aurora Auto Scaling's own readers, which moto does not model: a scalable target whose maximum is
-    below the cluster's readers scales in, removing only the readers autoscaling added (AWS names them
-    ``application-autoscaling-<id>``; "Aurora Auto Scaling only scales in Aurora Replicas that it
-    created": AuroraUserGuide, Aurora.Integrating.AutoScaling), never the fixed readers nor the writer.
-    AWS scales in asynchronously; here RegisterScalableTarget does it at once. A scale-out is not
-    modelled: the e2e creates an ``application-autoscaling-`` reader with CreateDBInstance in its stead.
-    Deregistering the target leaves them running (Application Auto Scaling API reference,
-    DeregisterScalableTarget: it deletes the target's policies and scheduled actions)."""
+    """Aurora Auto Scaling's own readers, which moto does not model.
+
+    A scalable target whose maximum is below the cluster's readers scales in, removing only the readers autoscaling
+    added (AWS names them ``application-autoscaling-<id>``; "Aurora Auto Scaling only scales in Aurora Replicas that
+    it created": AuroraUserGuide, Aurora.Integrating.AutoScaling), never the fixed readers nor the writer. AWS scales
+    in asynchronously; here RegisterScalableTarget does it at once. A scale-out is not modelled: the e2e creates an
+    ``application-autoscaling-`` reader with CreateDBInstance in its stead. Deregistering the target leaves them
+    running (Application Auto Scaling API reference, DeregisterScalableTarget: it deletes the target's policies and
+    scheduled actions)."""
     from moto.applicationautoscaling import models as aas_models
 
     backend_cls: Any = getattr(aas_models, "ApplicationAutoscalingBackend", None)

@@ -214,8 +214,9 @@ _CLUSTER_FLAGS = {"deletion_protection": "deletion_protection", "copy_tags_to_sn
 
 
 def _apply_flags(backend: Any, returned: Any, request: dict[str, Any], keys: tuple[str, ...]) -> None:
-    """Set the request's ``keys`` on the cluster as stored and on the object returned (moto may return
-    a copy): false included, and IAM authentication on the attribute DescribeDBClusters reads."""
+    """Set the request's ``keys`` on the cluster as stored and on the object returned (moto may return a copy).
+
+    False included, and IAM authentication on the attribute DescribeDBClusters reads."""
     for key in keys:
         if request.get(key) is None:
             continue

@@ -93,8 +93,10 @@ def memory_gib(db: Any) -> float:
 
 
 def promotion_order(candidates: list[Any]) -> list[Any]:
-    """Who AWS promotes first when the writer goes: available replicas before unavailable ones, then the
-    lowest promotion tier, then the largest, then (AWS: "an arbitrary replica") the oldest."""
+    """Who AWS promotes first when the writer goes.
+
+    Available replicas before unavailable ones, then the lowest promotion tier, then the largest, then (AWS: "an
+    arbitrary replica") the oldest."""
     now = time.time()
     return sorted(candidates, key=lambda db: (available_from(db) > now, int(db.promotion_tier or 0),
                                               -memory_gib(db), int(db.__dict__.get("_emu_created", 0))))

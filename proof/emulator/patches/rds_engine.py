@@ -172,8 +172,9 @@ def newest_standard(major: str) -> str:
 
 
 def resolve(version: str | None) -> str | None:
-    """The version a create or modify request means: AWS's default for none or a major alone, the version
-    itself when listed, None when AWS lists no such version."""
+    """The version a create or modify request means.
+
+    AWS's default for none or a major alone, the version itself when listed, None when AWS lists no such version."""
     if not version:
         return default_version()
     if re.fullmatch(r"\d+", version):
