@@ -12,7 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -50,23 +50,37 @@ def _snapshot(bundle: Path) -> dict[str, bytes]:
     return {str(p.relative_to(bundle)): p.read_bytes() for step in STEPS for p in (bundle / step).rglob("*") if p.is_file()}
 
 
+@pytest.fixture(scope="module")
+def typo_builds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, tuple[Path, dict[str, bytes], Any]]]:
+    """``make build`` in a copy of the bundle per typo, both started at once: each is a fresh generator process,
+    which spends seconds starting jsii before it reads the mistyped module."""
+    runs = {}
+    for typo, (mistyped, _) in TYPOS.items():
+        bundle = copy_bundle(ROOT, tmp_path_factory.mktemp("typo"))
+        module = bundle / CLUSTER
+        source = module.read_text()
+        assert source.count(ORIGINAL) == 1, f"{CLUSTER} no longer writes the serverless block this test edits"
+        module.write_text(source.replace(ORIGINAL, mistyped))
+        env = {**os.environ, "PYTHONPATH": str(bundle)}  # the copy's aurora_bundle, with the typo, is the one imported
+        runs[typo] = (bundle, _snapshot(bundle), subprocess.Popen(
+            [sys.executable, str(bundle / "generate.py"), "--root", str(bundle)], cwd=bundle, env=env,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    yield runs
+    for _, _, proc in runs.values():
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+
+
 @pytest.mark.parametrize("typo", TYPOS)
-def test_the_typo_experiment_fails_the_build_with_one_line(tmp_path, typo):
+def test_the_typo_experiment_fails_the_build_with_one_line(typo_builds, typo):
     """make build in a copy of the bundle whose cluster module has the typo: exit 1, one line, nothing written."""
-    bundle = copy_bundle(ROOT, tmp_path)
-    module = bundle / CLUSTER
-    source = module.read_text()
-    assert source.count(ORIGINAL) == 1, f"{CLUSTER} no longer writes the serverless block this test edits"
-    mistyped, expected = TYPOS[typo]
-    module.write_text(source.replace(ORIGINAL, mistyped))
-    before = _snapshot(bundle)
-    env = {**os.environ, "PYTHONPATH": str(bundle)}  # the copy's aurora_bundle, with the typo, is the one imported
-    proc = subprocess.run([sys.executable, str(bundle / "generate.py"), "--root", str(bundle)], cwd=bundle, env=env,
-                          capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert "Traceback" not in proc.stderr
-    assert [line for line in proc.stderr.splitlines() if line.startswith("error:")] == [expected]
-    assert "1 problem(s); nothing was written." in proc.stderr
+    bundle, before, proc = typo_builds[typo]
+    stdout, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 1, stdout + stderr
+    assert "Traceback" not in stderr
+    assert [line for line in stderr.splitlines() if line.startswith("error:")] == [TYPOS[typo][1]]
+    assert "1 problem(s); nothing was written." in stderr
     assert _snapshot(bundle) == before
 
 
