@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
 
 import pytest
 import yaml
 
 from aurora_bundle.terraform.synth import STEPS
-from proof.scan import PROVISIONER_CHECKOV, checkov_binary, scan_plan
+from proof.scan import PROVISIONER_CHECKOV, ScanResult, checkov_binary, scan_plan
 from tests.conftest import BUILD, ROOT
 
 pytestmark = pytest.mark.scan
@@ -23,16 +26,30 @@ def e2e_dir(e2e_results):  # the e2e keeps each step's plan in build/e2e/<preset
     return BUILD / "e2e"
 
 
-def test_checkov_is_the_provisioners_version():
-    out = subprocess.run([str(checkov_binary()), "--version"], capture_output=True, text=True, timeout=120).stdout
-    assert out.strip() == PROVISIONER_CHECKOV
+def _version() -> str:
+    return subprocess.run([str(checkov_binary()), "--version"], capture_output=True, text=True, timeout=120).stdout
+
+
+@pytest.fixture(scope="module")
+def scans(e2e_dir) -> Iterator[dict[tuple[str, str], Future[Any]]]:
+    """checkov's version and every preset's plans scanned, two at a time (checkov takes ~7 s to start): the
+    e2e's worker runs this file after the e2e, when the other worker is done."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        jobs = {("checkov", "version"): pool.submit(_version)}
+        jobs |= {(slug, step): pool.submit(scan_plan, e2e_dir / slug / "plans" / f"{step}.json", e2e_dir / slug / step)
+                 for slug in SLUGS for step in STEPS}
+        yield jobs
+
+
+def test_checkov_is_the_provisioners_version(scans):
+    assert scans[("checkov", "version")].result().strip() == PROVISIONER_CHECKOV
 
 
 @pytest.mark.parametrize("step", ["kms", "src"])
 @pytest.mark.parametrize("slug", SLUGS)
-def test_no_failed_checks_and_no_parsing_errors(e2e_dir, slug, step):
+def test_no_failed_checks_and_no_parsing_errors(scans, e2e_dir, slug, step):
     plan = e2e_dir / slug / "plans" / f"{step}.json"
-    result = scan_plan(plan, e2e_dir / slug / step)
+    result: ScanResult = scans[(slug, step)].result()
     print(f"{plan.name}: {result.passed} passed, {len(result.skipped)} skipped, {result.resource_count} resources")
     assert result.parsing_errors == 0
     assert result.resource_count > 0 and result.passed > 0
