@@ -14,8 +14,8 @@ The rest of the build needs:
   what must know all of them (the Terraform variables' types: a field a branch adds is
   ``optional(type, default)``, never required; the reference check; the README's params table);
 - ``resolved``: the branches that apply to one params document, as RJSF resolves them, for what must
-  match the form; ``with_defaults`` fills in the defaults of those that apply (the examples; what the
-  cross-field rules read, as Terraform's ``optional`` defaults fill them in);
+  match the form; ``with_defaults`` fills in the defaults of those that apply, as the form does (the
+  examples; the rules read Terraform's defaults instead, ``planned.as_planned``);
 - ``closed``: ``merged`` with every object closed, for the build's unknown-key check (the published
   schema closes each object by itself too: ``additionalProperties: false``, or ``propertyNames`` where
   a branch adds fields, since ``additionalProperties`` cannot see a branch's properties).
@@ -172,11 +172,11 @@ def closed(schema: Any) -> Any:
 def with_defaults(schema: dict[str, Any], value: Any) -> Any:
     """``value`` with the schema's defaults filled in, as Massdriver's form fills them.
 
-    ``value`` with the schema's default for every property left out, at every depth (as Terraform's ``optional(type,
-    default)`` and Massdriver's form fill them in), of the conditional branches that apply to it (``resolved``, as
-    RJSF resolves them: with the defaults already filled in, so an alarm left out gets ``enabled`` and then the
-    threshold its branch adds). An object left out that has no default of its own gets its fields' defaults, as RJSF
-    computes them. Present values are never changed."""
+    ``value`` with the schema's default for every property left out, at every depth, of the conditional branches
+    that apply to it (``resolved``, as RJSF resolves them: with the defaults already filled in, so an alarm left out
+    gets ``enabled`` and then the threshold its branch adds). An object left out that has no default of its own gets
+    its fields' defaults, as RJSF computes them, where Terraform holds null (``planned.as_terraform_reads``).
+    Present values are never changed."""
     if not isinstance(value, dict):
         return value
     filled = dict(value)
