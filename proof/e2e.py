@@ -44,6 +44,7 @@ from proof.emulator import CUSTOM_ID_TAG, ENGINE_VERSION_TAG
 from proof.mass_build import write_schemas
 from proof.mutations import REFUSED_AT_PLAN, mutations
 from proof.provisioner import Deployment, Step, changed_resources, lay_out_bundle
+from proof.schema_proxy import types_used
 from proof.sweep import plan_variants
 from proof.terraform import ReattachedProvider, TerraformError, cli_environment
 
@@ -540,8 +541,11 @@ def run_preset(example: Example, bundle_root: Path, definitions: Path, endpoint:
             _init(step)
         binary = ReattachedProvider.installed(steps["src"].dir)
         if binary is not None:  # both steps' commands, one at a time; in src, where its relative paths point
+            # Terraform sees the provider's schema for the types this package's configurations use: every step,
+            # and the older or broken src it deploys (``schema_proxy``).
+            used = types_used([step.dir for step in steps.values()] + [d for d in (previous_src, broken_src) if d])
             provider = ReattachedProvider(binary, steps["src"].provider_environment(), steps["src"].dir,
-                                          work / "aws-provider.log", nice).__enter__()
+                                          work / "aws-provider.log", nice, keep_types=used).__enter__()
             for step in steps.values():
                 step.attached = provider.environment()
         for name, step in steps.items():
