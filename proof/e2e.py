@@ -46,7 +46,13 @@ from proof.mutations import REFUSED_AT_PLAN, mutations
 from proof.provisioner import Deployment, Step, changed_resources, lay_out_bundle
 from proof.schema_proxy import types_used
 from proof.sweep import plan_variants
-from proof.terraform import ReattachedProvider, TerraformError, cli_environment
+from proof.terraform import (
+    ReattachedProvider,
+    TerraformError,
+    UnmanagedStandIn,
+    cli_environment,
+    reattach_environment,
+)
 
 # Concurrent `terraform init`s race to fill an empty plugin cache ("file exists"), which exists only when
 # there is no AWS provider mirror (``terraform.cli_environment``): the first fill of each step's providers
@@ -534,6 +540,7 @@ def run_preset(example: Example, bundle_root: Path, definitions: Path, endpoint:
     network: tuple[str, list[str]] | None = None
     params = example.params  # what the package is deployed with now
     provider: ReattachedProvider | None = None
+    shared_random: UnmanagedStandIn | None = None
     restoring: tuple[Future[PresetResult], dict[str, Any], Example] | None = None  # the restored package, snapshot
     try:
         network = network_of or create_network(endpoint, example.connections)
@@ -546,8 +553,9 @@ def run_preset(example: Example, bundle_root: Path, definitions: Path, endpoint:
             used = types_used([step.dir for step in steps.values()] + [d for d in (previous_src, broken_src) if d])
             provider = ReattachedProvider(binary, steps["src"].provider_environment(), steps["src"].dir,
                                           work / "aws-provider.log", nice, keep_types=used).__enter__()
+            shared_random = UnmanagedStandIn("random", nice).__enter__()
             for step in steps.values():
-                step.attached = provider.environment()
+                step.attached = reattach_environment(provider.entry, shared_random.entry)
         for name, step in steps.items():
             if name == "src" and previous_src is not None:
                 _deploy_previous_src(step, previous_src, bundle_root / "src", example)
@@ -675,6 +683,8 @@ def run_preset(example: Example, bundle_root: Path, definitions: Path, endpoint:
         finally:
             if provider is not None:
                 provider.__exit__(None, None, None)
+            if shared_random is not None:
+                shared_random.__exit__()
     return result
 
 

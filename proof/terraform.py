@@ -176,6 +176,12 @@ class ReattachedProvider:
         return {REATTACH_ENV: self.reattach}
 
     @property
+    def entry(self) -> dict[str, Any]:
+        """address -> the config Terraform reattaches with."""
+        value: dict[str, Any] = json.loads(self.reattach)
+        return value
+
+    @property
     def pid(self) -> int | None:
         return self._proc.pid if self._proc is not None else None
 
@@ -200,6 +206,57 @@ class ReattachedProvider:
                 os.killpg(self._proc.pid, signal.SIGKILL)
             self._proc.wait(timeout=10)
         self._proc = None
+
+
+class UnmanagedStandIn:
+    """One stand-in provider process (``standins.protocol.serve_unmanaged``) that a package's commands attach to.
+
+    Terraform starts each provider once per graph walk: three starts of each stand-in a plan, 0.2 CPU-seconds each.
+    Only a stand-in whose behaviour does not depend on the command's environment can be shared: ``random``. The
+    massdriver stand-in reads the step and the deployment action from each command's ``MASSDRIVER_*``, so Terraform
+    keeps starting it, as the provisioner does."""
+
+    SHAREABLE = frozenset({"random"})
+
+    def __init__(self, name: str, nice: int = 0) -> None:
+        if name not in self.SHAREABLE:
+            raise ValueError(f"the {name} stand-in reads each command's environment: Terraform must start it")
+        self.name, self.nice = name, nice
+        self._proc: subprocess.Popen[str] | None = None
+        self.entry: dict[str, Any] = {}
+
+    def __enter__(self) -> UnmanagedStandIn:
+        root = Path(__file__).resolve().parent.parent
+        self._proc = subprocess.Popen(niced([sys.executable, "-m", "proof.standins", self.name, "--unmanaged"], self.nice),
+                                      cwd=root, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                                      start_new_session=True)
+        assert self._proc.stdout is not None
+        line = self._proc.stdout.readline()
+        if not line.strip():
+            self.__exit__()
+            raise TerraformError(f"the {self.name} stand-in exited before it served (proof/standins)")
+        self.entry = json.loads(line)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._proc is None:
+            return
+        assert self._proc.stdin is not None
+        self._proc.stdin.close()  # its way out
+        try:
+            self._proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait(timeout=10)
+        self._proc = None
+
+
+def reattach_environment(*entries: dict[str, Any]) -> dict[str, str]:
+    """``TF_REATTACH_PROVIDERS`` naming every provider of ``entries`` (each: address -> its reattach config)."""
+    merged: dict[str, Any] = {}
+    for entry in entries:
+        merged.update(entry)
+    return {REATTACH_ENV: json.dumps(merged)}
 
 
 def niced(command: list[str], nice: int) -> list[str]:

@@ -131,3 +131,37 @@ def test_a_provider_that_never_announces_itself_fails_at_the_deadline(tmp_path: 
     with pytest.raises(offline_tf.TerraformError, match="printed no TF_REATTACH_PROVIDERS within 1 s"):
         provider.__enter__()
     assert provider.pid is None  # stopped, not left running
+
+
+def test_the_random_stand_in_serves_a_packages_commands_from_one_process_and_massdriver_is_never_shared(
+        tmp_path: Path) -> None:
+    """``UnmanagedStandIn``: Terraform attaches to one random stand-in for every command (no stand-in of its own),
+    the values are the provider's (``length`` honoured, kept by a second plan); the massdriver stand-in, which reads
+    each command's ``MASSDRIVER_*``, cannot be shared."""
+    work = tmp_path / "step"
+    work.mkdir()
+    (work / "main.tf.json").write_text(json.dumps({
+        "terraform": {"required_providers": {"random": {"source": "hashicorp/random", "version": "3.7.2"}}},
+        "resource": {"random_password": {"p": {"length": 24}}},
+        "output": {"n": {"value": "${length(nonsensitive(random_password.p.result))}"}}}))
+    env = offline_tf.cli_environment(tmp_path / "build")
+    offline_tf.Terraform(work, env, tmp_path / "tf.log").run("init", "-input=false")
+    for executable in (tmp_path / "build" / "standin-mirror").glob("registry.terraform.io/hashicorp/random/*/*/*"):
+        executable.write_text("#!/bin/sh\nexit 1\n")  # a stand-in Terraform started itself would fail the command
+    with offline_tf.UnmanagedStandIn("random") as shared:
+        assert shared._proc is not None
+        pid = shared._proc.pid
+        attached = offline_tf.Terraform(work, {**env, **offline_tf.reattach_environment(shared.entry)}, tmp_path / "tf.log")
+        before = _cpu(pid)
+        assert "n = 24" in attached.run("apply", "-auto-approve", "-input=false").stdout
+        served = _cpu(pid)
+        assert served > before
+        assert attached.run("plan", "-detailed-exitcode", "-input=false").returncode == 0
+        assert _cpu(pid) > served
+    with pytest.raises(ValueError, match="massdriver stand-in reads each command's environment"):
+        offline_tf.UnmanagedStandIn("massdriver")
+
+
+def _cpu(pid: int) -> int:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime, in clock ticks

@@ -400,18 +400,13 @@ def serve(standin: StandIn) -> int:
     if os.environ.get(MAGIC_COOKIE_KEY) != MAGIC_COOKIE_VALUE:
         print("This is a Terraform provider plugin (a stand-in for tests); Terraform starts it.", file=sys.stderr)
         return 1
-    from concurrent.futures import ThreadPoolExecutor
-
-    import grpc
-
     stopped = threading.Event()
-    _pb, registrations = _service(standin, stopped.set)
-    server = grpc.server(ThreadPoolExecutor(max_workers=8))
-    for register in registrations:
-        register(server)
+    server = _server(standin, stopped.set)
     key_pem, cert_pem, cert_der = _certificate()
     # Terraform checks our certificate against the handshake's. Its own (PLUGIN_CLIENT_CERT) is ECDSA
     # P-521, which gRPC's BoringSSL does not ask for, so a server requiring it never gets it.
+    import grpc
+
     credentials = grpc.ssl_server_credentials([(key_pem, cert_pem)], require_client_auth=False)
     with tempfile.TemporaryDirectory(prefix="tf-standin-") as tmp:
         socket = f"{tmp}/plugin.sock"
@@ -424,3 +419,36 @@ def serve(standin: StandIn) -> int:
             stopped.wait()
         server.stop(grace=0.5)
     return 0
+
+
+def serve_unmanaged(standin: StandIn) -> int:
+    """Serve one process for many Terraform commands, as a provider's debug mode does.
+
+    Prints the ``TF_REATTACH_PROVIDERS`` entry Terraform attaches with (plain gRPC on a unix socket, as a
+    provider's debug server offers it), then serves until stdin closes. Terraform neither starts nor stops an
+    unmanaged provider, so a ``Shutdown`` is not obeyed."""
+    server = _server(standin, lambda: None)
+    with tempfile.TemporaryDirectory(prefix="tf-standin-") as tmp:
+        socket = f"{tmp}/plugin.sock"
+        server.add_insecure_port(f"unix://{socket}")
+        server.start()
+        entry = {"Protocol": "grpc", "ProtocolVersion": 6, "Pid": os.getpid(), "Test": True,
+                 "Addr": {"Network": "unix", "String": socket}}
+        sys.stdout.write(json.dumps({standin.schema.address: entry}) + "\n")
+        sys.stdout.flush()
+        with contextlib.suppress(KeyboardInterrupt):
+            sys.stdin.read()
+        server.stop(grace=0.5)
+    return 0
+
+
+def _server(standin: StandIn, on_shutdown: Callable[[], None]) -> Any:
+    from concurrent.futures import ThreadPoolExecutor
+
+    import grpc
+
+    _pb, registrations = _service(standin, on_shutdown)
+    server = grpc.server(ThreadPoolExecutor(max_workers=8))
+    for register in registrations:
+        register(server)
+    return server
