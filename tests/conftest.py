@@ -28,6 +28,7 @@ DAY2 = {"instances": "44", "scaling": "77", "engine": "66", "interruptions": "55
 # The emulator's log of instances' availability: one per process, so `make test`'s two workers (each with its
 # own emulator when both need one) never share it.
 TIMELINE = BUILD / "e2e" / f"emulator-timeline-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}.jsonl"
+EMULATOR_LOG = BUILD / "e2e" / f"emulator-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}.log"  # a line a request
 # The test files that read what the session's e2e deployed: one xdist group, run first on its worker, so the
 # e2e's minutes of waiting on the AWS provider's polls overlap every other test on the other worker.
 E2E_GROUP = frozenset({"test_e2e.py", "test_consumers_e2e.py", "test_scan.py", "test_new_preset.py"})
@@ -58,7 +59,8 @@ def emulator() -> Iterator[str]:
 
     TIMELINE.parent.mkdir(parents=True, exist_ok=True)
     TIMELINE.unlink(missing_ok=True)
-    with Emulator(timeline=TIMELINE) as running:
+    EMULATOR_LOG.unlink(missing_ok=True)
+    with Emulator(timeline=TIMELINE, log=EMULATOR_LOG) as running:
         yield running.endpoint
 
 
@@ -133,10 +135,7 @@ def e2e_results(request, spec, emulator, state_server, broken_artifact_src, prev
                    mutate=MUTATED, params_schema=spec.params_schema,
                    day2={example.slug: (part, TIMELINE) for part, example in day2.items()},
                    previous_src={UPGRADED: previous_release_src} if previous_release_src else None,
-                   kill=frozenset({"production-day-2-interruptions"}),
-                   # Production's life cycle (the single-param sweep, the refusals, the what-if, the guarded decommission)
-                   # outlasted every day-2 part at a lower priority: 541 s against 499 s at most (2026-12-07).
-                   critical=frozenset({"production"}))
+                   kill=frozenset({"production-day-2-interruptions"}))
 
 
 def what_if_production(spec) -> dict:  # type: ignore[no-untyped-def]

@@ -38,9 +38,14 @@ class Emulator:
         startup_timeout: float = 60.0,
         stop_timeout: float = 5.0,
         timeline: Path | None = None,
+        log: Path | None = None,
     ) -> None:
         self.port = port
         self.timeline = timeline  # where instances' availability is logged (patches/rds_availability.py)
+        # Where every line the server prints goes (one per request: method, path, status), beside the last 400 kept
+        # in memory: the record a lost or late answer leaves.
+        self.log = log
+        self._log_file: IO[str] | None = None
         self.startup_timeout = startup_timeout
         self.stop_timeout = stop_timeout
         self._proc: subprocess.Popen[str] | None = None
@@ -100,9 +105,19 @@ class Emulator:
     def _start_readers(self, proc: subprocess.Popen[str]) -> None:
         # Always drain both pipes so the child never blocks on a full pipe.
         assert proc.stdout is not None and proc.stderr is not None
+        on_stderr: Callable[[str], None] = self._stderr.append
+        if self.log is not None:
+            self.log.parent.mkdir(parents=True, exist_ok=True)
+            log = self._log_file = self.log.open("a", encoding="utf-8")
+
+            def on_stderr(line: str) -> None:
+                self._stderr.append(line)
+                log.write(f"{time.time():.3f} {line}")
+                log.flush()
+
         for stream, handler in (
             (proc.stdout, self._on_stdout),
-            (proc.stderr, self._stderr.append),
+            (proc.stderr, on_stderr),
         ):
             reader = threading.Thread(target=self._pump, args=(stream, handler), daemon=True)
             reader.start()
@@ -156,6 +171,9 @@ class Emulator:
             for reader in self._readers:
                 reader.join(timeout=2)
             self._readers.clear()
+            if self._log_file is not None:
+                self._log_file.close()
+                self._log_file = None
             for stream in (proc.stdout, proc.stderr):
                 if stream is not None:
                     stream.close()
