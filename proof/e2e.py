@@ -43,7 +43,7 @@ from proof.day2 import RESTORES, Day2Result, EngineControl, Restore, restore_exa
 from proof.emulator import CUSTOM_ID_TAG, ENGINE_VERSION_TAG
 from proof.mass_build import write_schemas
 from proof.mutations import REFUSED_AT_PLAN, mutations
-from proof.provisioner import Deployment, Step, changed_resources, lay_out_bundle
+from proof.provisioner import ACTIONS, Deployment, Step, changed_resources, lay_out_bundle
 from proof.schema_proxy import types_used
 from proof.sweep import plan_variants
 from proof.terraform import (
@@ -540,7 +540,7 @@ def run_preset(example: Example, bundle_root: Path, definitions: Path, endpoint:
     network: tuple[str, list[str]] | None = None
     params = example.params  # what the package is deployed with now
     provider: ReattachedProvider | None = None
-    shared_random: UnmanagedStandIn | None = None
+    shared: list[UnmanagedStandIn] = []  # the stand-ins the package's commands attach to
     restoring: tuple[Future[PresetResult], dict[str, Any], Example] | None = None  # the restored package, snapshot
     try:
         network = network_of or create_network(endpoint, example.connections)
@@ -553,9 +553,13 @@ def run_preset(example: Example, bundle_root: Path, definitions: Path, endpoint:
             used = types_used([step.dir for step in steps.values()] + [d for d in (previous_src, broken_src) if d])
             provider = ReattachedProvider(binary, steps["src"].provider_environment(), steps["src"].dir,
                                           work / "aws-provider.log", nice, keep_types=used).__enter__()
-            shared_random = UnmanagedStandIn("random", nice).__enter__()
-            for step in steps.values():
-                step.attached = reattach_environment(provider.entry, shared_random.entry)
+            shared.append(UnmanagedStandIn("random", nice).__enter__())
+            for action in ACTIONS:  # src's massdriver stand-in reads the step and the action from its environment
+                shared.append(UnmanagedStandIn("massdriver", nice, steps["src"].environment(action, attach=False),
+                                               steps["src"].dir).__enter__())
+                for name, step in steps.items():
+                    step.attached[action] = reattach_environment(
+                        provider.entry, shared[0].entry, *([shared[-1].entry] if name == "src" else []))
         for name, step in steps.items():
             if name == "src" and previous_src is not None:
                 _deploy_previous_src(step, previous_src, bundle_root / "src", example)
@@ -683,8 +687,8 @@ def run_preset(example: Example, bundle_root: Path, definitions: Path, endpoint:
         finally:
             if provider is not None:
                 provider.__exit__(None, None, None)
-            if shared_random is not None:
-                shared_random.__exit__()
+            for stand_in in shared:
+                stand_in.__exit__()
     return result
 
 

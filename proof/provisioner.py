@@ -36,6 +36,7 @@ BACKEND_FILE = "backend.tf.json"
 OVERRIDE_FILE = "emulator_override.tf.json"
 PLAN_FILE = "tf.plan"
 PLAN_JSON = "tfplan.json"
+ACTIONS = ("provision", "decommission")  # MASSDRIVER_DEPLOYMENT_ACTION: a deployment, a decommission
 
 
 @dataclass(frozen=True)
@@ -137,7 +138,8 @@ class Step:
         (self.dir / BACKEND_FILE).write_text(json.dumps(backend, indent=2))
         self.initialised = False
         self.timings: dict[str, float] = {}
-        self.attached: dict[str, str] = {}  # a ReattachedProvider's environment, when the package has one
+        # action -> what attaches its commands to the package's shared providers (``e2e.run_preset``), when it has them
+        self.attached: dict[str, dict[str, str]] = {}
         self.nice = nice  # terraform.niced
 
     def provider_environment(self) -> dict[str, str]:
@@ -149,7 +151,7 @@ class Step:
 
         The provider's environment, the reattached provider if any (``attach``), and the deployment's
         ``MASSDRIVER_*``."""
-        attached = self.attached if attach else {}
+        attached = self.attached[action] if attach and self.attached else {}
         return {**self.provider_environment(), **attached, **self.deployment.environment(self.name, action)}
 
     def terraform(self, action: str, *, attach: bool = True) -> Terraform:

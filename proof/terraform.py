@@ -212,24 +212,25 @@ class UnmanagedStandIn:
     """One stand-in provider process (``standins.protocol.serve_unmanaged``) that a package's commands attach to.
 
     Terraform starts each provider once per graph walk: three starts of each stand-in a plan, 0.2 CPU-seconds each.
-    Only a stand-in whose behaviour does not depend on the command's environment can be shared: ``random``. The
-    massdriver stand-in reads the step and the deployment action from each command's ``MASSDRIVER_*``, so Terraform
-    keeps starting it, as the provisioner does."""
+    The random stand-in does the same for any command. The massdriver stand-in reads the command's ``MASSDRIVER_*``
+    (the step, the deployment action), so it is started with the ``env`` of one step's commands for one action, and
+    serves only those: what a provider Terraform started for such a command would have read."""
 
-    SHAREABLE = frozenset({"random"})
-
-    def __init__(self, name: str, nice: int = 0) -> None:
-        if name not in self.SHAREABLE:
-            raise ValueError(f"the {name} stand-in reads each command's environment: Terraform must start it")
-        self.name, self.nice = name, nice
+    def __init__(self, name: str, nice: int = 0, env: dict[str, str] | None = None, cwd: Path | None = None) -> None:
+        if name == "massdriver" and (env is None or cwd is None):
+            raise ValueError("the massdriver stand-in reads each command's environment: start it with that of the "
+                             "step and action it serves, in the step's directory")
+        self.name, self.nice, self.env, self.cwd = name, nice, env, cwd
         self._proc: subprocess.Popen[str] | None = None
         self.entry: dict[str, Any] = {}
 
     def __enter__(self) -> UnmanagedStandIn:
         root = Path(__file__).resolve().parent.parent
+        # In the step's directory, as Terraform starts a provider: the massdriver stand-in opens ../schema-*.json.
+        env = {**(self.env if self.env is not None else os.environ), "PYTHONPATH": str(root)}
         self._proc = subprocess.Popen(niced([sys.executable, "-m", "proof.standins", self.name, "--unmanaged"], self.nice),
-                                      cwd=root, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-                                      start_new_session=True)
+                                      cwd=self.cwd or root, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                      text=True, start_new_session=True)
         assert self._proc.stdout is not None
         line = self._proc.stdout.readline()
         if not line.strip():

@@ -112,8 +112,10 @@ def test_a_step_attaches_its_commands_but_not_init_nor_the_runs_cut_short(tmp_pa
     deployment = Deployment(package_name="proj-dev-db-a1b2", bundle_name="b", bundle_version="0.1.0",
                             state_url="http://127.0.0.1:9", record=tmp_path / "requests.jsonl")
     step = Step(tmp_path, "src", deployment, {"PATH": "/usr/bin"}, tmp_path / "src.log", "http://127.0.0.1:9")
-    step.attached = {offline_tf.REATTACH_ENV: '{"registry.terraform.io/hashicorp/aws": {}}'}
-    assert step.terraform("provision").env[offline_tf.REATTACH_ENV] == step.attached[offline_tf.REATTACH_ENV]
+    step.attached = {action: {offline_tf.REATTACH_ENV: f'{{"registry.terraform.io/hashicorp/aws": {{"{action}": 1}}}}'}
+                     for action in ("provision", "decommission")}
+    for action in ("provision", "decommission"):  # each action's commands attach to that action's providers
+        assert step.terraform(action).env[offline_tf.REATTACH_ENV] == step.attached[action][offline_tf.REATTACH_ENV]
     detached = step.terraform("provision", attach=False).env
     assert offline_tf.REATTACH_ENV not in detached
     assert detached["AWS_ENDPOINT_URL"] == "http://127.0.0.1:9" and detached["MASSDRIVER_DEPLOYMENT_ACTION"] == "provision"
@@ -133,11 +135,11 @@ def test_a_provider_that_never_announces_itself_fails_at_the_deadline(tmp_path: 
     assert provider.pid is None  # stopped, not left running
 
 
-def test_the_random_stand_in_serves_a_packages_commands_from_one_process_and_massdriver_is_never_shared(
+def test_the_random_stand_in_serves_a_packages_commands_from_one_process_and_massdriver_only_its_own(
         tmp_path: Path) -> None:
     """``UnmanagedStandIn``: Terraform attaches to one random stand-in for every command (no stand-in of its own),
     the values are the provider's (``length`` honoured, kept by a second plan); the massdriver stand-in, which reads
-    each command's ``MASSDRIVER_*``, cannot be shared."""
+    each command's ``MASSDRIVER_*``, is only shared with the environment of the commands it serves."""
     work = tmp_path / "step"
     work.mkdir()
     (work / "main.tf.json").write_text(json.dumps({
@@ -158,7 +160,7 @@ def test_the_random_stand_in_serves_a_packages_commands_from_one_process_and_mas
         assert served > before
         assert attached.run("plan", "-detailed-exitcode", "-input=false").returncode == 0
         assert _cpu(pid) > served
-    with pytest.raises(ValueError, match="massdriver stand-in reads each command's environment"):
+    with pytest.raises(ValueError, match="massdriver stand-in reads each command's environment: start it with that"):
         offline_tf.UnmanagedStandIn("massdriver")
 
 
