@@ -553,13 +553,15 @@ def run_preset(example: Example, bundle_root: Path, definitions: Path, endpoint:
             used = types_used([step.dir for step in steps.values()] + [d for d in (previous_src, broken_src) if d])
             provider = ReattachedProvider(binary, steps["src"].provider_environment(), steps["src"].dir,
                                           work / "aws-provider.log", nice, keep_types=used).__enter__()
-            shared.append(UnmanagedStandIn("random", nice).__enter__())
+            random = UnmanagedStandIn("random", nice).__enter__()
+            shared.append(random)
             for action in ACTIONS:  # src's massdriver stand-in reads the step and the action from its environment
-                shared.append(UnmanagedStandIn("massdriver", nice, steps["src"].environment(action, attach=False),
-                                               steps["src"].dir).__enter__())
+                massdriver = UnmanagedStandIn("massdriver", nice, steps["src"].environment(action, attach=False),
+                                              steps["src"].dir).__enter__()
+                shared.append(massdriver)
                 for name, step in steps.items():
                     step.attached[action] = reattach_environment(
-                        provider.entry, shared[0].entry, *([shared[-1].entry] if name == "src" else []))
+                        provider.entry, random.entry, *([massdriver.entry] if name == "src" else []))
         for name, step in steps.items():
             if name == "src" and previous_src is not None:
                 _deploy_previous_src(step, previous_src, bundle_root / "src", example)

@@ -14,42 +14,16 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
+from proof.protowire import fields
+
 # planfile.proto enum Action -> the actions ``show -json`` prints (internal/command/jsonplan/plan.go).
 ACTIONS = {0: ["no-op"], 1: ["create"], 2: ["read"], 3: ["update"], 5: ["delete"], 6: ["delete", "create"],
            7: ["create", "delete"], 8: ["forget"], 9: ["create", "forget"]}
-_VARINT, _FIXED64, _BYTES, _FIXED32 = 0, 1, 2, 5
-
-
-def _varint(data: bytes, at: int) -> tuple[int, int]:
-    value, shift = 0, 0
-    while True:
-        byte = data[at]
-        at += 1
-        value |= (byte & 0x7F) << shift
-        if byte < 0x80:
-            return value, at
-        shift += 7
 
 
 def _fields(data: bytes) -> list[tuple[int, int | bytes]]:
-    """A protobuf message's fields in order: (number, varint value or bytes)."""
-    out: list[tuple[int, int | bytes]] = []
-    at = 0
-    while at < len(data):
-        key, at = _varint(data, at)
-        number, wire = key >> 3, key & 7
-        if wire == _VARINT:
-            value, at = _varint(data, at)
-            out.append((number, value))
-        elif wire == _BYTES:
-            length, at = _varint(data, at)
-            out.append((number, data[at:at + length]))
-            at += length
-        elif wire in (_FIXED64, _FIXED32):
-            at += 8 if wire == _FIXED64 else 4
-        else:
-            raise ValueError(f"tfplan: wire type {wire} of field {number} not understood")
-    return out
+    """A protobuf message's varint and length-delimited fields in order: (number, value)."""
+    return [(field.number, field.value) for field in fields(data) if field.value is not None]
 
 
 def resource_actions(plan: Path) -> list[tuple[str, str, list[str]]]:
@@ -60,10 +34,10 @@ def resource_actions(plan: Path) -> list[tuple[str, str, list[str]]]:
     for number, change in _fields(data):
         if number != 3 or not isinstance(change, bytes):
             continue
-        fields = _fields(change)
-        address = next((v.decode() for n, v in fields if n == 13 and isinstance(v, bytes)), "")
-        deposed = next((v.decode() for n, v in fields if n == 7 and isinstance(v, bytes)), "")
-        body = next((v for n, v in fields if n == 9 and isinstance(v, bytes)), b"")
+        parts = _fields(change)
+        address = next((v.decode() for n, v in parts if n == 13 and isinstance(v, bytes)), "")
+        deposed = next((v.decode() for n, v in parts if n == 7 and isinstance(v, bytes)), "")
+        body = next((v for n, v in parts if n == 9 and isinstance(v, bytes)), b"")
         action = next((v for n, v in _fields(body) if n == 1 and isinstance(v, int)), 0)
         found.append((address, deposed, ACTIONS[action]))
     return found

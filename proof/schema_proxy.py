@@ -30,64 +30,26 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from proof.protowire import fields
+
 TYPE_MAPS = {2, 3, 8}  # GetProviderSchema.Response: resource, data source and ephemeral resource schemas
 SCHEMA_METHOD = "/tfplugin5.Provider/GetSchema"
 _STREAMING = {"/plugin.GRPCStdio/StreamStdio": "unary_stream", "/plugin.GRPCBroker/StartStream": "stream_stream"}
 _UNLIMITED = [("grpc.max_receive_message_length", -1), ("grpc.max_send_message_length", -1)]
 
 
-def _varint(data: bytes, at: int) -> tuple[int, int]:
-    value, shift = 0, 0
-    while True:
-        byte = data[at]
-        at += 1
-        value |= (byte & 0x7F) << shift
-        if byte < 0x80:
-            return value, at
-        shift += 7
-
-
-def _fields(data: bytes) -> Iterator[tuple[int, int, int, int]]:
-    """(field number, wire type, start of the whole field, end of it) for each top-level field of a message."""
-    at = 0
-    while at < len(data):
-        start = at
-        key, at = _varint(data, at)
-        number, wire = key >> 3, key & 7
-        if wire == 0:
-            _, at = _varint(data, at)
-        elif wire == 1:
-            at += 8
-        elif wire == 2:
-            length, at = _varint(data, at)
-            at += length
-        elif wire == 5:
-            at += 4
-        else:
-            raise ValueError(f"unexpected protobuf wire type {wire} at byte {start}")
-        yield number, wire, start, at
-
-
 def _map_key(entry: bytes) -> str:
-    """The key (field 1, a string) of one map entry's bytes: field number, length, then the entry."""
-    _, at = _varint(entry, 0)  # the field's own key
-    _, at = _varint(entry, at)  # the entry's length
-    body = entry[at:]
-    for number, wire, start, _end in _fields(body):
-        if number == 1 and wire == 2:
-            length, value_at = _varint(body, start + 1)
-            return body[value_at:value_at + length].decode()
-    return ""
+    """The key (field 1, a string) of one map entry."""
+    return next((f.value.decode() for f in fields(entry) if f.number == 1 and isinstance(f.value, bytes)), "")
 
 
 def trim_schema(response: bytes, keep: set[str]) -> bytes:
     """``response`` (a serialized ``GetProviderSchema.Response``) with only the ``keep`` types in its type maps."""
     kept = bytearray()
-    for number, wire, start, end in _fields(response):
-        field = response[start:end]
-        if number in TYPE_MAPS and wire == 2 and _map_key(field) not in keep:
+    for field in fields(response):
+        if field.number in TYPE_MAPS and isinstance(field.value, bytes) and _map_key(field.value) not in keep:
             continue
-        kept += field
+        kept += response[field.start:field.end]
     return bytes(kept)
 
 

@@ -187,13 +187,7 @@ class ReattachedProvider:
 
     def __exit__(self, *exc: object) -> None:
         if self._proxy is not None:
-            assert self._proxy.stdin is not None
-            self._proxy.stdin.close()  # its way out
-            try:
-                self._proxy.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._proxy.kill()
-                self._proxy.wait(timeout=10)
+            _end_by_stdin(self._proxy)
             self._proxy = None
         if self._proc is None:
             return
@@ -240,16 +234,20 @@ class UnmanagedStandIn:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._proc is None:
-            return
-        assert self._proc.stdin is not None
-        self._proc.stdin.close()  # its way out
-        try:
-            self._proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self._proc.kill()
-            self._proc.wait(timeout=10)
-        self._proc = None
+        if self._proc is not None:
+            _end_by_stdin(self._proc)
+            self._proc = None
+
+
+def _end_by_stdin(proc: subprocess.Popen[str], timeout: float = 10) -> None:
+    """Stop a helper that serves until its stdin closes (the schema proxy, an unmanaged stand-in); kill it if it lingers."""
+    assert proc.stdin is not None
+    proc.stdin.close()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=timeout)
 
 
 def reattach_environment(*entries: dict[str, Any]) -> dict[str, str]:
