@@ -10,6 +10,10 @@ submodule's jsii name to its Python module that newer generated packages carry
 (``_SUBMODULE_FQN_MAP``); ``seed()`` supplies that map (jsii names are the module names in
 camelCase, checked for all 2,135 modules of this version), so nothing depends on what was imported.
 
+The JavaScript side has the same cost: the package's ``lib/index.js`` requires every submodule when
+the kernel loads it (about 5 CPU-seconds). ``seed()`` starts the jsii runtime with ``lazy_exports.cjs``
+preloaded, which makes that file require each submodule when the kernel first asks for it.
+
 Call ``seed()`` before anything imports the AWS bindings; afterwards it does nothing, and the
 bindings then load the eager way: slower, same output.
 """
@@ -17,11 +21,14 @@ bindings then load the eager way: slower, same output.
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import sys
+from pathlib import Path
 
 AWS_PACKAGE = "cdktf_cdktf_provider_aws"
 AWS_ASSEMBLY = "@cdktf/provider-aws"
+LAZY_EXPORTS = Path(__file__).with_name("lazy_exports.cjs")
 
 
 def jsii_submodule_name(module: str) -> str:
@@ -30,8 +37,30 @@ def jsii_submodule_name(module: str) -> str:
     return first + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
+def start_runtime() -> bool:
+    """Start the jsii runtime with ``lazy_exports.cjs`` preloaded. True if this call started it.
+
+    The runtime's Node inherits the environment when the first assembly loads (``constructs``, the
+    smallest); ``NODE_OPTIONS`` carries the preload for that start only, so no other program this
+    process starts (a Node client, npm) gets it.
+    """
+    if "constructs" in sys.modules:
+        return False
+    previous = os.environ.get("NODE_OPTIONS")
+    os.environ["NODE_OPTIONS"] = f"{previous or ''} --require {json.dumps(str(LAZY_EXPORTS))}".strip()
+    try:
+        import constructs  # noqa: F401  (loading its assembly starts the runtime)
+    finally:
+        if previous is None:
+            del os.environ["NODE_OPTIONS"]
+        else:
+            os.environ["NODE_OPTIONS"] = previous
+    return True
+
+
 def seed() -> bool:
     """Register the AWS bindings' package without importing its resource modules. True if it did."""
+    start_runtime()
     if AWS_PACKAGE in sys.modules:
         return False
     spec = importlib.util.find_spec(AWS_PACKAGE)
