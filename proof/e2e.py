@@ -760,12 +760,14 @@ def run_all(examples: list[Example], bundle_root: Path, definitions: Path, endpo
             broken_src: dict[str, Path] | None = None, interrupt: frozenset[str] = frozenset(),
             mutate: frozenset[str] = frozenset(), params_schema: dict[str, Any] | None = None,
             day2: dict[str, tuple[str, Path]] | None = None, previous_src: dict[str, Path] | None = None,
-            kill: frozenset[str] = frozenset(), background: frozenset[str] = frozenset()) -> dict[str, PresetResult]:
+            kill: frozenset[str] = frozenset(), background: frozenset[str] = frozenset(),
+            on_done: Callable[[str, PresetResult], None] | None = None) -> dict[str, PresetResult]:
     """Every example's life cycle, all packages at once.
 
     ``day2``: slug -> (part, the emulator's timeline), for the examples that run the day-2 scenario; ``previous_src``:
     slug -> an older bundle version's src, to deploy before this one; ``background``: the examples whose Terraform
-    runs at a lower CPU priority (``terraform.niced``).
+    runs at a lower CPU priority (``terraform.niced``); ``on_done``: called with each example's slug and result as soon
+    as its package is decommissioned (from that package's thread), while the others still run.
 
     Every package runs at once (each mostly waits on the provider's 10-30 s polls), at the same priority: once the
     schema proxy took a quarter of the suite's CPU away, the packages that ran niced
@@ -781,4 +783,7 @@ def run_all(examples: list[Example], bundle_root: Path, definitions: Path, endpo
                                         previous_src=(previous_src or {}).get(ex.slug), kill=ex.slug in kill,
                                         nice=10 if ex.slug in background else 0)
                    for ex in examples}
+        if on_done is not None:
+            for slug, future in futures.items():
+                future.add_done_callback(lambda done, slug=slug: done.exception() or on_done(slug, done.result()))
         return {slug: future.result() for slug, future in futures.items()}

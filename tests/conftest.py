@@ -6,12 +6,16 @@ import json
 import os
 import shutil
 import subprocess
+import threading
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from aurora_bundle.terraform.bindings import seed
+from aurora_bundle.terraform.synth import STEPS
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 # Before any test module imports a construct module (and with it the AWS bindings): load only the
@@ -115,7 +119,33 @@ def previous_release_src(tmp_path_factory) -> Path | None:  # type: ignore[no-un
 
 
 @pytest.fixture(scope="session")
-def e2e_results(request, spec, emulator, state_server, broken_artifact_src, previous_release_src):  # type: ignore[no-untyped-def]
+def plan_scans() -> Iterator[dict[tuple[str, str], Future[Any]]]:
+    """checkov on a preset's kept plans, per (slug, step): the e2e submits a preset's as soon as its package is
+    done, so they run while the longer packages still wait on the provider's polls (tests/test_scan.py)."""
+    with ThreadPoolExecutor(max_workers=2) as pool:  # checkov takes ~7 s to start
+        yield ScanJobs(pool)
+
+
+class ScanJobs(dict):  # type: ignore[type-arg]
+    """(slug, step) -> the scan of that step's kept plan, submitted once."""
+
+    def __init__(self, pool: ThreadPoolExecutor) -> None:
+        super().__init__()
+        self.pool, self.lock = pool, threading.Lock()
+
+    def submit(self, slug: str) -> None:
+        from proof.scan import scan_plan
+
+        with self.lock:
+            for step in STEPS:
+                if (slug, step) not in self:
+                    plan = BUILD / "e2e" / slug / "plans" / f"{step}.json"
+                    self[(slug, step)] = self.pool.submit(scan_plan, plan, plan.parent.parent / step)
+
+
+@pytest.fixture(scope="session")
+def e2e_results(request, spec, emulator, state_server, broken_artifact_src, previous_release_src,  # type: ignore[no-untyped-def]
+                plan_scans):
     from proof.day2 import day2_example
     from proof.e2e import run_all
 
@@ -129,13 +159,16 @@ def e2e_results(request, spec, emulator, state_server, broken_artifact_src, prev
     examples = [*spec.examples, *day2.values()]
     # A targeted run while working on one part (never set in CI): AURORA_E2E_ONLY=production-day-2-engine,...
     only = {s for s in os.environ.get("AURORA_E2E_ONLY", "").split(",") if s}
+    scanned = any(item.nodeid.startswith("tests/test_scan.py") for item in request.session.items)
+    presets = {example.slug for example in spec.examples}
     return run_all([e for e in examples if not only or e.slug in only], ROOT, SHARED, emulator, state_server, BUILD,
                    what_if={"production": what_if_production(spec)},
                    broken_src={"development": broken_artifact_src}, interrupt=frozenset({"development"}),
                    mutate=MUTATED, params_schema=spec.params_schema,
                    day2={example.slug: (part, TIMELINE) for part, example in day2.items()},
                    previous_src={UPGRADED: previous_release_src} if previous_release_src else None,
-                   kill=frozenset({"production-day-2-interruptions"}))
+                   kill=frozenset({"production-day-2-interruptions"}),
+                   on_done=lambda slug, _: plan_scans.submit(slug) if scanned and slug in presets else None)
 
 
 def what_if_production(spec) -> dict:  # type: ignore[no-untyped-def]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import signal
 import subprocess
@@ -36,7 +37,10 @@ def stand_in_env(tmp: Path, **extra: str) -> dict[str, str]:
     bin_dir = tmp / "bin"
     bin_dir.mkdir(exist_ok=True)
     if not (bin_dir / "mass").exists():
-        (bin_dir / "mass").symlink_to(STAND_IN)
+        # This interpreter, without site: ``python3`` on PATH may be a version manager's shim (pyenv's is a shell
+        # script, ~0.2 CPU-seconds a call), and a watcher's cycle makes three calls.
+        (bin_dir / "mass").write_text(f"#!/bin/sh\nexec {shlex.quote(sys.executable)} -S {shlex.quote(str(STAND_IN))} \"$@\"\n")
+        (bin_dir / "mass").chmod(0o755)
     # Python writes bytecode by default on an author's machine (some CI images turn it off).
     inherited = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env = {**inherited, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "XDG_CONFIG_HOME": str(tmp / "config"),

@@ -201,13 +201,32 @@ def _shapes(spec: BundleSpec) -> list[Problem]:
     return problems
 
 
-def params_problems(params_schema: dict[str, Any], params: Any, source: str) -> list[Problem]:
+def params_problems(params_schema: dict[str, Any], params: Any, source: str,
+                    validators: tuple[Draft7Validator, Draft7Validator] | None = None) -> list[Problem]:
     """What the build refuses in one params document (a preset; what the form submits).
 
     The params schema, unknown fields in any conditional branch, then the cross-field rules the plan's preconditions
-    repeat."""
-    found = validate_document(Validator(params_schema), params, source, structure=Validator(closed(merged(params_schema))))
+    repeat. ``validators``: ``_params_validators(params_schema)``, when the caller checks many documents."""
+    params_validator, structure = validators or _params_validators(params_schema)
+    found = validate_document(params_validator, params, source, structure=structure)
     return found or rule_problems(params_schema, params, source)
+
+
+def _params_validators(params_schema: dict[str, Any]) -> tuple[Draft7Validator, Draft7Validator]:
+    """The params schema's validator, and its closed form's (every conditional branch's fields known)."""
+    return Validator(params_schema), Validator(closed(merged(params_schema)))
+
+
+# Params schemas found valid Draft-07 (as canonical JSON): a watcher, or a test building many bundles, checks one
+# schema many times, and the meta-schema check is a third of validating the presets.
+_VALID_SCHEMAS: set[str] = set()
+
+
+def _check_schema(schema: dict[str, Any]) -> None:
+    key = json.dumps(schema, sort_keys=True)
+    if key not in _VALID_SCHEMAS:
+        Validator.check_schema(schema)
+        _VALID_SCHEMAS.add(key)
 
 
 def validate(spec: BundleSpec) -> None:
@@ -216,18 +235,18 @@ def validate(spec: BundleSpec) -> None:
     if problems:
         raise BundleError(problems)
     try:
-        Validator.check_schema(spec.params_schema)
+        _check_schema(spec.params_schema)
     except SchemaError as exc:
         raise BundleError([Problem(MASSDRIVER_YAML, "params" + "".join(f".{p}" for p in exc.absolute_path),
                                    exc.instance, f"not a valid Draft-07 schema: {exc.message}")]) from None
     problems = _structure(spec) + _patterns(spec)
-    params_validator = Validator(spec.params_schema)
-    structure = Validator(closed(merged(spec.params_schema)))
+    params_validator, structure = validators = _params_validators(spec.params_schema)
     presets = spec.presets
     if not presets:
         problems.append(Problem(MASSDRIVER_YAML, "params.examples", None, "expected at least one preset", False))
     for preset in presets:
-        problems.extend(params_problems(spec.params_schema, preset.params, f'massdriver.yaml preset "{preset.name}"'))
+        problems.extend(params_problems(spec.params_schema, preset.params, f'massdriver.yaml preset "{preset.name}"',
+                                        validators))
     md_validator = Validator(MD_METADATA)
     connection_validators = {name: Validator(schema) for name, schema in CONNECTIONS.items()}
     for example in spec.examples:
