@@ -10,7 +10,7 @@ Insights' DBLoad) gets one alarm per instance of the package (``per_instance`` i
 
 from __future__ import annotations
 
-from cdktf import TerraformLocal, TerraformStack
+from cdktf import TerraformStack
 from cdktf_cdktf_provider_aws.cloudwatch_metric_alarm import CloudwatchMetricAlarm
 from cdktf_cdktf_provider_aws.sns_topic import SnsTopic
 from cdktf_cdktf_provider_aws.sns_topic_subscription import SnsTopicSubscription
@@ -27,19 +27,19 @@ from aurora_bundle.inputs.engine import (
 )
 from aurora_bundle.inputs.params_root import ALWAYS, P
 from aurora_bundle.massdriver.wiring import Wiring
-from aurora_bundle.terraform.hcl import Expr, address, jsonencode, make, n
+from aurora_bundle.terraform.hcl import Expr, address, jsonencode, local_value, make, n
 
 
 def _declare_capacity_locals(stack: TerraformStack) -> None:
-    TerraformLocal(stack, "instance_memory_gib", dict(sorted(INSTANCE_MEMORY_GIB.items())))
-    TerraformLocal(stack, "instance_vcpus", dict(sorted(INSTANCE_VCPUS.items())))
-    TerraformLocal(
+    local_value(stack, "instance_memory_gib", dict(sorted(INSTANCE_MEMORY_GIB.items())))
+    local_value(stack, "instance_vcpus", dict(sorted(INSTANCE_VCPUS.items())))
+    local_value(
         stack,
         "instance_memory_bytes",
         f"${{({SERVERLESS} ? try({P.scaling.serverless.max_capacity}, 1) * {ACU_MEMORY_GIB} : "
         f"lookup(local.instance_memory_gib, {P.database.instance_class}, 16)) * {GIB}}}",
     )
-    TerraformLocal(
+    local_value(
         stack,
         "max_connections",
         f"${{min(floor(local.instance_memory_bytes / {MAX_CONNECTIONS_BYTES_PER_CONNECTION}), {MAX_CONNECTIONS_CAP})}}",
@@ -70,7 +70,8 @@ def build_alarms(stack: TerraformStack, wiring: Wiring) -> None:
             count = None
             name += "-${each.key}"
             display = f"{spec.display_name}: ${{each.key}}"
-        alarm = CloudwatchMetricAlarm(
+        alarm = make(
+            CloudwatchMetricAlarm,
             stack,
             spec.key,
             alarm_name=name,

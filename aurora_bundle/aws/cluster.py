@@ -10,7 +10,6 @@ from cdktf import (
     IResolvable,
     Postcondition,
     Precondition,
-    TerraformLocal,
     TerraformResourceLifecycle,
     TerraformStack,
 )
@@ -28,7 +27,7 @@ from aurora_bundle.inputs.engine import ENGINE, LOG_EXPORTS, PORT
 from aurora_bundle.inputs.params_root import P
 from aurora_bundle.inputs.rules import RULE_LOCALS, RULES
 from aurora_bundle.massdriver.wiring import Secrets
-from aurora_bundle.terraform.hcl import address, b, local, make, n, render, strings
+from aurora_bundle.terraform.hcl import address, b, local, local_value, make, n, render, strings
 
 KMS_KEY_ARN = "data.aws_kms_alias.main.target_key_arn"
 
@@ -135,7 +134,7 @@ def resolve_engine_version(stack: TerraformStack, running: Running) -> str:
     local(stack, "engine_path", f"try(one([for v, ok in {listed} : v if ok && {minor} == "
                                 f"min([for v, ok in {listed} : {minor} if ok]...)]), null)")
     # What the refusal of an upgrade without a target says to do (engine_preconditions).
-    TerraformLocal(stack, "engine_path_how",
+    local_value(stack, "engine_path_how",
                    "first upgrade the minor to %s (the lowest that lists one) with aws rds modify-db-cluster "
                    "--db-cluster-identifier %s --engine-version %s --apply-immediately, or wait until the automatic "
                    "minor upgrade in the maintenance window has reached it or a later minor, then deploy again")
@@ -341,12 +340,12 @@ def snapshot_locals(stack: TerraformStack) -> None:
 
 def snapshot_advice(stack: TerraformStack) -> None:
     """What the snapshot precondition says to do: copy the snapshot here, or move the data another way."""
-    TerraformLocal(stack, "snapshot_copy_how",
+    local_value(stack, "snapshot_copy_how",
                    "copy it into ${local.region} first with a key of this region (aws rds copy-db-cluster-snapshot "
                    f"--region ${{local.region}} --source-db-cluster-snapshot-identifier ${{{_SNAPSHOT}}} "
                    f"--target-db-cluster-snapshot-identifier <a name> --kms-key-id ${{{KEY_ALIAS}}}) and set the copy's "
                    "name here")
-    TerraformLocal(stack, "snapshot_other_partition_how",
+    local_value(stack, "snapshot_other_partition_how",
                    "AWS cannot copy a snapshot between partitions: restore it in its own partition, or move the data "
                    "with pg_dump and pg_restore")
 

@@ -18,7 +18,6 @@ from cdktf import (
     ITerraformDependable,
     Postcondition,
     Precondition,
-    TerraformLocal,
     TerraformResourceLifecycle,
     TerraformStack,
 )
@@ -35,7 +34,7 @@ from aurora_bundle.aws.kms import ACCOUNT_ID, PARTITION
 from aurora_bundle.aws.parameter_groups import ParameterGroups
 from aurora_bundle.inputs.engine import ENGINE, MAX_INSTANCES
 from aurora_bundle.inputs.params_root import P
-from aurora_bundle.terraform.hcl import Expr, address, b, jsonencode, local, make, n
+from aurora_bundle.terraform.hcl import Expr, address, b, jsonencode, local, local_value, make, n
 
 Monitoring = tuple[IamRole, IamRolePolicyAttachment]
 AUTOSCALED_READER_PREFIX = "application-autoscaling"  # how AWS names the readers autoscaling adds
@@ -141,7 +140,8 @@ def _instance(stack: TerraformStack, logical_id: str, cluster: RdsCluster, group
               lifecycle: TerraformResourceLifecycle, count: str | None = None,
               depends_on: Sequence[ITerraformDependable] = ()) -> RdsClusterInstance:
     extra = {"count": n(count)} if count else {}
-    return RdsClusterInstance(
+    return make(
+        RdsClusterInstance,
         stack,
         logical_id,
         identifier=identifier,
@@ -179,7 +179,7 @@ def _room_checks(stack: TerraformStack) -> list[Precondition]:
                    filter=[DataAwsDbInstancesFilter(name="db-cluster-id", values=["${local.identifier}"])])
     # The readers AWS's autoscaling added and still runs (the decommission guard and the autoscaling-off
     # check read it): Application Auto Scaling names them application-autoscaling-<id>.
-    TerraformLocal(stack, "autoscaled_readers", f"${{length([for id in {address(members)}.instance_identifiers : id "
+    local_value(stack, "autoscaled_readers", f"${{length([for id in {address(members)}.instance_identifiers : id "
                    f'if startswith(id, "{AUTOSCALED_READER_PREFIX}-")])}}')
     member = make(DataAwsDbInstance, stack, "member", db_instance_identifier="${each.value}")
     member.add_override("for_each", f"${{toset({address(members)}.instance_identifiers)}}")
@@ -246,6 +246,6 @@ def build_instances(stack: TerraformStack, cluster: RdsCluster, groups: Paramete
                         f"{zones}[(count.index + 1) % length({zones})]", tier=1, lifecycle=resuming,
                         count=P.scaling.reader_count, depends_on=[writer])
     # What custom endpoints name as members: "writer" and "reader1".. for the fixed readers.
-    TerraformLocal(stack, "instance_members", "${merge({writer = aws_rds_cluster_instance.writer.identifier}, "
+    local_value(stack, "instance_members", "${merge({writer = aws_rds_cluster_instance.writer.identifier}, "
                    '{for i, r in aws_rds_cluster_instance.reader : "reader${i + 1}" => r.identifier})}')
     return [writer, readers]

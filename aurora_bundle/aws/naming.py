@@ -8,7 +8,9 @@ long prefixes never collide.
 
 from __future__ import annotations
 
-from cdktf import TerraformLocal, TerraformStack
+from cdktf import TerraformStack
+
+from aurora_bundle.terraform.hcl import local_value
 
 IDENTIFIER_MAX = 52
 _KEEP = 43
@@ -19,8 +21,8 @@ KEY_ALIAS_FORMAT = "alias/%s-aurora"
 
 
 def declare_names(stack: TerraformStack) -> None:
-    TerraformLocal(stack, "name_prefix", "${var.md_metadata.name_prefix}")
-    TerraformLocal(
+    local_value(stack, "name_prefix", "${var.md_metadata.name_prefix}")
+    local_value(
         stack,
         "identifier",
         f"${{length({NAME_PREFIX}) <= {IDENTIFIER_MAX} ? {NAME_PREFIX} : "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cdktf import Precondition, TerraformLocal, TerraformResourceLifecycle, TerraformStack
+from cdktf import Precondition, TerraformResourceLifecycle, TerraformStack
 from cdktf_cdktf_provider_aws.data_aws_subnet import DataAwsSubnet
 from cdktf_cdktf_provider_aws.db_subnet_group import DbSubnetGroup
 from cdktf_cdktf_provider_aws.security_group import SecurityGroup
@@ -13,7 +13,7 @@ from cdktf_cdktf_provider_aws.vpc_security_group_ingress_rule import VpcSecurity
 from aurora_bundle.inputs.connections import SUBNET_ARN, SUBNET_ARN_FORM, VPC_ARN, VPC_ARN_FORM
 from aurora_bundle.inputs.engine import PORT
 from aurora_bundle.inputs.params_root import P
-from aurora_bundle.terraform.hcl import address, make, render, strings
+from aurora_bundle.terraform.hcl import address, local_value, make, render, strings
 
 
 @dataclass(frozen=True)
@@ -24,10 +24,10 @@ class Network:
 
 def build_network(stack: TerraformStack) -> Network:
     infra = "var.vpc.data.infrastructure"
-    TerraformLocal(stack, "vpc_id", f'${{element(split("/", {infra}.arn), 1)}}')
-    TerraformLocal(stack, "subnets",
+    local_value(stack, "vpc_id", f'${{element(split("/", {infra}.arn), 1)}}')
+    local_value(stack, "subnets",
                    f'${{{P.networking.subnet_type} == "internal" ? {infra}.internal_subnets : {infra}.private_subnets}}')
-    TerraformLocal(stack, "subnet_ids", '${[for subnet in local.subnets : element(split("/", subnet.arn), 1)]}')
+    local_value(stack, "subnet_ids", '${[for subnet in local.subnets : element(split("/", subnet.arn), 1)]}')
     # The IDs (and the region, in provider.py) are taken apart from the connection's ARNs, which
     # Massdriver only checks for an arn:aws: prefix: refuse any other ARN before it is used.
     subnets = make(DataAwsSubnet, stack, "selected", id="${each.value}",
@@ -37,7 +37,7 @@ def build_network(stack: TerraformStack) -> Network:
         )]),
     )
     subnets.add_override("for_each", "${toset(local.subnet_ids)}")
-    TerraformLocal(stack, "availability_zones",
+    local_value(stack, "availability_zones",
                    f"${{sort(distinct([for subnet in {address(subnets)} : subnet.availability_zone]))}}")
 
     subnet_group = make(DbSubnetGroup, stack, "main",

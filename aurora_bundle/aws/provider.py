@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from cdktf import TerraformLocal, TerraformStack
+from cdktf import TerraformStack
 from cdktf_cdktf_provider_aws.provider import (
     AwsProvider,
     AwsProviderAssumeRole,
     AwsProviderDefaultTags,
 )
 
-from aurora_bundle.terraform.hcl import string_map
+from aurora_bundle.terraform.hcl import local_value, string_map
 
 AWS_PROVIDER_VERSION = "5.100.0"
 
 
 def declare_region(stack: TerraformStack) -> None:
-    TerraformLocal(
+    local_value(
         stack,
         "region",
         '${coalesce(try(var.vpc.specs.aws.region, null), split(":", var.vpc.data.infrastructure.arn)[3])}',

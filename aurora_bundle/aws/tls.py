@@ -8,11 +8,11 @@ but the artifact.
 
 from __future__ import annotations
 
-from cdktf import TerraformLocal, TerraformStack
+from cdktf import TerraformStack
 
 from aurora_bundle.aws.kms import PARTITION
 from aurora_bundle.inputs.params_root import P
-from aurora_bundle.terraform.hcl import render
+from aurora_bundle.terraform.hcl import local_value, render
 
 # ssl_min_protocol_version of the cluster parameter groups, and the artifacts' minimum_version.
 MINIMUM_TLS_VERSION = "TLSv1.2"
@@ -76,6 +76,6 @@ def declare_ca_bundle(stack: TerraformStack) -> None:
 
     local.ca_bundle_url: the CA bundle for the package's region and partition (null for a partition the map lacks; the
     artifacts' precondition refuses that before anything is published)."""
-    TerraformLocal(stack, "ca_bundle_base", f"${{lookup({render(CA_BUNDLE_BASES)}, {PARTITION}, null)}}")
-    TerraformLocal(stack, "ca_bundle_url", '${local.ca_bundle_base == null ? null : '
+    local_value(stack, "ca_bundle_base", f"${{lookup({render(CA_BUNDLE_BASES)}, {PARTITION}, null)}}")
+    local_value(stack, "ca_bundle_url", '${local.ca_bundle_base == null ? null : '
                                            'format("%s/%s/%s-bundle.pem", local.ca_bundle_base, local.region, local.region)}')

@@ -6,11 +6,12 @@ Declared in every step, typed from the schemas, so ``mass bundle build`` has not
 
 from __future__ import annotations
 
-from cdktf import TerraformStack, TerraformVariable
+from cdktf import TerraformStack
 
 from aurora_bundle.inputs.conditional import merged
 from aurora_bundle.inputs.connections import CONNECTIONS, MD_METADATA
 from aurora_bundle.inputs.spec import BundleSpec
+from aurora_bundle.terraform.hcl import variable
 from aurora_bundle.terraform.tftypes import tf_type
 
 MD_METADATA_VARIABLE = "md_metadata"
@@ -20,11 +21,11 @@ def declare_inputs(stack: TerraformStack, spec: BundleSpec) -> None:
     params = merged(spec.params_schema)["properties"]  # a field a conditional branch adds is optional
     for name in spec.param_names:
         schema = params[name]
-        TerraformVariable(stack, name, type=tf_type(schema), nullable=False,
+        variable(stack, name, type=tf_type(schema), nullable=False,
                           description=f"Param '{name}': {schema.get('title', name)}. See massdriver.yaml.")
     for name in spec.connection_names:
         schema = CONNECTIONS[name]
-        TerraformVariable(stack, name, type=tf_type(schema), nullable=False,
+        variable(stack, name, type=tf_type(schema), nullable=False,
                           description=f"Connection '{name}': {schema['title']}.")
-    TerraformVariable(stack, MD_METADATA_VARIABLE, type=tf_type(MD_METADATA), nullable=False,
+    variable(stack, MD_METADATA_VARIABLE, type=tf_type(MD_METADATA), nullable=False,
                       description="Massdriver metadata (name prefix, tags, alarm webhook), injected by Massdriver.")

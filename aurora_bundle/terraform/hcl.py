@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from cdktf import IResolvable, TerraformDataSource, TerraformLocal, Token
+from cdktf import IResolvable, TerraformDataSource, TerraformLocal, TerraformVariable, Token
 from constructs import Construct
 
 T = TypeVar("T")
@@ -68,10 +68,38 @@ def string_map(code: str) -> dict[str, str]:
     return Token.as_string_map(f"${{{code}}}")
 
 
+# Where a construct's block goes in the Terraform JSON, kept on the constructs ``local`` and ``make`` create: asking
+# jsii for it (a block's type and name, or the construct's whole JSON) is a round trip to Node each time, and a
+# regeneration in ``make watch`` would spend a third of its synthesis on them.
+BLOCK = "_aurora_block"
+_RESOURCE_TYPES: dict[type, str] = {}  # a binding's class -> its one Terraform type, read from jsii once
+
+
+def block(construct: Any) -> tuple[str, ...] | None:
+    """Where ``construct`` goes in the JSON, if this module created it: ``("resource", type, name)``, ``("locals", name)``...
+
+    Also ``("data", type, name)`` and ``("variable", name)``; None for a construct created elsewhere."""
+    return construct.__dict__.get(BLOCK)
+
+
 def local(stack: Construct, name: str, code: str) -> str:
     """Declare ``local.<name>`` as ``code`` (HCL); return its reference, to use in other expressions."""
-    TerraformLocal(stack, name, f"${{{code}}}")
+    local_value(stack, name, f"${{{code}}}")
     return f"local.{name}"
+
+
+def local_value(stack: Construct, name: str, value: Any) -> TerraformLocal:
+    """Declare ``local.<name>`` as ``value`` (a literal, or a string with ``${...}`` in it)."""
+    element = TerraformLocal(stack, name, value)
+    element.__dict__[BLOCK] = ("locals", name)
+    return element
+
+
+def variable(stack: Construct, name: str, **kwargs: Any) -> TerraformVariable:
+    """Declare ``var.<name>``."""
+    element = TerraformVariable(stack, name, **kwargs)
+    element.__dict__[BLOCK] = ("variable", name)
+    return element
 
 
 def make(cls: type[T], stack: Construct, logical_id: str, /, **kwargs: Any) -> T:
@@ -83,11 +111,22 @@ def make(cls: type[T], stack: Construct, logical_id: str, /, **kwargs: Any) -> T
     """
     element = cls(stack, f"{cls.__name__}.{logical_id}", **kwargs)
     element.override_logical_id(logical_id)  # type: ignore[attr-defined]
+    kind = _RESOURCE_TYPES.get(cls) or kwargs.get("terraform_resource_type")  # the latter: cdktf's TerraformResource
+    if kind is None:
+        kind = element.terraform_resource_type  # type: ignore[attr-defined]
+        if "TF_RESOURCE_TYPE" in vars(cls):  # a binding of one type (not cdktf's TerraformResource, of any type)
+            _RESOURCE_TYPES[cls] = kind
+    section = "data" if isinstance(element, TerraformDataSource) else "resource"
+    element.__dict__[BLOCK] = (section, kind, logical_id)
     return element
 
 
 def address(element: Any) -> str:
     """``aws_rds_cluster.main`` (or ``data.aws_subnet.selected``) for use inside expressions."""
+    known = block(element)
+    if known is not None and known[0] in ("resource", "data"):
+        section, kind, name = known
+        return f"{'data.' if section == 'data' else ''}{kind}.{name}"
     prefix = "data." if isinstance(element, TerraformDataSource) else ""
     return f"{prefix}{element.terraform_resource_type}.{element.friendly_unique_id}"
 

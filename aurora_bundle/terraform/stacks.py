@@ -49,12 +49,15 @@ class Step:
     assets: dict[str, bytes] = field(default_factory=dict)  # other files of the step: name -> content
     _current: tuple[str, str] | None = None
 
+    def __post_init__(self) -> None:
+        self.node = self.stack.node  # asked for once: each access is a round trip to jsii
+
     @contextmanager
     def concern(self, name: str, module: str) -> Iterator[None]:
         self._current = (name, module)
         yield
         self._current = None
-        self.concerns.append((name, module, len(self.stack.node.children)))
+        self.concerns.append((name, module, len(self.node.children)))
 
     def check(self, name: str, body: dict[str, Any]) -> None:
         """A ``check`` block (CDKTF has no construct for it), written with the current concern's file."""
@@ -72,7 +75,7 @@ class Step:
 
     def owners(self) -> list[tuple[str, str, object]]:
         """(concern, module, construct) for every construct of the stack, in creation order."""
-        children = self.stack.node.children
+        children = self.node.children
         owned, start = [], 0
         for name, module, end in self.concerns:
             owned += [(name, module, child) for child in children[start:end]]

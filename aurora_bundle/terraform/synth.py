@@ -75,11 +75,14 @@ class RenderedStep:
 
 
 def _split(step: Any) -> RenderedStep:
+    from aurora_bundle.terraform.hcl import block
+
     document = _clean(step.stack.to_terraform())
     document.get("terraform", {}).pop("backend", None)
     owner: dict[tuple[str, ...], tuple[str, str]] = {}
     for concern, module, construct in step.owners():
-        for address in _addresses(_clean(construct.to_terraform())):
+        known = block(construct)  # what hcl.local and hcl.make created says where it goes, without asking jsii
+        for address in [known] if known is not None else _addresses(_clean(construct.to_terraform())):
             owner.setdefault(address, (concern, module))
     for name, concern_module in step.checks.items():
         owner[("check", name)] = concern_module
