@@ -50,8 +50,8 @@ build: $(VENV)/.installed ## Validate massdriver.yaml, schemas/ and examples/, t
 	$(PY) generate.py $(BUILD_ARGS)
 
 .PHONY: test
-test: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## Everything: the fast tests, the browser test, the consumer proof, the offline e2e of every preset and the checkov scan (two workers: the e2e on one, the rest beside it)
-	$(PY) -m pytest -n 2 --dist loadfile
+test: $(VENV)/.installed $(CHECKOV_VENV)/.installed ## Everything: the fast tests, the browser test, the consumer proof, the offline e2e of every preset and the checkov scan (three workers: the e2e on one, the rest on two beside it)
+	$(PY) -m pytest -n 3 --dist loadfile
 
 .PHONY: unit
 unit: $(VENV)/.installed ## The fast tests of the generator: `make test` minus the offline proof (e2e, scan, offline), the browser test and the consumer proof

@@ -29,8 +29,8 @@ BUILD = ROOT / "build"
 MUTATED = frozenset({"production", "development-serverless"})
 # The day-2 scenario's parts -> their VPC's digits (each a Production package, one major older).
 DAY2 = {"instances": "44", "scaling": "77", "engine": "66", "interruptions": "55"}
-# The emulator's log of instances' availability: one per process, so `make test`'s two workers (each with its
-# own emulator when both need one) never share it.
+# The emulator's log of instances' availability: one per process, so `make test`'s workers (each with its
+# own emulator when several need one) never share it.
 TIMELINE = BUILD / "e2e" / f"emulator-timeline-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}.jsonl"
 EMULATOR_LOG = BUILD / "e2e" / f"emulator-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}.log"  # a line a request
 # The test files that read what the session's e2e deployed: one xdist group, run first on its worker, so the
@@ -214,7 +214,7 @@ def inline_locals(text: str, locals_: dict[str, str], names: list[str]) -> str:
 @pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook: only known when it is installed
 def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
     """``--dist loadfile``, with the files in ``E2E_GROUP`` one scope: on one worker the session's e2e and the
-    tests that read it, on the other everything else, file by file (``make test``; ``make unit`` selects none of
+    tests that read it, on the others everything else, file by file (``make test``; ``make unit`` selects none of
     them). Not ``--dist loadgroup``: under pytest 9 its groups are ignored (xdist 3.8 renames ``item._nodeid``,
     which pytest no longer reads), so the e2e would run on both workers."""
     if config.getvalue("dist") != "loadfile":

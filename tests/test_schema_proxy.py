@@ -73,9 +73,9 @@ def test_terraform_sees_the_providers_schema_for_the_kept_types_and_refuses_the_
         for _ in range(6):  # each command's two streams (stdio, broker) end with it: the proxy's threads stay put
             assert 'p = "aws"' in attached.run("apply", "-auto-approve", "-input=false").stdout
             threads.append(len(os.listdir(f"/proc/{running._proxy.pid}/task")))
-        # A command's stream threads may still be ending when it returns (a count one sample lower than the next), so
-        # the proxy may not grow past the first two commands' count: a leak adds two threads a command (22 -> 41).
-        assert max(threads) - max(threads[:2]) < 4, threads
+        # gRPC's own threads come and go around a command (counts seen: 17 to 22 between two commands), while a leak
+        # keeps each command's stream threads for good: 22 -> 41 over these six (and a hang after about eight).
+        assert threads[-1] - min(threads[:2]) < 8, threads
         (work / "extra.tf.json").write_text(json.dumps({"data": {"aws_vpc": {"v": {}}}}))
         with pytest.raises(offline_tf.TerraformError, match="aws_vpc"):
             attached.run("validate")
