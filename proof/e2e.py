@@ -18,6 +18,7 @@ Presets run concurrently: the time is almost all the provider polling, not CPU.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import shutil
@@ -755,6 +756,12 @@ def _decommission(example: Example, params: dict[str, Any], src: Step, result: P
         result.error = (result.error + "\n" if result.error else "") + str(exc)
 
 
+def _report_done(on_done: Callable[[str, PresetResult], None], slug: str, done: Future[PresetResult]) -> None:
+    """``on_done`` for a package that ended with its result; one that raised is reported by ``run_all`` itself."""
+    if done.exception() is None:
+        on_done(slug, done.result())
+
+
 def run_all(examples: list[Example], bundle_root: Path, definitions: Path, endpoint: str, state_url: str,
             build_dir: Path, what_if: dict[str, dict[str, Any]] | None = None,
             broken_src: dict[str, Path] | None = None, interrupt: frozenset[str] = frozenset(),
@@ -785,5 +792,5 @@ def run_all(examples: list[Example], bundle_root: Path, definitions: Path, endpo
                    for ex in examples}
         if on_done is not None:
             for slug, future in futures.items():
-                future.add_done_callback(lambda done, slug=slug: done.exception() or on_done(slug, done.result()))
+                future.add_done_callback(functools.partial(_report_done, on_done, slug))
         return {slug: future.result() for slug, future in futures.items()}

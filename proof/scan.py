@@ -59,9 +59,14 @@ def scan_plan(plan: Path, step_dir: Path) -> ScanResult:
     return result
 
 
+def scan_kept(plan: Path) -> ScanResult:
+    """A plan the e2e kept (``<preset>/plans/<step>.json``), scanned from its step directory (``<preset>/<step>``)."""
+    return scan_plan(plan, plan.parent.parent / plan.stem)
+
+
 def scan_all(e2e_dir: Path) -> list[ScanResult]:
-    """Every plan the e2e kept (``<preset>/plans/<step>.json``), scanned from its step directory."""
-    return [scan_plan(plan, plan.parent.parent / plan.stem) for plan in sorted(e2e_dir.glob("*/plans/*.json"))]
+    """Every plan the e2e kept, scanned."""
+    return [scan_kept(plan) for plan in sorted(e2e_dir.glob("*/plans/*.json"))]
 
 
 def main() -> int:

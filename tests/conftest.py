@@ -134,13 +134,12 @@ class ScanJobs(dict):  # type: ignore[type-arg]
         self.pool, self.lock = pool, threading.Lock()
 
     def submit(self, slug: str) -> None:
-        from proof.scan import scan_plan
+        from proof.scan import scan_kept
 
         with self.lock:
             for step in STEPS:
                 if (slug, step) not in self:
-                    plan = BUILD / "e2e" / slug / "plans" / f"{step}.json"
-                    self[(slug, step)] = self.pool.submit(scan_plan, plan, plan.parent.parent / step)
+                    self[(slug, step)] = self.pool.submit(scan_kept, BUILD / "e2e" / slug / "plans" / f"{step}.json")
 
 
 @pytest.fixture(scope="session")

@@ -61,8 +61,10 @@ console.log(JSON.stringify({before, keys, after: globalThis.loaded, same: first 
 """
 
 
-def _node(script: str, *args: str, cwd: Path) -> dict:
-    run = subprocess.run(["node", "-e", script, "--", *args], cwd=cwd, capture_output=True, text=True, timeout=60)
+def _node(script: str, *args: str, cwd: Path | None = None, stdin: str | None = None) -> dict:
+    """What ``script`` (run by ``node -e`` with ``args``) printed, as JSON."""
+    run = subprocess.run(["node", "-e", script, "--", *args], cwd=cwd, input=stdin, capture_output=True, text=True,
+                         timeout=60)
     assert run.returncode == 0, run.stderr
     return json.loads(run.stdout)
 
@@ -88,10 +90,7 @@ def test_every_submodule_of_the_pinned_provider_index_is_made_lazy():
               "process.stdin.on('data', d => s += d).on('end', () => { const out = lazy(s);"
               "console.log(JSON.stringify({requires: (s.match(/require\\(/g) || []).length,"
               " getters: (out.match(/get\\(\\) \\{ const value = require\\(/g) || []).length})); });")
-    run = subprocess.run(["node", "-e", script, "--", str(LAZY_EXPORTS)], input=source, capture_output=True,
-                         text=True, timeout=60)
-    assert run.returncode == 0, run.stderr
-    counts = json.loads(run.stdout)
+    counts = _node(script, str(LAZY_EXPORTS), stdin=source)
     assert counts["requires"] > 2000 and counts == {"requires": counts["requires"], "getters": counts["requires"]}
 
 

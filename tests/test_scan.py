@@ -9,14 +9,13 @@ from typing import Any
 import pytest
 import yaml
 
-from aurora_bundle.inputs import spec as spec_module
 from aurora_bundle.terraform.synth import STEPS
 from proof.scan import PROVISIONER_CHECKOV, ScanResult, checkov_binary
 from tests.conftest import BUILD, ROOT
+from tests.test_e2e import SLUGS  # one per preset
 
 pytestmark = pytest.mark.scan
 
-SLUGS = [example.slug for example in spec_module.load(ROOT).examples]  # one per preset
 
 
 @pytest.fixture(scope="module")

@@ -75,7 +75,7 @@ class RenderedStep:
 
 
 def _split(step: Any) -> RenderedStep:
-    from aurora_bundle.terraform.hcl import block
+    from aurora_bundle.terraform.hcl import block  # here: hcl loads cdktf, which importing STEPS must not
 
     document = _clean(step.stack.to_terraform())
     document.get("terraform", {}).pop("backend", None)
